@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make run` and `make test` (each sets itself up).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+
+.PHONY: setup db run test test-services lint bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+setup: $(STAMP)
+
+db: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --if-empty
+
+run: db
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+# Unit, integration and engine tests on SQLite with eager Celery. The services tier (PostgreSQL,
+# Redis, a real worker) and the browser tests run in .ci/run.
+test: db
+	$(PY) -m pytest -m "not services and not browser"
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+bench: setup
+	$(PY) bench/recompute.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 media staticfiles

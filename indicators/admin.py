@@ -1,0 +1,92 @@
+"""Admin for the catalogue, cities, memberships and answers (the review queue grows from here)."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from indicators.models import (
+    Answer,
+    City,
+    CityMembership,
+    Domain,
+    Edition,
+    EvidenceFile,
+    Indicator,
+    InnovationProject,
+    Parameter,
+    Participation,
+)
+
+
+@admin.register(City)
+class CityAdmin(admin.ModelAdmin):
+    list_display = ["name", "state", "ags", "population"]
+    list_filter = ["state"]
+    search_fields = ["name", "ags", "slug"]
+
+
+@admin.register(Edition)
+class EditionAdmin(SimpleHistoryAdmin):
+    list_display = ["year", "title", "phase", "missing_policy", "is_demo"]
+    # Phases change only through the services (audited, checked); never by editing the field.
+    readonly_fields = ["phase", "published_at"]
+
+
+@admin.register(Domain)
+class DomainAdmin(SimpleHistoryAdmin):
+    list_display = ["name_de", "edition", "weight", "position"]
+    list_filter = ["edition"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(SimpleHistoryAdmin):
+    list_display = ["name_de", "domain", "weight", "position"]
+    list_filter = ["domain__edition", "domain__key"]
+    search_fields = ["name_de", "name_en", "key"]
+
+
+@admin.register(Parameter)
+class ParameterAdmin(SimpleHistoryAdmin):
+    list_display = ["name_de", "indicator", "kind", "unit", "per_capita", "weight"]
+    list_filter = ["indicator__domain__edition", "kind", "per_capita"]
+    search_fields = ["name_de", "name_en", "key"]
+
+
+@admin.register(Participation)
+class ParticipationAdmin(admin.ModelAdmin):
+    list_display = ["city", "edition", "signed_off_at"]
+    list_filter = ["edition"]
+
+
+@admin.register(CityMembership)
+class CityMembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "city", "role"]
+    list_filter = ["role"]
+    autocomplete_fields = ["city"]
+
+
+class EvidenceFileInline(admin.TabularInline):
+    model = EvidenceFile
+    extra = 0
+    readonly_fields = ["original_name", "content_type", "size", "sha256", "uploaded_by", "uploaded_at"]
+    fields = readonly_fields
+
+
+@admin.register(Answer)
+class AnswerAdmin(SimpleHistoryAdmin):
+    list_display = ["city", "parameter", "status", "version", "updated_at"]
+    list_filter = ["edition", "status", "parameter__indicator__domain__key"]
+    search_fields = ["city__name", "parameter__name_de"]
+    list_select_related = ["city", "parameter"]
+    # Answers change only through the workflow services; the admin shows them.
+    readonly_fields = [f.name for f in Answer._meta.fields]
+    inlines = [EvidenceFileInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(InnovationProject)
+class InnovationProjectAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "city", "domain", "edition", "bonus_points"]
+    list_filter = ["edition"]
+    readonly_fields = ["bonus_points", "bonus_justification", "awarded_by", "awarded_at"]

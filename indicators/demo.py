@@ -1,0 +1,181 @@
+"""Deterministic synthetic demo data: three editions, answers for all cities, demo users.
+
+Answers are invented (and labelled as demo everywhere); scores are never inserted: they come from
+the real recompute and publish services.
+"""
+
+import math
+import zlib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+from simple_history.utils import bulk_create_with_history
+
+from indicators import roles
+from indicators.importers import catalogue_import, participations_set, read_catalogue
+from indicators.models import Answer, City, CityMembership, Domain, Edition, InnovationProject, Parameter
+from indicators.services import edition_clone, edition_set_phase
+
+DEMO_PASSWORD = "demo-passwort"
+DEMO_YEARS = (2022, 2023, 2024)  # two published, the newest collecting
+NEW_IN_LAST_EDITION = "hanau"  # as in the real index, Hanau joins in 2024
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    description: str
+    city_slug: str | None = None
+    role: str | None = None
+    group: str | None = None
+
+
+DEMO_USERS = (
+    DemoUser("redaktion", "editor", group=roles.EDITORS_GROUP),
+    DemoUser("pruefer", "reviewer", group=roles.REVIEWERS_GROUP),
+    DemoUser("pruefer-koeln", "reviewer who also works for Köln", "koeln", CityMembership.Role.STAFF,
+             roles.REVIEWERS_GROUP),
+    DemoUser("bochum-koordination", "coordinator of Bochum", "bochum", CityMembership.Role.COORDINATOR),
+    DemoUser("bochum", "staff of Bochum", "bochum", CityMembership.Role.STAFF),
+    DemoUser("muenchen", "staff of München", "muenchen", CityMembership.Role.STAFF),
+    DemoUser("hamburg-koordination", "coordinator of Hamburg", "hamburg", CityMembership.Role.COORDINATOR),
+    DemoUser("leipzig", "staff of Leipzig", "leipzig", CityMembership.Role.STAFF),
+)
+
+
+def _seed(*parts) -> int:
+    return zlib.crc32("/".join(map(str, parts)).encode())
+
+
+def _city_maturity(city: City, domain_keys: list[str]) -> dict[str, float]:
+    """A city's latent digital maturity per domain (about -2..2): size helps, most in mobility;
+    each city has its own profile, so every domain has different leaders."""
+    rng = np.random.default_rng(_seed("maturity", city.slug))
+    size = (math.log10(city.population) - 5.4) / 0.5  # ~-0.8 for 100k, ~2.2 for 3.7M
+    general = rng.normal(0, 0.6)
+    size_effect = {"mobilitaet": 0.55, "it-kommunikation": 0.35, "verwaltung": 0.25}
+    return {
+        key: general + size_effect.get(key, 0.15) * size + rng.normal(0, 0.7)
+        for key in domain_keys
+    }
+
+
+def _synthetic_value(parameter: Parameter, city: City, maturity: float, year: int):
+    """A plausible value for one parameter: better with maturity and with every year."""
+    rng = np.random.default_rng(_seed("value", city.slug, parameter.key, year))
+    level = maturity + 0.25 * (year - DEMO_YEARS[0]) + rng.normal(0, 0.8)
+    share = 1 / (1 + math.exp(-level))  # 0..1, the city's position on this question
+    if parameter.kind == Parameter.Kind.YES_NO:
+        return rng.random() < share
+    if parameter.kind == Parameter.Kind.CHOICE:
+        options = parameter.options
+        return options[min(int(share * len(options)), len(options) - 1)]["key"]
+    if not parameter.higher_is_better:
+        share = 1 - share
+    low = float(parameter.min_value if parameter.min_value is not None else 0)
+    if parameter.per_capita:
+        # A rate per 1,000 inhabitants turned into the count the city would report.
+        high_rate = float(parameter.max_value) / 1000 if parameter.max_value is not None else 5.0
+        value = share * high_rate * city.population / 1000
+    else:
+        high = float(parameter.max_value) if parameter.max_value is not None else max(low * 4, 100.0)
+        value = low + share * (high - low)
+    if parameter.kind == Parameter.Kind.COUNT:
+        return Decimal(int(round(value)))
+    return Decimal(str(round(value, 1)))
+
+
+def _status_for(rng: np.random.Generator, year: int) -> str | None:
+    """Published editions: nearly everything approved. The collecting edition: a realistic mix."""
+    draw = rng.random()
+    if year != DEMO_YEARS[-1]:
+        return None if draw < 0.02 else Answer.Status.APPROVED
+    for status, upto in (
+        (Answer.Status.APPROVED, 0.50), (Answer.Status.SUBMITTED, 0.65), (Answer.Status.DRAFT, 0.75),
+        (Answer.Status.CHANGES_REQUESTED, 0.78),
+    ):
+        if draw < upto:
+            return status
+    return None  # not answered yet
+
+
+def _answers(edition: Edition, cities: list[City], parameters: list[Parameter], maturity) -> list[Answer]:
+    answers = []
+    for city in cities:
+        for parameter in parameters:
+            rng = np.random.default_rng(_seed("status", city.slug, parameter.key, edition.year))
+            status = _status_for(rng, edition.year)
+            if status is None:
+                continue
+            answer = Answer(edition=edition, city=city, parameter=parameter, status=status,
+                            evidence_url=f"https://example.org/demo/{city.slug}/{parameter.key}",
+                            note="Demodaten", as_of=date(edition.year, 3, 31))
+            value = _synthetic_value(parameter, city, maturity[city.pk][parameter.indicator.domain.key], edition.year)
+            if parameter.kind == Parameter.Kind.YES_NO:
+                answer.value_bool = bool(value)
+            elif parameter.kind == Parameter.Kind.CHOICE:
+                answer.value_choice = value
+            else:
+                answer.value_number = value
+            if status == Answer.Status.CHANGES_REQUESTED:
+                answer.review_reason = "Demodaten: Der Nachweis zeigt einen anderen Stand. Bitte prüfen."
+            answers.append(answer)
+    return answers
+
+
+def _innovation_projects(edition: Edition, cities: list[City], domains: list[Domain]) -> list[InnovationProject]:
+    projects = []
+    for city in cities:
+        rng = np.random.default_rng(_seed("innovation", city.slug, edition.year))
+        for domain in domains:
+            if rng.random() < 0.12:
+                points = Decimal(int(rng.integers(1, 6)))
+                projects.append(InnovationProject(
+                    edition=edition, city=city, domain=domain,
+                    title=f"Demo-Projekt {domain.name_de} ({city.name})",
+                    description="Demodaten: ein erfundenes innovatives Projekt.",
+                    bonus_points=points if edition.year != DEMO_YEARS[-1] else Decimal(0),
+                    bonus_justification="Demodaten" if edition.year != DEMO_YEARS[-1] else "",
+                ))
+    return projects
+
+
+def demo_users_create() -> list[DemoUser]:
+    cities = {c.slug: c for c in City.objects.all()}
+    for spec in DEMO_USERS:
+        user, _created = User.objects.get_or_create(username=spec.username, defaults={"email": f"{spec.username}@example.org"})
+        user.set_password(DEMO_PASSWORD)
+        user.is_staff = spec.group is not None  # reviewers and editors work in the admin
+        user.save()
+        if spec.group:
+            user.groups.add(Group.objects.get(name=spec.group))
+        if spec.city_slug:
+            CityMembership.objects.update_or_create(user=user, city=cities[spec.city_slug], defaults={"role": spec.role})
+    return list(DEMO_USERS)
+
+
+def demo_edition_create(*, year: int, previous: Edition | None, editor: User) -> Edition:
+    """One demo edition in collection: catalogue (loaded, or cloned from the previous edition),
+    participating cities, synthetic answers and innovation projects."""
+    all_cities = list(City.objects.order_by("id"))
+    with transaction.atomic():
+        if previous is None:
+            edition = Edition.objects.create(year=year, title=f"Smart City Index {year} (Demo)", is_demo=True)
+            catalogue_import(edition=edition, data=read_catalogue())
+        else:
+            edition = edition_clone(user=editor, source=previous, year=year, title=f"Smart City Index {year} (Demo)")
+        cities = [c for c in all_cities if year == DEMO_YEARS[-1] or c.slug != NEW_IN_LAST_EDITION]
+        participations_set(edition=edition, cities=cities)
+        domains = list(edition.domains.order_by("position"))
+        parameters = list(
+            Parameter.objects.filter(indicator__domain__edition=edition).select_related("indicator__domain")
+        )
+        maturity = {c.pk: _city_maturity(c, [d.key for d in domains]) for c in cities}
+        bulk_create_with_history(_answers(edition, cities, parameters, maturity), Answer, batch_size=2000,
+                                 default_user=editor, default_change_reason="Demodaten")
+        InnovationProject.objects.bulk_create(_innovation_projects(edition, cities, domains))
+        return edition_set_phase(user=editor, edition=edition, phase=Edition.Phase.COLLECTION, reason="Demodaten")

@@ -1,0 +1,60 @@
+"""Who may do what (DESIGN §7): object-level predicates shared by services, forms, admin and API."""
+
+import rules
+from django.contrib.auth.models import AnonymousUser, User
+
+from indicators.models import City, CityMembership
+
+REVIEWERS_GROUP = "reviewers"
+EDITORS_GROUP = "editors"
+
+
+def _city_id(obj) -> int | None:
+    """The city an object is about: a City itself, or anything with a city_id (Answer, InnovationProject)."""
+    if isinstance(obj, City):
+        return obj.pk
+    return getattr(obj, "city_id", None)
+
+
+@rules.predicate
+def is_editor(user: User) -> bool:
+    return user.is_authenticated and (user.is_superuser or user.groups.filter(name=EDITORS_GROUP).exists())
+
+
+@rules.predicate
+def is_reviewer(user: User) -> bool:
+    return user.is_authenticated and user.groups.filter(name=REVIEWERS_GROUP).exists()
+
+
+def member_city_ids(user: User | AnonymousUser) -> set[int]:
+    """Ids of the cities the user works for (cached on the user object for the request)."""
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_member_city_ids", None)
+    if cached is None:
+        cached = set(user.city_memberships.values_list("city_id", flat=True))
+        user._member_city_ids = cached
+    return cached
+
+
+@rules.predicate
+def belongs_to_city(user: User, obj) -> bool:
+    """True when obj (a City, or anything with a city_id) is one of the user's cities."""
+    city_id = _city_id(obj)
+    return city_id is not None and city_id in member_city_ids(user)
+
+
+@rules.predicate
+def is_coordinator_of(user: User, obj) -> bool:
+    return user.is_authenticated and user.city_memberships.filter(
+        city_id=_city_id(obj), role=CityMembership.Role.COORDINATOR
+    ).exists()
+
+
+# The conflict-of-interest rule: a reviewer never acts on a city they belong to.
+may_review = is_reviewer & ~belongs_to_city
+
+rules.add_perm("indicators.edit_answer_of_city", belongs_to_city)
+rules.add_perm("indicators.review_answer", may_review)
+rules.add_perm("indicators.manage_edition", is_editor)
+rules.add_perm("indicators.award_bonus", may_review)

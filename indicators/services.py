@@ -1,0 +1,346 @@
+"""Every write to the catalogue, answers and bonuses: permission, validation, lock, audit, follow-up."""
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from indicators import roles
+from indicators.models import (
+    Answer,
+    City,
+    Domain,
+    Edition,
+    Indicator,
+    InnovationProject,
+    Parameter,
+    Participation,
+)
+
+Status = Answer.Status
+Phase = Edition.Phase
+
+
+class WorkflowError(ValidationError):
+    """An illegal transition or a write the edition's phase does not allow."""
+
+
+class ConflictError(Exception):
+    """A stale write: the answer changed since the writer read it. Carries the current answer."""
+
+    def __init__(self, current: Answer | None):
+        self.current = current
+        super().__init__(_("Die Antwort wurde inzwischen von jemand anderem geändert."))
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """What a city submits for one parameter (forms, API and import all build one)."""
+
+    value: Any
+    evidence_url: str = ""
+    note: str = ""
+    as_of: Any = None
+
+
+def _history(instance, *, user, reason: str) -> None:
+    # simple_history reads these when it writes the audit row in the same transaction.
+    instance._history_user = user
+    instance._change_reason = reason[:100]
+
+
+def _notify_approved_data_changed(edition_id: int) -> None:
+    """Recompute the edition after commit (the one allowed path from indicators to scoring)."""
+    from scoring.tasks import request_recompute
+
+    transaction.on_commit(lambda: request_recompute(edition_id))
+
+
+def assign_value(answer: Answer, parameter: Parameter, value: Any) -> None:
+    """Put a raw value (bool, option key, number or text from a form/API/import) into the typed field.
+
+    None or "" clears the value. Raises ValidationError with a message for the wrong type.
+    """
+    answer.value_bool, answer.value_choice, answer.value_number = None, "", None
+    if value is None or value == "":
+        return
+    kind = parameter.kind
+    if kind == Parameter.Kind.YES_NO:
+        if isinstance(value, bool):
+            answer.value_bool = value
+        elif str(value).strip().lower() in {"ja", "yes", "true", "1"}:
+            answer.value_bool = True
+        elif str(value).strip().lower() in {"nein", "no", "false", "0"}:
+            answer.value_bool = False
+        else:
+            raise ValidationError({"value": _("Bitte „ja“ oder „nein“ angeben.")})
+    elif kind == Parameter.Kind.CHOICE:
+        answer.value_choice = str(value).strip()
+    else:
+        if isinstance(value, bool):
+            raise ValidationError({"value": _("Bitte eine Zahl angeben.")})
+        try:
+            number = Decimal(str(value).strip().replace(",", ".")) if not isinstance(value, Decimal) else value
+        except InvalidOperation:
+            raise ValidationError({"value": _("„%(value)s“ ist keine Zahl.") % {"value": value}}) from None
+        if not number.is_finite():
+            raise ValidationError({"value": _("Bitte eine endliche Zahl angeben.")})
+        answer.value_number = number
+
+
+def _check_may_edit(*, user, answer: Answer, edition: Edition) -> None:
+    if not roles.belongs_to_city(user, answer):
+        raise PermissionDenied(_("Sie können nur Antworten Ihrer eigenen Stadt bearbeiten."))
+    if edition.phase == Phase.COLLECTION:
+        if answer.status == Status.SUBMITTED:
+            raise WorkflowError(_("Die Antwort ist eingereicht und wird gerade geprüft."))
+        return
+    if edition.phase == Phase.REVIEW and answer.pk and (
+        answer.status == Status.CHANGES_REQUESTED or (answer.status == Status.DRAFT and answer.review_reason)
+    ):
+        return
+    raise WorkflowError(_("In dieser Phase der Ausgabe können Sie diese Antwort nicht ändern."))
+
+
+@transaction.atomic
+def answer_save(
+    *, user, city: City, parameter: Parameter, data: AnswerInput, expected_version: int | None = None
+) -> Answer:
+    """Create or update a city's answer as a draft.
+
+    Editing a sent-back answer revises it (back to draft); editing an approved one un-approves it
+    (back to draft) and triggers a recompute. A stale `expected_version` raises ConflictError.
+    """
+    answer = (
+        Answer.objects.select_for_update(of=("self",))
+        .select_related("parameter")
+        .filter(city=city, parameter=parameter)
+        .first()
+    )
+    edition = _lock_edition(parameter.indicator.domain.edition_id)
+    created = answer is None
+    if created:
+        if expected_version not in (None, 0):
+            raise ConflictError(None)
+        answer = Answer(edition=edition, city=city, parameter=parameter)
+    elif expected_version is not None and expected_version != answer.version:
+        raise ConflictError(answer)
+    _check_may_edit(user=user, answer=answer, edition=edition)
+
+    was_approved = answer.status == Status.APPROVED
+    assign_value(answer, parameter, data.value)
+    answer.evidence_url = (data.evidence_url or "").strip()
+    answer.note = data.note or ""
+    answer.as_of = data.as_of or None
+    if answer.status in (Status.APPROVED, Status.CHANGES_REQUESTED):
+        answer.status = Status.DRAFT
+    if not created:
+        answer.version += 1
+    answer.updated_by = user
+    answer.full_clean(exclude=["edition", "city", "parameter"], validate_unique=False)
+    _history(answer, user=user, reason=_("bearbeitet") if not was_approved else _("bearbeitet, Freigabe aufgehoben"))
+    try:
+        with transaction.atomic():
+            answer.save()
+    except IntegrityError:
+        # Someone created the same answer between our read and our insert.
+        raise ConflictError(Answer.objects.filter(city=city, parameter=parameter).first()) from None
+    if was_approved:
+        _notify_approved_data_changed(edition.pk)
+    return answer
+
+
+def _lock_edition(edition_id: int) -> Edition:
+    """Lock the edition row: phase changes and publishing wait for answer writes, and vice versa."""
+    return Edition.objects.select_for_update().get(pk=edition_id)
+
+
+def _locked(answer: Answer, expected_version: int | None) -> Answer:
+    current = Answer.objects.select_for_update(of=("self",)).select_related("parameter").get(pk=answer.pk)
+    if expected_version is not None and expected_version != current.version:
+        raise ConflictError(current)
+    current.edition = _lock_edition(current.edition_id)
+    return current
+
+
+def _check_transition(answer: Answer, to_status: str) -> None:
+    if not answer.can_move_to(to_status):
+        raise WorkflowError(
+            _("Eine Antwort im Status „%(from)s“ kann nicht in den Status „%(to)s“ wechseln.")
+            % {"from": Status(answer.status).label, "to": Status(to_status).label}
+        )
+
+
+def _transition(answer: Answer, to_status: str, *, user, reason: str = "") -> Answer:
+    _check_transition(answer, to_status)
+    answer.status = to_status
+    answer.version += 1
+    _history(answer, user=user, reason=reason or Status(to_status).label)
+    answer.save()
+    return answer
+
+
+def _missing_for_submit(answer: Answer) -> str | None:
+    if not answer.has_value:
+        return _("Die Antwort hat noch keinen Wert.")
+    if answer.parameter.evidence_required and not answer.evidence_url and not answer.evidence_files.exists():
+        return _("Für diesen Parameter ist ein Nachweis (Link oder Datei) erforderlich.")
+    return None
+
+
+@transaction.atomic
+def answer_submit(*, user, answer: Answer, expected_version: int | None = None) -> Answer:
+    """draft → submitted, once the answer has a value and any required evidence."""
+    answer = _locked(answer, expected_version)
+    _check_transition(answer, Status.SUBMITTED)
+    _check_may_edit(user=user, answer=answer, edition=answer.edition)
+    problem = _missing_for_submit(answer)
+    if problem:
+        raise ValidationError(problem)
+    answer.updated_by = user
+    return _transition(answer, Status.SUBMITTED, user=user)
+
+
+def _check_may_review(*, user, answer: Answer) -> None:
+    if not roles.is_reviewer(user):
+        raise PermissionDenied(_("Nur Prüferinnen und Prüfer können Antworten prüfen."))
+    if roles.belongs_to_city(user, answer):
+        raise PermissionDenied(_("Sie können keine Antworten einer Stadt prüfen, der Sie angehören."))
+    if answer.edition.phase not in (Phase.COLLECTION, Phase.REVIEW):
+        raise WorkflowError(_("In dieser Phase der Ausgabe wird nicht geprüft."))
+
+
+@transaction.atomic
+def answer_approve(*, user, answer: Answer, expected_version: int | None = None) -> Answer:
+    """submitted → approved by a reviewer of another city; the edition is recomputed after commit."""
+    answer = _locked(answer, expected_version)
+    _check_may_review(user=user, answer=answer)
+    answer.reviewed_by, answer.reviewed_at, answer.review_reason = user, timezone.now(), ""
+    answer = _transition(answer, Status.APPROVED, user=user, reason=_("freigegeben"))
+    _notify_approved_data_changed(answer.edition_id)
+    return answer
+
+
+@transaction.atomic
+def answer_request_changes(*, user, answer: Answer, reason: str, expected_version: int | None = None) -> Answer:
+    """submitted → changes_requested, with the reason the city will read."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Bitte begründen Sie, was geändert werden soll.")})
+    answer = _locked(answer, expected_version)
+    _check_may_review(user=user, answer=answer)
+    answer.reviewed_by, answer.reviewed_at, answer.review_reason = user, timezone.now(), reason
+    return _transition(answer, Status.CHANGES_REQUESTED, user=user, reason=reason)
+
+
+# --- Editions and catalogue -------------------------------------------------------------------
+
+
+def _check_editor(user) -> None:
+    if not roles.is_editor(user):
+        raise PermissionDenied(_("Nur die Redaktion kann Ausgaben und Katalog verwalten."))
+
+
+@transaction.atomic
+def edition_set_phase(*, user, edition: Edition, phase: str, reason: str = "") -> Edition:
+    """Move an edition along PHASE_PIPELINE (publishing goes through scoring.services.edition_publish)."""
+    _check_editor(user)
+    edition = Edition.objects.select_for_update().get(pk=edition.pk)
+    if phase not in Edition.PHASE_PIPELINE[edition.phase]:
+        raise WorkflowError(
+            _("Eine Ausgabe in der Phase „%(from)s“ kann nicht in die Phase „%(to)s“ wechseln.")
+            % {"from": Phase(edition.phase).label, "to": Phase(phase).label}
+        )
+    edition.phase = phase
+    if phase == Phase.PUBLISHED:
+        edition.published_at = timezone.now()
+    _history(edition, user=user, reason=reason or Phase(phase).label)
+    edition.full_clean()
+    edition.save()
+    return edition
+
+
+@transaction.atomic
+def edition_clone(*, user, source: Edition, year: int, title: str = "") -> Edition:
+    """A new draft edition with the source's catalogue, weights and methodology (no answers, no results)."""
+    _check_editor(user)
+    if Edition.objects.filter(year=year).exists():
+        raise ValidationError({"year": _("Es gibt bereits eine Ausgabe %(year)s.") % {"year": year}})
+    edition = Edition(
+        year=year,
+        title=title or f"Smart City Index {year}",
+        phase=Phase.DRAFT,
+        missing_policy=source.missing_policy,
+        normalisation=source.normalisation,
+        aggregation=source.aggregation,
+        bonus_cap=source.bonus_cap,
+        is_demo=source.is_demo,
+    )
+    edition.full_clean()
+    _history(edition, user=user, reason=_("aus Ausgabe %(year)s übernommen") % {"year": source.year})
+    edition.save()
+    for domain in source.domains.prefetch_related("indicators__parameters"):
+        indicators = list(domain.indicators.all())
+        domain.pk, domain.id, domain.edition = None, None, edition
+        domain.save()
+        for indicator in indicators:
+            parameters = list(indicator.parameters.all())
+            indicator.pk, indicator.id, indicator.domain = None, None, domain
+            indicator.save()
+            for parameter in parameters:
+                parameter.pk, parameter.id, parameter.indicator = None, None, indicator
+            Parameter.objects.bulk_create(parameters)
+    Participation.objects.bulk_create(
+        Participation(edition=edition, city_id=city_id)
+        for city_id in source.participations.values_list("city_id", flat=True)
+    )
+    return edition
+
+
+@transaction.atomic
+def catalogue_weight_set(*, user, item: Domain | Indicator | Parameter, weight: Decimal) -> Domain | Indicator | Parameter:
+    """Change a domain, indicator or parameter weight of an unpublished edition; recomputes after commit."""
+    _check_editor(user)
+    item = type(item).objects.select_for_update().get(pk=item.pk)
+    edition = _edition_of(item)
+    if edition.is_public:
+        raise WorkflowError(_("Die Gewichte einer veröffentlichten Ausgabe sind eingefroren."))
+    item.weight = weight
+    item.full_clean()
+    _history(item, user=user, reason=_("Gewicht geändert"))
+    item.save()
+    _notify_approved_data_changed(edition.pk)
+    return item
+
+
+def _edition_of(item: Domain | Indicator | Parameter) -> Edition:
+    if isinstance(item, Domain):
+        return item.edition
+    if isinstance(item, Indicator):
+        return item.domain.edition
+    return item.indicator.domain.edition
+
+
+@transaction.atomic
+def innovation_bonus_award(*, user, project: InnovationProject, points: Decimal, justification: str) -> InnovationProject:
+    """A reviewer of another city awards 0..5 bonus points with a justification; recomputes after commit."""
+    project = InnovationProject.objects.select_for_update().get(pk=project.pk)
+    project.edition = _lock_edition(project.edition_id)
+    if not roles.may_review(user, project):
+        raise PermissionDenied(_("Sie können keinen Bonus für diese Stadt vergeben."))
+    if project.edition.phase not in (Phase.COLLECTION, Phase.REVIEW):
+        raise WorkflowError(_("In dieser Phase der Ausgabe werden keine Boni vergeben."))
+    if not (justification or "").strip():
+        raise ValidationError({"bonus_justification": _("Bitte begründen Sie den Bonus.")})
+    project.bonus_points = points
+    project.bonus_justification = justification.strip()
+    project.awarded_by, project.awarded_at = user, timezone.now()
+    project.full_clean()
+    _history(project, user=user, reason=_("Bonus vergeben"))
+    project.save()
+    _notify_approved_data_changed(project.edition_id)
+    return project

@@ -1,0 +1,9 @@
+"""App config of score runs, results and public ranking pages."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ScoringConfig(AppConfig):
+    name = "scoring"
+    verbose_name = _("Bewertung")

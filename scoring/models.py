@@ -1,0 +1,88 @@
+"""Score runs and their per-city results (indicator, domain and total scores and ranks)."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import City, Domain, Edition, Indicator
+
+
+class ScoreRun(models.Model):
+    """One complete computation of an edition's scores; written in one transaction, so it is whole or absent."""
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="score_runs")
+    created_at = models.DateTimeField(auto_now_add=True)
+    input_hash = models.CharField(_("Hash der Eingaben"), max_length=64)
+    code_version = models.CharField(_("Code-Version"), max_length=40)
+    methodology = models.JSONField(_("Methodik"))
+    city_count = models.PositiveIntegerField()
+    approved_answer_count = models.PositiveIntegerField()
+    duration_ms = models.PositiveIntegerField(default=0)
+    is_published = models.BooleanField(_("veröffentlicht"), default=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = ["created_at", "id"]
+        verbose_name = _("Berechnung")
+        verbose_name_plural = _("Berechnungen")
+        constraints = [
+            # Identical inputs never give a second run: a duplicate task delivery becomes a no-op.
+            models.UniqueConstraint(fields=["edition", "input_hash"], name="score_run_inputs_unique"),
+            models.UniqueConstraint(
+                fields=["edition"], condition=Q(is_published=True), name="score_run_one_published_per_edition"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.edition} · {self.created_at:%Y-%m-%d %H:%M} · {self.input_hash[:8]}"
+
+
+class CityScore(models.Model):
+    """A city's total score, rank, completeness and trend in one run."""
+
+    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="city_scores")
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="+")
+    total = models.FloatField(_("Gesamtwert"))
+    rank = models.PositiveIntegerField(_("Rang"))
+    completeness = models.FloatField(_("Vollständigkeit"))
+    previous_rank = models.PositiveIntegerField(_("Vorjahresrang"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["rank", "city__name"]
+        constraints = [models.UniqueConstraint(fields=["run", "city"], name="city_score_unique")]
+
+    @property
+    def trend(self) -> int | None:
+        """Previous published rank minus current rank; None for a city new to the index."""
+        return None if self.previous_rank is None else self.previous_rank - self.rank
+
+
+class DomainScore(models.Model):
+    """A city's score and rank in one domain, including its capped innovation bonus."""
+
+    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="domain_scores")
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="+")
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
+    score = models.FloatField(_("Wert"))
+    rank = models.PositiveIntegerField(_("Rang"))
+    bonus = models.FloatField(_("Innovationsbonus"), default=0)
+    completeness = models.FloatField(_("Vollständigkeit"))
+    previous_rank = models.PositiveIntegerField(_("Vorjahresrang"), null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "city", "domain"], name="domain_score_unique")]
+
+
+class IndicatorScore(models.Model):
+    """A city's raw value (0..1) and field-relative score (0..100) in one indicator."""
+
+    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="indicator_scores")
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    raw = models.FloatField(_("Rohwert"), null=True)
+    score = models.FloatField(_("Wert"))
+    rank = models.PositiveIntegerField(_("Rang"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "city", "indicator"], name="indicator_score_unique")]

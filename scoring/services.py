@@ -1,0 +1,310 @@
+"""Score runs: load an edition's approved inputs, run the engine, store results; publish an edition."""
+
+import hashlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import FloatField
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from indicators import roles
+from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter
+from indicators.services import edition_set_phase
+from scoring import engine
+from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
+
+
+def _code_version() -> str:
+    """A fingerprint of the code that turns inputs into scores (the engine and this loader)."""
+    digest = hashlib.sha256()
+    for module in (engine.__file__, __file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+CODE_VERSION = _code_version()
+RESULT_BATCH_SIZE = 5000
+
+
+@dataclass(frozen=True)
+class EditionInputs:
+    """Everything a score run depends on, as arrays in a fixed order (cities by id, catalogue by position)."""
+
+    edition: Edition
+    city_ids: np.ndarray  # (C,)
+    domain_ids: np.ndarray  # (D,)
+    indicator_ids: np.ndarray  # (I,)
+    parameter_ids: np.ndarray  # (P,)
+    structure: engine.Structure
+    methodology: engine.Methodology
+    values: np.ndarray  # (C, P), NaN where no approved answer
+    population: np.ndarray  # (C,)
+    bonus: np.ndarray  # (C, D)
+    previous_run_id: int | None
+    previous_total_rank: np.ndarray  # (C,), 0 where the city was not ranked before
+    previous_domain_rank: np.ndarray  # (C, D), 0 where unknown
+    approved_answer_count: int
+
+    def methodology_as_data(self) -> dict:
+        domains = Domain.objects.filter(pk__in=self.domain_ids.tolist()).in_bulk()
+        return {
+            "missing_policy": self.methodology.missing_policy,
+            "normalisation": self.methodology.normalisation,
+            "aggregation": self.methodology.aggregation,
+            "bonus_cap": self.methodology.bonus_cap,
+            "domain_weights": {domains[d].key: float(w) for d, w in zip(self.domain_ids.tolist(), self.structure.domain_weight)},
+        }
+
+    def input_hash(self) -> str:
+        """SHA-256 over the code version, methodology, catalogue, cities and approved values."""
+        digest = hashlib.sha256(CODE_VERSION.encode())
+        s, m = self.structure, self.methodology
+        digest.update(repr((m.missing_policy, m.normalisation, m.aggregation, float(m.bonus_cap))).encode())
+        digest.update(repr((s.param_kind, self.previous_run_id)).encode())
+        for array in (
+            self.city_ids, self.domain_ids, self.indicator_ids, self.parameter_ids,
+            s.param_indicator, s.param_weight, s.param_higher_is_better, s.param_per_capita,
+            s.param_goal_worst, s.param_goal_best, s.indicator_domain, s.indicator_weight, s.domain_weight,
+            self.values, self.population, self.bonus,
+        ):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        return digest.hexdigest()
+
+
+def _float_or_nan(value) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def load_inputs(edition: Edition) -> EditionInputs:
+    """Read the catalogue, the participating cities and the approved answers of an edition (7 queries)."""
+    domains = list(Domain.objects.filter(edition=edition).order_by("position", "id"))
+    indicators = list(Indicator.objects.filter(domain__edition=edition).order_by("domain__position", "position", "id"))
+    parameters = list(
+        Parameter.objects.filter(indicator__domain__edition=edition).order_by(
+            "indicator__domain__position", "indicator__position", "position", "id"
+        )
+    )
+    cities = list(
+        City.objects.filter(participations__edition=edition).order_by("id").values_list("id", "population")
+    )
+    domain_index = {d.pk: i for i, d in enumerate(domains)}
+    indicator_index = {ind.pk: i for i, ind in enumerate(indicators)}
+    parameter_index = {p.pk: i for i, p in enumerate(parameters)}
+    city_index = {city_id: i for i, (city_id, _population) in enumerate(cities)}
+
+    structure = engine.Structure(
+        param_indicator=np.array([indicator_index[p.indicator_id] for p in parameters], dtype=np.int64),
+        param_weight=np.array([float(p.weight) for p in parameters], dtype=float),
+        param_kind=tuple(p.kind for p in parameters),
+        param_higher_is_better=np.array([p.higher_is_better for p in parameters], dtype=bool),
+        param_per_capita=np.array([p.per_capita for p in parameters], dtype=bool),
+        param_goal_worst=np.array([_float_or_nan(p.goal_worst) for p in parameters], dtype=float),
+        param_goal_best=np.array([_float_or_nan(p.goal_best) for p in parameters], dtype=float),
+        indicator_domain=np.array([domain_index[ind.domain_id] for ind in indicators], dtype=np.int64),
+        indicator_weight=np.array([float(ind.weight) for ind in indicators], dtype=float),
+        domain_weight=np.array([float(d.weight) for d in domains], dtype=float),
+    )
+    methodology = engine.Methodology(
+        missing_policy=edition.missing_policy,
+        normalisation=edition.normalisation,
+        aggregation=edition.aggregation,
+        bonus_cap=float(edition.bonus_cap),
+    )
+
+    values = np.full((len(cities), len(parameters)), np.nan)
+    choice_points = {p.pk: p.option_points() for p in parameters if p.kind == Parameter.Kind.CHOICE}
+    approved = (
+        Answer.objects.filter(edition=edition, status=Answer.Status.APPROVED)
+        .annotate(number=Cast("value_number", FloatField()))
+        .values_list("city_id", "parameter_id", "value_bool", "value_choice", "number")
+    )
+    count = 0
+    for city_id, parameter_id, value_bool, value_choice, number in approved.iterator(chunk_size=20000):
+        row, col = city_index.get(city_id), parameter_index.get(parameter_id)
+        if row is None or col is None:
+            continue  # a city not (or no longer) participating
+        if value_bool is not None:
+            values[row, col] = 1.0 if value_bool else 0.0
+        elif value_choice:
+            values[row, col] = choice_points[parameter_id][value_choice]
+        elif number is not None:
+            values[row, col] = number
+        count += 1
+
+    bonus = np.zeros((len(cities), len(domains)))
+    for city_id, domain_id, points in InnovationProject.objects.filter(edition=edition).values_list(
+        "city_id", "domain_id", "bonus_points"
+    ):
+        if city_id in city_index:
+            bonus[city_index[city_id], domain_index[domain_id]] += float(points)
+
+    previous_run = (
+        ScoreRun.objects.filter(is_published=True, edition__year__lt=edition.year)
+        .order_by("-edition__year")
+        .only("id")
+        .first()
+    )
+    previous_total = np.zeros(len(cities), dtype=np.int64)
+    previous_domain = np.zeros((len(cities), len(domains)), dtype=np.int64)
+    if previous_run is not None:
+        for city_id, rank in CityScore.objects.filter(run=previous_run).values_list("city_id", "rank"):
+            if city_id in city_index:
+                previous_total[city_index[city_id]] = rank
+        # Domains of different editions are matched by key ("mobilitaet" in 2023 and 2024).
+        domain_by_key = {d.key: i for i, d in enumerate(domains)}
+        for city_id, key, rank in DomainScore.objects.filter(run=previous_run).values_list(
+            "city_id", "domain__key", "rank"
+        ):
+            if city_id in city_index and key in domain_by_key:
+                previous_domain[city_index[city_id], domain_by_key[key]] = rank
+
+    return EditionInputs(
+        edition=edition,
+        city_ids=np.array([c for c, _p in cities], dtype=np.int64),
+        domain_ids=np.array([d.pk for d in domains], dtype=np.int64),
+        indicator_ids=np.array([ind.pk for ind in indicators], dtype=np.int64),
+        parameter_ids=np.array([p.pk for p in parameters], dtype=np.int64),
+        structure=structure,
+        methodology=methodology,
+        values=values,
+        population=np.array([p for _c, p in cities], dtype=float),
+        bonus=bonus,
+        previous_run_id=previous_run.pk if previous_run else None,
+        previous_total_rank=previous_total,
+        previous_domain_rank=previous_domain,
+        approved_answer_count=count,
+    )
+
+
+def _rank_or_none(rank: int) -> int | None:
+    return int(rank) if rank > 0 else None
+
+
+def _store_results(run: ScoreRun, inputs: EditionInputs, result: engine.Result) -> None:
+    city_ids = inputs.city_ids.tolist()
+    totals, total_ranks = result.total.tolist(), result.total_rank.tolist()
+    completeness, previous = result.completeness.tolist(), inputs.previous_total_rank.tolist()
+    CityScore.objects.bulk_create(
+        (
+            CityScore(
+                run=run, city_id=city_id, total=totals[c], rank=total_ranks[c],
+                completeness=completeness[c], previous_rank=_rank_or_none(previous[c]),
+            )
+            for c, city_id in enumerate(city_ids)
+        ),
+        batch_size=RESULT_BATCH_SIZE,
+    )
+    domain_ids = inputs.domain_ids.tolist()
+    score, rank = result.domain_score.tolist(), result.domain_rank.tolist()
+    bonus = np.minimum(np.clip(inputs.bonus, 0, inputs.methodology.bonus_cap), 100).tolist()
+    domain_completeness, previous_domain = result.domain_completeness.tolist(), inputs.previous_domain_rank.tolist()
+    DomainScore.objects.bulk_create(
+        (
+            DomainScore(
+                run=run, city_id=city_id, domain_id=domain_id, score=score[c][d], rank=rank[c][d],
+                bonus=bonus[c][d], completeness=domain_completeness[c][d],
+                previous_rank=_rank_or_none(previous_domain[c][d]),
+            )
+            for c, city_id in enumerate(city_ids)
+            for d, domain_id in enumerate(domain_ids)
+        ),
+        batch_size=RESULT_BATCH_SIZE,
+    )
+    indicator_ids = inputs.indicator_ids.tolist()
+    raw, score, rank = result.indicator_raw.tolist(), result.indicator_score.tolist(), result.indicator_rank.tolist()
+    IndicatorScore.objects.bulk_create(
+        (
+            IndicatorScore(
+                run=run, city_id=city_id, indicator_id=indicator_id,
+                raw=None if np.isnan(raw[c][i]) else raw[c][i], score=score[c][i], rank=rank[c][i],
+            )
+            for c, city_id in enumerate(city_ids)
+            for i, indicator_id in enumerate(indicator_ids)
+        ),
+        batch_size=RESULT_BATCH_SIZE,
+    )
+
+
+def current_run(edition: Edition) -> ScoreRun | None:
+    """The run whose results the edition shows: the published one once published, else the newest."""
+    runs = ScoreRun.objects.filter(edition=edition)
+    if edition.is_public:
+        return runs.filter(is_published=True).first()
+    return runs.order_by("-created_at", "-id").first()
+
+
+def scores_recompute(*, edition: Edition) -> tuple[ScoreRun | None, bool]:
+    """Compute and store a new score run of an edition; returns (run, created).
+
+    A no-op (created False) when the inputs are unchanged or the edition is published (its run is
+    frozen). The run and all its rows are written in one transaction, so a crash leaves the previous
+    run whole. Concurrent calls for one edition are serialised by a lock on the edition row.
+    """
+    if edition.is_public:
+        return current_run(edition), False
+    started = time.perf_counter()
+    inputs = load_inputs(edition)
+    input_hash = inputs.input_hash()
+    latest = current_run(edition)
+    if latest is not None and latest.input_hash == input_hash:
+        return latest, False
+    if len(inputs.city_ids) == 0 or len(inputs.parameter_ids) == 0:
+        return latest, False  # nothing to rank yet
+    result = engine.compute(
+        inputs.structure, inputs.values, inputs.population, inputs.bonus, inputs.methodology
+    )
+    with transaction.atomic():
+        locked = Edition.objects.select_for_update().get(pk=edition.pk)
+        if locked.is_public:
+            return current_run(locked), False
+        existing = ScoreRun.objects.filter(edition=edition, input_hash=input_hash).first()
+        if existing is not None:
+            # Inputs went back to an earlier state (A -> B -> A): that run becomes the newest again.
+            ScoreRun.objects.filter(pk=existing.pk).update(created_at=timezone.now())
+            existing.refresh_from_db()
+            return existing, False
+        run = ScoreRun.objects.create(
+            edition=edition,
+            input_hash=input_hash,
+            code_version=CODE_VERSION,
+            methodology=inputs.methodology_as_data(),
+            city_count=len(inputs.city_ids),
+            approved_answer_count=inputs.approved_answer_count,
+        )
+        _store_results(run, inputs, result)
+        run.duration_ms = int((time.perf_counter() - started) * 1000)
+        run.save(update_fields=["duration_ms"])
+    return run, True
+
+
+@transaction.atomic
+def edition_publish(*, user, edition: Edition, reason: str = "") -> ScoreRun:
+    """Freeze the edition's results: recompute from approved answers, mark the run published, publish.
+
+    Refuses while answers are still submitted but unreviewed, unless the editor gives a reason. Holds
+    the edition's row lock throughout, so no answer can be approved between the run and the freeze.
+    """
+    if not roles.is_editor(user):
+        raise PermissionDenied(_("Nur die Redaktion kann eine Ausgabe veröffentlichen."))
+    edition = Edition.objects.select_for_update().get(pk=edition.pk)
+    if edition.phase != Edition.Phase.REVIEW:
+        raise ValidationError(_("Nur eine Ausgabe in der Prüfung kann veröffentlicht werden."))
+    pending = Answer.objects.filter(edition=edition, status=Answer.Status.SUBMITTED).count()
+    if pending and not reason.strip():
+        raise ValidationError(
+            _("%(count)d Antworten sind eingereicht, aber noch nicht geprüft. Bitte geben Sie einen Grund an, "
+              "um trotzdem zu veröffentlichen.") % {"count": pending}
+        )
+    run, _created = scores_recompute(edition=edition)
+    if run is None:
+        raise ValidationError(_("Für diese Ausgabe gibt es noch keine Ergebnisse."))
+    edition_set_phase(user=user, edition=edition, phase=Edition.Phase.PUBLISHED, reason=reason)
+    ScoreRun.objects.filter(pk=run.pk).update(is_published=True, published_at=timezone.now())
+    run.refresh_from_db()
+    return run

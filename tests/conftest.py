@@ -1,0 +1,47 @@
+"""Shared fixtures: users by role, a small edition, and the services tier (PostgreSQL, Redis, worker)."""
+
+import os
+
+import pytest
+from django.core.cache import cache
+
+from smartcity.celery import app as celery_app
+from tests import factories
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI (CI_NO_SKIPS=1) a skipped test is a failure: a missing service must not pass unnoticed."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI_NO_SKIPS") == "1" and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, which is not allowed: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache_and_eager_celery(request):
+    """Every test starts with an empty cache; outside the services tier Celery runs eagerly."""
+    cache.clear()
+    eager = "services" not in request.keywords
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = eager or previous
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def edition(db):
+    return factories.small_edition()
+
+
+@pytest.fixture
+def editor(db):
+    return factories.UserFactory(groups=["editors"])
+
+
+@pytest.fixture
+def reviewer(db):
+    return factories.UserFactory(groups=["reviewers"])

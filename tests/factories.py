@@ -1,0 +1,146 @@
+"""factory_boy factories for the catalogue, cities, users and answers."""
+
+from datetime import date
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group, User
+
+from indicators.models import (
+    Answer,
+    City,
+    CityMembership,
+    Domain,
+    Edition,
+    Indicator,
+    InnovationProject,
+    Parameter,
+    Participation,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", "secret-pass-123")
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        for name in extracted or []:
+            self.groups.add(Group.objects.get(name=name))
+
+    @factory.post_generation
+    def cities(self, create, extracted, **kwargs):
+        for city in extracted or []:
+            CityMembership.objects.create(user=self, city=city, role=CityMembership.Role.STAFF)
+
+
+class CityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = City
+
+    name = factory.Sequence(lambda n: f"Stadt {n:03d}")
+    slug = factory.Sequence(lambda n: f"stadt-{n:03d}")
+    state = "Nordrhein-Westfalen"
+    state_code = "NW"
+    ags = factory.Sequence(lambda n: f"{5900000 + n:08d}")
+    population = 200_000
+    population_date = date(2023, 12, 31)
+
+
+class EditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Edition
+
+    year = factory.Sequence(lambda n: 2030 + n)
+    title = factory.LazyAttribute(lambda e: f"Smart City Index {e.year}")
+    phase = Edition.Phase.COLLECTION
+
+
+class DomainFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Domain
+
+    edition = factory.SubFactory(EditionFactory)
+    key = factory.Sequence(lambda n: f"domain-{n}")
+    name_de = factory.Sequence(lambda n: f"Themenbereich {n}")
+    name_en = factory.Sequence(lambda n: f"Domain {n}")
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Indicator
+
+    domain = factory.SubFactory(DomainFactory)
+    key = factory.Sequence(lambda n: f"indicator-{n}")
+    name_de = factory.Sequence(lambda n: f"Indikator {n}")
+
+
+class ParameterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Parameter
+
+    indicator = factory.SubFactory(IndicatorFactory)
+    key = factory.Sequence(lambda n: f"parameter-{n}")
+    name_de = factory.Sequence(lambda n: f"Parameter {n}")
+    kind = Parameter.Kind.YES_NO
+    evidence_required = False
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Answer
+
+    parameter = factory.SubFactory(ParameterFactory)
+    edition = factory.LazyAttribute(lambda a: a.parameter.indicator.domain.edition)
+    city = factory.SubFactory(CityFactory)
+    status = Answer.Status.DRAFT
+
+
+class InnovationProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InnovationProject
+
+    domain = factory.SubFactory(DomainFactory)
+    edition = factory.LazyAttribute(lambda p: p.domain.edition)
+    city = factory.SubFactory(CityFactory)
+    title = "Digitaler Zwilling"
+    description = "Ein Stadtmodell für Planung und Beteiligung."
+
+
+def small_edition(*, cities: int = 5, year: int = 2030, phase: str = Edition.Phase.COLLECTION) -> Edition:
+    """An edition with two domains, three indicators and one parameter of each kind, and `cities` cities.
+
+    Parameters (by key): online-termine (yes/no), smart-meter (choice), busse (percentage),
+    ladepunkte (count per capita), wartezeit (number, lower is better).
+    """
+    edition = EditionFactory(year=year, phase=phase)
+    verwaltung = DomainFactory(edition=edition, key="verwaltung", name_de="Verwaltung", position=0)
+    mobilitaet = DomainFactory(edition=edition, key="mobilitaet", name_de="Mobilität", position=1)
+    portal = IndicatorFactory(domain=verwaltung, key="serviceportal", name_de="Serviceportal", position=0)
+    energie = IndicatorFactory(domain=verwaltung, key="energie", name_de="Energie", position=1)
+    verkehr = IndicatorFactory(domain=mobilitaet, key="verkehr", name_de="Verkehr", position=0)
+    ParameterFactory(indicator=portal, key="online-termine", kind=Parameter.Kind.YES_NO, position=0)
+    ParameterFactory(indicator=portal, key="wartezeit", kind=Parameter.Kind.NUMBER, unit="Tage",
+                     min_value=Decimal(0), max_value=Decimal(365), higher_is_better=False, position=1)
+    ParameterFactory(
+        indicator=energie, key="smart-meter", kind=Parameter.Kind.CHOICE,
+        options=[{"key": "none", "label_de": "keine", "label_en": "none", "points": 0},
+                 {"key": "planned", "label_de": "geplant", "label_en": "planned", "points": 0.5},
+                 {"key": "live", "label_de": "im Betrieb", "label_en": "live", "points": 1}],
+    )
+    ParameterFactory(indicator=verkehr, key="busse", kind=Parameter.Kind.PERCENTAGE, unit="%",
+                     min_value=Decimal(0), max_value=Decimal(100), position=0, evidence_required=True)
+    ParameterFactory(indicator=verkehr, key="ladepunkte", kind=Parameter.Kind.COUNT, unit="Ladepunkte",
+                     min_value=Decimal(0), per_capita=True, position=1)
+    for _ in range(cities):
+        Participation.objects.create(edition=edition, city=CityFactory())
+    return edition
+
+
+def parameter(edition: Edition, key: str) -> Parameter:
+    return Parameter.objects.get(indicator__domain__edition=edition, key=key)
