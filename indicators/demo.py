@@ -11,9 +11,9 @@ from datetime import date
 from decimal import Decimal
 
 import numpy as np
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.db import transaction
-from simple_history.utils import bulk_create_with_history
 
 from indicators import roles
 from indicators.importers import catalogue_import, participations_set, read_catalogue
@@ -64,9 +64,8 @@ def _city_maturity(city: City, domain_keys: list[str]) -> dict[str, float]:
     }
 
 
-def _synthetic_value(parameter: Parameter, city: City, maturity: float, year: int):
+def _synthetic_value(rng: np.random.Generator, parameter: Parameter, city: City, maturity: float, year: int):
     """A plausible value for one parameter: better with maturity and with every year."""
-    rng = np.random.default_rng(_seed("value", city.slug, parameter.key, year))
     level = maturity + 0.25 * (year - DEMO_YEARS[0]) + rng.normal(0, 0.8)
     share = 1 / (1 + math.exp(-level))  # 0..1, the city's position on this question
     if parameter.kind == Parameter.Kind.YES_NO:
@@ -106,15 +105,16 @@ def _status_for(rng: np.random.Generator, year: int) -> str | None:
 def _answers(edition: Edition, cities: list[City], parameters: list[Parameter], maturity) -> list[Answer]:
     answers = []
     for city in cities:
+        # One generator per city and year, parameters in catalogue order: deterministic and fast.
+        rng = np.random.default_rng(_seed("answers", city.slug, edition.year))
         for parameter in parameters:
-            rng = np.random.default_rng(_seed("status", city.slug, parameter.key, edition.year))
             status = _status_for(rng, edition.year)
             if status is None:
                 continue
             answer = Answer(edition=edition, city=city, parameter=parameter, status=status,
                             evidence_url=f"https://example.org/demo/{city.slug}/{parameter.key}",
                             note="Demodaten", as_of=date(edition.year, 3, 31))
-            value = _synthetic_value(parameter, city, maturity[city.pk][parameter.indicator.domain.key], edition.year)
+            value = _synthetic_value(rng, parameter, city, maturity[city.pk][parameter.indicator.domain.key], edition.year)
             if parameter.kind == Parameter.Kind.YES_NO:
                 answer.value_bool = bool(value)
             elif parameter.kind == Parameter.Kind.CHOICE:
@@ -146,9 +146,11 @@ def _innovation_projects(edition: Edition, cities: list[City], domains: list[Dom
 
 def demo_users_create() -> list[DemoUser]:
     cities = {c.slug: c for c in City.objects.all()}
+    password_hash = make_password(DEMO_PASSWORD)  # hashing is deliberately slow: once for all demo users
     for spec in DEMO_USERS:
-        user, _created = User.objects.get_or_create(username=spec.username, defaults={"email": f"{spec.username}@example.org"})
-        user.set_password(DEMO_PASSWORD)
+        user, _created = User.objects.get_or_create(username=spec.username,
+                                                    defaults={"email": f"{spec.username}@example.org"})
+        user.password = password_hash
         user.is_staff = spec.group is not None  # reviewers and editors work in the admin
         user.save()
         if spec.group:
@@ -173,9 +175,10 @@ def demo_edition_create(*, year: int, previous: Edition | None, editor: User) ->
         domains = list(edition.domains.order_by("position"))
         parameters = list(
             Parameter.objects.filter(indicator__domain__edition=edition).select_related("indicator__domain")
+            .order_by("indicator__domain__position", "indicator__position", "position", "id")
         )
         maturity = {c.pk: _city_maturity(c, [d.key for d in domains]) for c in cities}
-        bulk_create_with_history(_answers(edition, cities, parameters, maturity), Answer, batch_size=2000,
-                                 default_user=editor, default_change_reason="Demodaten")
+        # Plain bulk insert: the audit history starts with the first human change of a demo answer.
+        Answer.objects.bulk_create(_answers(edition, cities, parameters, maturity), batch_size=2000)
         InnovationProject.objects.bulk_create(_innovation_projects(edition, cities, domains))
         return edition_set_phase(user=editor, edition=edition, phase=Edition.Phase.COLLECTION, reason="Demodaten")

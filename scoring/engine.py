@@ -365,8 +365,9 @@ def scale_field(
     (or None) where a column has no goalposts.
 
     minmax: the best city gets 1, the worst 0, linear between. When all cities with a value have
-    the same number (or only one city has a value) everyone gets 1: nobody is behind the field,
-    and the indicator step still separates all-yes from all-no via 100 × raw.
+    the same number (or only one city has a value) everyone gets 1: nobody lags behind the field,
+    so nobody loses points (the field has no worst city to anchor 0). An absolute level, e.g.
+    everyone at zero, is scored with goalposts instead.
     zscore: z = (x - field mean) / field standard deviation (population, ddof=0), negated for
     lower-is-better, mapped by clip((z + 3) / 6, 0, 1): the field mean gets 0.5, three standard
     deviations either side saturate. All equal: 1, as for minmax.
@@ -451,7 +452,7 @@ def trend(previous_rank, current_rank) -> np.ndarray:
 
 
 def format_trend(value: Any) -> str:
-    """"+3", "−6" (U+2212 minus), "0", and "neu" for a new city (None, NaN or masked)."""
+    """A trend as shown: "+3", "−6" (U+2212 minus), "0", and "neu" for a new city (None, NaN, masked)."""
     if value is None or value is np.ma.masked or math.isnan(float(value)):
         return NEW_CITY
     places = int(round(float(value)))
@@ -554,7 +555,8 @@ def _scale_columns(x, higher, goal_worst, goal_best, method):
     field_worst = np.where(higher, low, high)
     has_goal = ~np.isnan(goal_best)
     all_equal = ~has_goal & (low == high)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    # Empty or all-equal columns and tiny targets give inf/NaN intermediates; all are replaced below.
+    with np.errstate(all="ignore"):
         if method == "target":
             target = np.where(has_goal, goal_best, field_best)
             above = np.where(target > 0, x / target, (x >= target).astype(float))
@@ -583,7 +585,7 @@ def _field_mean(x: np.ndarray, with_std: bool = False):
         return np.nansum(np.sort(a, axis=0), axis=0)  # np.sort puts NaN last
 
     count = (~np.isnan(x)).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(all="ignore"):
         mean = ordered_sum(x) / count
         std = np.sqrt(ordered_sum((x - mean) ** 2) / count) if with_std else None
     mean = np.where(count > 0, mean, np.nan)
@@ -597,7 +599,7 @@ def _group_sum(x: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
     city sits in the array (unlike BLAS matrix products): identical inputs give identical scores
     and exact ties stay ties.
     """
-    n_cities, n_columns = x.shape
+    n_cities = x.shape[0]
     bins = (np.arange(n_cities, dtype=_INDEX)[:, None] * n_groups + group[None, :]).ravel()
     sums = np.bincount(bins, weights=x.ravel(), minlength=n_cities * n_groups)
     return sums.reshape(n_cities, n_groups)

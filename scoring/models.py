@@ -81,7 +81,8 @@ class IndicatorScore(models.Model):
     city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="+")
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
     raw = models.FloatField(_("Rohwert"), null=True)
-    score = models.FloatField(_("Wert"))
+    # None when the city has no data in the indicator and the edition excludes missing data.
+    score = models.FloatField(_("Wert"), null=True)
     rank = models.PositiveIntegerField(_("Rang"))
 
     class Meta:

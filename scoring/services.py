@@ -182,6 +182,10 @@ def load_inputs(edition: Edition) -> EditionInputs:
     )
 
 
+def _float_or_none(value: float) -> float | None:
+    return None if np.isnan(value) else value
+
+
 def _rank_or_none(rank: int) -> int | None:
     return int(rank) if rank > 0 else None
 
@@ -222,7 +226,7 @@ def _store_results(run: ScoreRun, inputs: EditionInputs, result: engine.Result) 
         (
             IndicatorScore(
                 run=run, city_id=city_id, indicator_id=indicator_id,
-                raw=None if np.isnan(raw[c][i]) else raw[c][i], score=score[c][i], rank=rank[c][i],
+                raw=_float_or_none(raw[c][i]), score=_float_or_none(score[c][i]), rank=rank[c][i],
             )
             for c, city_id in enumerate(city_ids)
             for i, indicator_id in enumerate(indicator_ids)

@@ -1,7 +1,7 @@
 """Public ranking page (the full public site is built on top of it)."""
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from scoring import selectors
 
@@ -12,7 +12,9 @@ def ranking_view(request, year: int | None = None):
     if year is None:
         edition = editions[0] if editions else None
     else:
-        edition = get_object_or_404(selectors.public_editions(), year=year)
+        edition = next((e for e in editions if e.year == year), None)
+        if edition is None:
+            raise Http404
     run = selectors.published_run(edition) if edition else None
     if edition is not None and run is None:
         raise Http404

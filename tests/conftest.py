@@ -45,3 +45,8 @@ def editor(db):
 @pytest.fixture
 def reviewer(db):
     return factories.UserFactory(groups=["reviewers"])
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

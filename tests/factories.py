@@ -31,7 +31,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def groups(self, create, extracted, **kwargs):
         for name in extracted or []:
-            self.groups.add(Group.objects.get(name=name))
+            self.groups.add(Group.objects.get_or_create(name=name)[0])  # transactional tests flush migrations
 
     @factory.post_generation
     def cities(self, create, extracted, **kwargs):
@@ -56,7 +56,7 @@ class EditionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Edition
 
-    year = factory.Sequence(lambda n: 2030 + n)
+    year = factory.Sequence(lambda n: 2100 - n % 40)  # 2061..2100; tests that pick a year use 2030-2050
     title = factory.LazyAttribute(lambda e: f"Smart City Index {e.year}")
     phase = Edition.Phase.COLLECTION
 
@@ -144,3 +144,36 @@ def small_edition(*, cities: int = 5, year: int = 2030, phase: str = Edition.Pha
 
 def parameter(edition: Edition, key: str) -> Parameter:
     return Parameter.objects.get(indicator__domain__edition=edition, key=key)
+
+
+# --- Added for tests/indicators (answers with evidence, cities of an edition, coordinators) ---
+
+from indicators.models import EvidenceFile  # noqa: E402
+
+
+class EvidenceFileFactory(factory.django.DjangoModelFactory):
+    """An uploaded evidence document; only the stored name is set (no bytes are written)."""
+
+    class Meta:
+        model = EvidenceFile
+
+    answer = factory.SubFactory(AnswerFactory)
+    file = factory.LazyAttribute(
+        lambda f: f"evidence/{f.answer.edition_id}/{f.answer.city_id}/{f.answer.parameter_id}/nachweis.pdf"
+    )
+    original_name = "nachweis.pdf"
+    content_type = "application/pdf"
+    size = 2048
+    sha256 = "a" * 64
+
+
+def cities_of(edition: Edition) -> list[City]:
+    """The cities taking part in an edition, in id order (small_edition's first city is [0])."""
+    return list(City.objects.filter(participations__edition=edition).order_by("id"))
+
+
+def coordinator_of(city: City, **kwargs) -> User:
+    """A user who coordinates `city` (a membership with role coordinator)."""
+    user = UserFactory(**kwargs)
+    CityMembership.objects.create(user=user, city=city, role=CityMembership.Role.COORDINATOR)
+    return user

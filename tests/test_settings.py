@@ -1,0 +1,68 @@
+"""Settings from the environment: embedded defaults, and a production start that refuses to guess."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PRODUCTION_KEY = "k" * 20 + "x7Qp2Lm9Zr4Tw8Vn1Bc6Hy3Jd5Fg0Sa" + "w" * 10
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL",
+                                                               "REDIS_URL"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True,
+        timeout=120,
+    )
+
+
+def test_production_start_without_secret_key_stops_with_a_clear_message():
+    result = manage("check", DEBUG="0", ALLOWED_HOSTS="index.example.org")
+
+    assert result.returncode != 0
+    assert "DEBUG is off: set the SECRET_KEY environment variable." in result.stderr
+
+
+def test_production_start_without_allowed_hosts_stops_with_a_clear_message():
+    result = manage("check", DEBUG="0", SECRET_KEY=PRODUCTION_KEY)
+
+    assert result.returncode != 0
+    assert "DEBUG is off: set ALLOWED_HOSTS" in result.stderr
+
+
+def test_deploy_check_reports_nothing_with_production_settings():
+    result = manage("check", "--deploy", DEBUG="0", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="index.example.org")
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_embedded_defaults_are_sqlite_eager_celery_memory_cache_and_german():
+    code = (
+        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, "
+        "s.CACHES['default']['BACKEND'], s.EMAIL_BACKEND, s.LANGUAGE_CODE, s.DEBUG)"
+    )
+    result = manage("shell", "-c", code)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-6:] == [
+        "django.db.backends.sqlite3", "True", "django.core.cache.backends.locmem.LocMemCache",
+        "django.core.mail.backends.console.EmailBackend", "de", "True",
+    ]
+
+
+def test_database_url_and_redis_url_select_postgresql_redis_and_real_workers():
+    code = (
+        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, "
+        "s.CACHES['default']['BACKEND'], s.CELERY_BROKER_URL)"
+    )
+    result = manage("shell", "-c", code, DATABASE_URL="postgres://u@db.example:5432/sci",
+                    REDIS_URL="redis://cache.example:6379/0")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-4:] == [
+        "django.db.backends.postgresql", "False", "django.core.cache.backends.redis.RedisCache",
+        "redis://cache.example:6379/0",
+    ]
