@@ -310,11 +310,11 @@ def floor_read(edition) -> float:
     return elapsed
 
 
-def floor_insert(edition, inputs, result) -> tuple[float, int]:
+def floor_insert(edition, inputs, result) -> tuple[float, float, int]:
     """The run's result rows written with one executemany (SQLite) / COPY (PostgreSQL) per table in one
     transaction, committed like a real run (on PostgreSQL the commit runs the deferred foreign-key checks),
-    for a throwaway ScoreRun that is deleted afterwards. Returns seconds (conversion of the engine's arrays
-    to rows and the commit included) and the number of rows."""
+    for a throwaway ScoreRun that is deleted afterwards. Returns the seconds (conversion of the engine's
+    arrays to rows and the commit included), the seconds of the commit alone and the number of rows."""
     from django.db import connection, transaction
 
     from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
@@ -361,17 +361,19 @@ def floor_insert(edition, inputs, result) -> tuple[float, int]:
             ),
         ),
     }
-    with transaction.atomic(), connection.cursor() as cursor:
-        for model, (columns, rows) in tables.items():
-            table, names = model._meta.db_table, ", ".join(columns)
-            if connection.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                placeholders = ", ".join(["%s"] * len(columns))
-                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", list(rows))
-    elapsed = time.perf_counter() - started
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for model, (columns, rows) in tables.items():
+                table, names = model._meta.db_table, ", ".join(columns)
+                if connection.vendor == "postgresql":
+                    with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                else:
+                    placeholders = ", ".join(["%s"] * len(columns))
+                    cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", list(rows))
+        committing = time.perf_counter()
+    finished = time.perf_counter()
 
     expected = n_cities * (1 + n_domains + n_indicators)
     written = sum(model.objects.filter(run=run).count() for model in score_models)
@@ -381,7 +383,7 @@ def floor_insert(edition, inputs, result) -> tuple[float, int]:
         run.delete()
     if written != expected:
         raise RuntimeError(f"floor insert wrote {written} rows, expected {expected}")
-    return elapsed, expected
+    return finished - started, finished - committing, expected
 
 
 def run_backend(backend: str, sizes: list[int], repeat_count: int) -> dict:
@@ -418,11 +420,12 @@ def run_backend(backend: str, sizes: list[int], repeat_count: int) -> dict:
         log(f"{backend} {size}: engine {median_ms(engine_times):.1f} ms")
         recompute = measure_recompute(edition, repeat_count)
         log(f"{backend} {size}: recompute {recompute['recompute_ms']:.0f} ms {recompute['split_ms']}")
-        reads, inserts = [], []
+        reads, inserts, commits = [], [], []
         for _ in range(repeat_count):
             reads.append(floor_read(edition))
-            elapsed, result_rows = floor_insert(edition, inputs, result)
+            elapsed, committed, result_rows = floor_insert(edition, inputs, result)
             inserts.append(elapsed)
+            commits.append(committed)
         log(f"{backend} {size}: floor read {median_ms(reads):.0f} ms, insert {median_ms(inserts):.0f} ms")
 
         written = sum(model.objects.filter(run__edition=edition).count() for model in (CityScore, DomainScore,
@@ -435,6 +438,7 @@ def run_backend(backend: str, sizes: list[int], repeat_count: int) -> dict:
             "result_rows": result_rows, "setup_s": setup_s, "engine_ms": median_ms(engine_times),
             "engine_all_ms": [t * 1000.0 for t in engine_times], **recompute,
             "floor_read_ms": median_ms(reads), "floor_insert_ms": median_ms(inserts),
+            "floor_commit_ms": median_ms(commits),
             "floor_read_all_ms": [t * 1000.0 for t in reads], "floor_insert_all_ms": [t * 1000.0 for t in inserts],
         })
     connection.close()
@@ -497,9 +501,9 @@ def print_report(reports: list[dict], args, wall_s: float, load_before: tuple) -
     print()
     header = (f"{'backend':<9}{'cities':>7}{'answers':>11}{'rows':>8}{'engine':>9}{'recompute':>11}"
               f"{'load':>8}{'hash':>6}{'engine':>8}{'write':>8}{'commit':>8}{'other':>7}"
-              f"{'floor':>8}{'read':>8}{'insert':>8}{'ratio':>7}  targets")
+              f"{'floor':>8}{'read':>8}{'insert':>8}{'commit':>8}{'ratio':>7}  targets")
     print("all times in ms (medians); recompute = load + hash + engine + write + commit + other; "
-          "floor = read + insert; rows = result rows per run")
+          "floor = read + insert (insert includes its commit); rows = result rows per run")
     print(header)
     print("-" * len(header))
     for report in reports:
@@ -511,6 +515,7 @@ def print_report(reports: list[dict], args, wall_s: float, load_before: tuple) -
                   f"{row['engine_ms']:>9.1f}{row['recompute_ms']:>11.0f}{split['load']:>8.0f}{split['hash']:>6.0f}"
                   f"{split['engine']:>8.0f}{split['write']:>8.0f}{split['commit']:>8.0f}{split['other']:>7.0f}"
                   f"{row['floor_ms']:>8.0f}{row['floor_read_ms']:>8.0f}{row['floor_insert_ms']:>8.0f}"
+                  f"{row['floor_commit_ms']:>8.0f}"
                   f"{row['ratio']:>7.2f}  {verdicts(row)}")
     print()
     setups = ", ".join(f"{r['backend']} {r['cities']}: {r['setup_s']:.1f} s" for rep in reports for r in rep["results"])

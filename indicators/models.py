@@ -305,10 +305,11 @@ class Parameter(Translated):
     def clean(self):
         errors = {}
         if self.kind == self.Kind.CHOICE:
-            keys = [option.get("key") for option in self.options or []]
+            options = self.options if isinstance(self.options, list) else []
+            keys = [option.get("key") if isinstance(option, dict) else None for option in options]
             if len(keys) < 2 or len(set(keys)) != len(keys) or not all(keys):
                 errors["options"] = _("Eine Auswahl braucht mindestens zwei Optionen mit eindeutigem Schlüssel.")
-            elif any(not 0 <= float(option.get("points", -1)) <= 1 for option in self.options):
+            elif not all(_is_points(option.get("points")) for option in options):
                 errors["options"] = _("Die Punkte jeder Option müssen zwischen 0 und 1 liegen.")
         elif self.options:
             errors["options"] = _("Nur Auswahl-Parameter haben Optionen.")
@@ -324,6 +325,14 @@ class Parameter(Translated):
             errors["goal_best"] = _("Schlechtester und bester Zielwert müssen sich unterscheiden.")
         if errors:
             raise ValidationError(errors)
+
+
+def _is_points(value) -> bool:
+    """A number within 0..1 (choice option points); False for anything else, never an exception."""
+    try:
+        return not isinstance(value, bool) and 0 <= float(value) <= 1
+    except (TypeError, ValueError):
+        return False
 
 
 class _OptionView:

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from indicators import roles
 from indicators.models import (
@@ -92,10 +93,19 @@ def assign_value(answer: Answer, parameter: Parameter, value: Any) -> None:
         answer.value_number = number
 
 
-def _check_may_edit(*, user, answer: Answer, edition: Edition) -> None:
+def _check_city_member(*, user, answer: Answer) -> None:
     if not roles.belongs_to_city(user, answer):
         raise PermissionDenied(_("Sie können nur Antworten Ihrer eigenen Stadt bearbeiten."))
+
+
+def _check_phase_allows_edit(*, answer: Answer, edition: Edition) -> None:
+    """Staff edit while the edition collects (within its window), and in review only what was sent back."""
     if edition.phase == Phase.COLLECTION:
+        today = timezone.localdate()
+        if edition.collection_opens and today < edition.collection_opens:
+            raise WorkflowError(_("Die Erhebung beginnt erst am %(date)s.") % {"date": edition.collection_opens})
+        if edition.collection_closes and today > edition.collection_closes:
+            raise WorkflowError(_("Die Erhebung wurde am %(date)s geschlossen.") % {"date": edition.collection_closes})
         if answer.status == Status.SUBMITTED:
             raise WorkflowError(_("Die Antwort ist eingereicht und wird gerade geprüft."))
         return
@@ -124,12 +134,13 @@ def answer_save(
     edition = _lock_edition(parameter.indicator.domain.edition_id)
     created = answer is None
     if created:
-        if expected_version not in (None, 0):
-            raise ConflictError(None)
         answer = Answer(edition=edition, city=city, parameter=parameter)
-    elif expected_version is not None and expected_version != answer.version:
-        raise ConflictError(answer)
-    _check_may_edit(user=user, answer=answer, edition=edition)
+    # Permission first: a conflict must never show another city's answer.
+    _check_city_member(user=user, answer=answer)
+    _check_phase_allows_edit(answer=answer, edition=edition)
+    if created and not Participation.objects.filter(edition=edition, city=city).exists():
+        raise PermissionDenied(_("Ihre Stadt nimmt an dieser Ausgabe nicht teil."))
+    _check_version(None if created else answer, expected_version)
 
     was_approved = answer.status == Status.APPROVED
     assign_value(answer, parameter, data.value)
@@ -138,6 +149,8 @@ def answer_save(
     answer.as_of = data.as_of or None
     if answer.status in (Status.APPROVED, Status.CHANGES_REQUESTED):
         answer.status = Status.DRAFT
+    if was_approved:
+        answer.reviewed_by = answer.reviewed_at = None
     if not created:
         answer.version += 1
     answer.updated_by = user
@@ -159,12 +172,19 @@ def _lock_edition(edition_id: int) -> Edition:
     return Edition.objects.select_for_update().get(pk=edition_id)
 
 
-def _locked(answer: Answer, expected_version: int | None) -> Answer:
+def _locked(answer: Answer) -> Answer:
+    """The answer re-read under a row lock, with its edition locked too."""
     current = Answer.objects.select_for_update(of=("self",)).select_related("parameter").get(pk=answer.pk)
-    if expected_version is not None and expected_version != current.version:
-        raise ConflictError(current)
     current.edition = _lock_edition(current.edition_id)
     return current
+
+
+def _check_version(current: Answer | None, expected_version: int | None) -> None:
+    """A write that read an older version (or expects an answer that does not exist yet) conflicts."""
+    if expected_version is None:
+        return
+    if (current.version if current is not None else 0) != expected_version:
+        raise ConflictError(current)
 
 
 def _check_transition(answer: Answer, to_status: str) -> None:
@@ -195,9 +215,11 @@ def _missing_for_submit(answer: Answer) -> str | None:
 @transaction.atomic
 def answer_submit(*, user, answer: Answer, expected_version: int | None = None) -> Answer:
     """draft → submitted, once the answer has a value and any required evidence."""
-    answer = _locked(answer, expected_version)
+    answer = _locked(answer)
+    _check_city_member(user=user, answer=answer)
+    _check_version(answer, expected_version)
     _check_transition(answer, Status.SUBMITTED)
-    _check_may_edit(user=user, answer=answer, edition=answer.edition)
+    _check_phase_allows_edit(answer=answer, edition=answer.edition)
     problem = _missing_for_submit(answer)
     if problem:
         raise ValidationError(problem)
@@ -217,8 +239,9 @@ def _check_may_review(*, user, answer: Answer) -> None:
 @transaction.atomic
 def answer_approve(*, user, answer: Answer, expected_version: int | None = None) -> Answer:
     """submitted → approved by a reviewer of another city; the edition is recomputed after commit."""
-    answer = _locked(answer, expected_version)
+    answer = _locked(answer)
     _check_may_review(user=user, answer=answer)
+    _check_version(answer, expected_version)
     answer.reviewed_by, answer.reviewed_at, answer.review_reason = user, timezone.now(), ""
     answer = _transition(answer, Status.APPROVED, user=user, reason=_("freigegeben"))
     _notify_approved_data_changed(answer.edition_id)
@@ -228,11 +251,12 @@ def answer_approve(*, user, answer: Answer, expected_version: int | None = None)
 @transaction.atomic
 def answer_request_changes(*, user, answer: Answer, reason: str, expected_version: int | None = None) -> Answer:
     """submitted → changes_requested, with the reason the city will read."""
+    answer = _locked(answer)
+    _check_may_review(user=user, answer=answer)
+    _check_version(answer, expected_version)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Bitte begründen Sie, was geändert werden soll.")})
-    answer = _locked(answer, expected_version)
-    _check_may_review(user=user, answer=answer)
     answer.reviewed_by, answer.reviewed_at, answer.review_reason = user, timezone.now(), reason
     return _transition(answer, Status.CHANGES_REQUESTED, user=user, reason=reason)
 
@@ -245,11 +269,21 @@ def _check_editor(user) -> None:
         raise PermissionDenied(_("Nur die Redaktion kann Ausgaben und Katalog verwalten."))
 
 
-@transaction.atomic
 def edition_set_phase(*, user, edition: Edition, phase: str, reason: str = "") -> Edition:
-    """Move an edition along PHASE_PIPELINE (publishing goes through scoring.services.edition_publish)."""
+    """Move an edition along PHASE_PIPELINE. Publishing goes through scoring.services.edition_publish,
+    which freezes the results in the same transaction."""
+    if phase == Phase.PUBLISHED:
+        raise WorkflowError(_("Eine Ausgabe wird mit „Veröffentlichen“ veröffentlicht, das ihre Ergebnisse einfriert."))
+    return edition_move(user=user, edition=edition, phase=phase, reason=reason)
+
+
+@transaction.atomic
+def edition_move(*, user, edition: Edition, phase: str, reason: str = "") -> Edition:
+    """The phase change itself (for edition_set_phase and edition_publish only)."""
     _check_editor(user)
-    edition = Edition.objects.select_for_update().get(pk=edition.pk)
+    if phase not in Phase.values:
+        raise WorkflowError(_("Unbekannte Phase „%(phase)s“.") % {"phase": phase})
+    edition = _lock_edition(edition.pk)
     if phase not in Edition.PHASE_PIPELINE[edition.phase]:
         raise WorkflowError(
             _("Eine Ausgabe in der Phase „%(from)s“ kann nicht in die Phase „%(to)s“ wechseln.")
@@ -293,7 +327,8 @@ def edition_clone(*, user, source: Edition, year: int, title: str = "") -> Editi
             indicator.save()
             for parameter in parameters:
                 parameter.pk, parameter.id, parameter.indicator = None, None, indicator
-            Parameter.objects.bulk_create(parameters)
+            bulk_create_with_history(parameters, Parameter, default_user=user,
+                                     default_change_reason=_("aus Ausgabe %(year)s übernommen") % {"year": source.year})
     Participation.objects.bulk_create(
         Participation(edition=edition, city_id=city_id)
         for city_id in source.participations.values_list("city_id", flat=True)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from indicators import roles
 from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter
-from indicators.services import edition_set_phase
+from indicators.services import edition_move
 from scoring import engine
 from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
 
@@ -308,7 +308,7 @@ def edition_publish(*, user, edition: Edition, reason: str = "") -> ScoreRun:
     run, _created = scores_recompute(edition=edition)
     if run is None:
         raise ValidationError(_("Für diese Ausgabe gibt es noch keine Ergebnisse."))
-    edition_set_phase(user=user, edition=edition, phase=Edition.Phase.PUBLISHED, reason=reason)
+    edition_move(user=user, edition=edition, phase=Edition.Phase.PUBLISHED, reason=reason)
     ScoreRun.objects.filter(pk=run.pk).update(is_published=True, published_at=timezone.now())
     run.refresh_from_db()
     return run

@@ -11,7 +11,7 @@ PRODUCTION_KEY = "k" * 20 + "x7Qp2Lm9Zr4Tw8Vn1Bc6Hy3Jd5Fg0Sa" + "w" * 10
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL",
-                                                               "REDIS_URL"}}
+                                                               "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True,
         timeout=120,

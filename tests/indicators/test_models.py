@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from indicators.models import Answer, City, Edition, InnovationProject, Parameter, plain_number
+from indicators.models import Answer, City, Edition, InnovationProject, plain_number
 from tests.factories import (
     AnswerFactory,
     CityFactory,
@@ -127,7 +127,8 @@ AGS_CONSTRAINT = "Bedingung „city_ags_8_digits“ ist nicht erfüllt."
         ("0591100", AGS_CONSTRAINT),
         ("05911O00", AGS_CONSTRAINT),
         ("abcdefgh", AGS_CONSTRAINT),
-        ("059110000", "Bitte sicherstellen, dass der Wert aus höchstens 8 Zeichen besteht. (Er besteht aus 9 Zeichen.)"),
+        ("059110000",
+         "Bitte sicherstellen, dass der Wert aus höchstens 8 Zeichen besteht. (Er besteht aus 9 Zeichen.)"),
     ],
 )
 def test_city_ags_must_be_eight_digits(db, ags, message):
@@ -201,12 +202,6 @@ def test_parameter_clean_accepts_a_consistent_definition(db, fields):
     ParameterFactory.build(indicator=None, **fields).clean()  # raises on a rejected definition
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="BUG: Parameter.clean() calls float() on option points unguarded; non-numeric points raise "
-    "ValueError (a 500 in admin) instead of a ValidationError on 'options'.",
-)
 def test_parameter_clean_reports_non_numeric_option_points_as_a_validation_error(db):
     parameter_ = ParameterFactory.build(
         indicator=None, kind="choice", options=[{"key": "a", "points": 0}, {"key": "b", "points": "hoch"}]
@@ -289,7 +284,8 @@ def test_answer_value_is_the_typed_field_of_its_parameter_kind(edition, city, ke
         ("online-termine", {"value_number": Decimal(1)}, "value_number", "Dieser Parameter erwartet keine Zahl."),
         ("busse", {"value_bool": True}, "value_bool", "Dieser Parameter ist keine Ja/Nein-Frage."),
         ("busse", {"value_choice": "live"}, "value_choice", "Dieser Parameter hat keine Auswahl."),
-        ("smart-meter", {"value_choice": "everywhere"}, "value_choice", "„everywhere“ ist keine der erlaubten Optionen."),
+        ("smart-meter", {"value_choice": "everywhere"}, "value_choice",
+         "„everywhere“ ist keine der erlaubten Optionen."),
         ("busse", {"value_number": Decimal("-0.5")}, "value_number", "Der Wert muss mindestens 0 % sein."),
         ("busse", {"value_number": Decimal("100.5")}, "value_number", "Der Wert darf höchstens 100 % sein."),
         ("wartezeit", {"value_number": Decimal(366)}, "value_number", "Der Wert darf höchstens 365 Tage sein."),

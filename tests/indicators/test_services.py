@@ -668,13 +668,6 @@ def test_outside_collection_and_review_nothing_is_reviewed(edition, city, actors
     assert row(answer)["status"] == "submitted"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ConflictError,
-    reason="BUG: answer_save/_locked compare expected_version before the permission check, so a user of "
-    "another city (or a non-reviewer) with any stale version gets ConflictError carrying the other "
-    "city's current, unpublished answer instead of PermissionDenied.",
-)
 @pytest.mark.parametrize("service", ["save", "submit", "approve"])
 def test_a_stale_write_by_an_unauthorised_user_is_refused_without_revealing_the_answer(
     edition, city, other_staff, service
@@ -691,11 +684,6 @@ def test_a_stale_write_by_an_unauthorised_user_is_refused_without_revealing_the_
         call()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: answer_save does not check that the city takes part in the edition (Participation), so "
-    "staff of a non-participating city can create answers for it.",
-)
 def test_staff_of_a_city_not_taking_part_in_the_edition_cannot_answer(edition):
     outside_city = CityFactory()
     outside_staff = UserFactory(cities=[outside_city])
@@ -907,7 +895,7 @@ ILLEGAL_PHASE_MOVES = [
 def test_editor_moves_an_edition_along_the_phase_pipeline(db, editor, source, target):
     edition = EditionFactory(year=2031, phase=source)
 
-    returned = services.edition_set_phase(user=editor, edition=edition, phase=target)
+    returned = services.edition_move(user=editor, edition=edition, phase=target)
 
     edition.refresh_from_db()
     assert (returned.phase, edition.phase) == (target, target)
@@ -928,13 +916,27 @@ def test_illegal_phase_move_raises_workflow_error_and_changes_nothing(db, editor
     edition = EditionFactory(year=2031, phase=source)
 
     with pytest.raises(WorkflowError) as error:
-        services.edition_set_phase(user=editor, edition=edition, phase=target)
+        services.edition_move(user=editor, edition=edition, phase=target)
 
     assert error.value.messages == [
         f"Eine Ausgabe in der Phase „{PHASE_LABEL[source]}“ kann nicht in die Phase „{PHASE_LABEL[target]}“ wechseln."
     ]
     edition.refresh_from_db()
     assert (edition.phase, edition.history.count()) == (source, 1)
+
+
+def test_publishing_is_not_a_plain_phase_change(db, editor):
+    # edition_publish freezes the results in the same transaction; the plain phase change refuses.
+    edition = EditionFactory(year=2031, phase=Phase.REVIEW)
+
+    with pytest.raises(WorkflowError) as error:
+        services.edition_set_phase(user=editor, edition=edition, phase=Phase.PUBLISHED)
+
+    assert error.value.messages == [
+        "Eine Ausgabe wird mit „Veröffentlichen“ veröffentlicht, das ihre Ergebnisse einfriert."
+    ]
+    edition.refresh_from_db()
+    assert edition.phase == Phase.REVIEW
 
 
 @pytest.mark.parametrize("who", ["reviewer", "staff", "plain user", "anonymous"])
@@ -968,12 +970,6 @@ def test_phase_change_is_recorded_with_user_and_reason(edition, editor):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="BUG: edition_set_phase formats its error with Phase(phase).label, so an unknown phase "
-    "(e.g. from an API or admin action) raises ValueError instead of WorkflowError.",
-)
 def test_unknown_phase_is_a_workflow_error(edition, editor):
     with pytest.raises(WorkflowError):
         services.edition_set_phase(user=editor, edition=edition, phase="finished")
@@ -1014,7 +1010,9 @@ def test_edition_clone_copies_catalogue_methodology_and_participations_into_a_ne
     answer_of(edition, city, "busse", status=Status.APPROVED)
     InnovationProjectFactory(domain=edition.domains.get(key="mobilitaet"), city=city, bonus_points=Decimal(2))
     source_catalogue = catalogue_of(edition)
-    source_parameter_ids = set(Parameter.objects.filter(indicator__domain__edition=edition).values_list("pk", flat=True))
+    source_parameter_ids = set(
+        Parameter.objects.filter(indicator__domain__edition=edition).values_list("pk", flat=True)
+    )
 
     # when
     clone = services.edition_clone(user=editor, source=edition, year=2031)
@@ -1120,7 +1118,9 @@ def test_a_new_domain_weight_reaches_the_next_score_run(edition, editor, django_
 
 
 @pytest.mark.parametrize("who", ["reviewer", "staff", "plain user"])
-def test_only_editors_set_weights(edition, reviewer, staff, who, recompute_requests, django_capture_on_commit_callbacks):
+def test_only_editors_set_weights(
+    edition, reviewer, staff, who, recompute_requests, django_capture_on_commit_callbacks
+):
     user = {"reviewer": reviewer, "staff": staff, "plain user": UserFactory()}[who]
     domain = edition.domains.get(key="mobilitaet")
 
@@ -1238,7 +1238,9 @@ def test_no_bonus_outside_collection_and_review(edition, project, reviewer, phas
     assert stored_bonus(project) == (Decimal(0), "", None, None)
 
 
-def test_an_awarded_bonus_reaches_the_domain_score(edition, city, project, reviewer, django_capture_on_commit_callbacks):
+def test_an_awarded_bonus_reaches_the_domain_score(
+    edition, city, project, reviewer, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         services.innovation_bonus_award(user=reviewer, project=project, points=Decimal("2.5"), justification="Gut.")
 
