@@ -90,8 +90,13 @@ def create_cities(count: int, rng: np.random.Generator) -> None:
     City.objects.bulk_create(
         (
             City(
-                name=f"Bench-Stadt {i + 1}", slug=f"bench-stadt-{i + 1}", state="Benchland", state_code="BX",
-                ags=f"{90_000_000 + i:08d}", population=int(population[i]), population_date=date(2023, 12, 31),
+                name=f"Bench-Stadt {i + 1}",
+                slug=f"bench-stadt-{i + 1}",
+                state="Benchland",
+                state_code="BX",
+                ags=f"{90_000_000 + i:08d}",
+                population=int(population[i]),
+                population_date=date(2023, 12, 31),
             )
             for i in range(count)
         ),
@@ -137,18 +142,39 @@ def insert_answers(edition, cities: list[tuple[int, int]], parameters, rng: np.r
     population = np.array([pop for _id, pop in cities], dtype=float)
     columns = synthetic_columns(parameters, population, rng)
     now = Answer._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
-    names = ("edition_id", "city_id", "parameter_id", "value_bool", "value_choice", "value_number", "evidence_url",
-             "note", "status", "review_reason", "version", "created_at", "updated_at")
+    names = (
+        "edition_id",
+        "city_id",
+        "parameter_id",
+        "value_bool",
+        "value_choice",
+        "value_number",
+        "evidence_url",
+        "note",
+        "status",
+        "review_reason",
+        "version",
+        "created_at",
+        "updated_at",
+    )
     table = Answer._meta.db_table
     count = 0
     for start in range(0, len(cities), CITY_CHUNK):
         rows = [
             (
-                edition.pk, cities[c][0], p.pk,
+                edition.pk,
+                cities[c][0],
+                p.pk,
                 None if bools is None else bools[c],
                 "" if choices is None else choices[c],
                 None if numbers is None else numbers[c],
-                "", "", Answer.Status.APPROVED.value, "", 1, now, now,
+                "",
+                "",
+                Answer.Status.APPROVED.value,
+                "",
+                1,
+                now,
+                now,
             )
             for c in range(start, min(start + CITY_CHUNK, len(cities)))
             for p, (bools, choices, numbers) in zip(parameters, columns, strict=True)
@@ -279,8 +305,12 @@ def measure_recompute(edition, repeat_count: int) -> dict:
     index = sorted(range(repeat_count), key=totals.__getitem__)[(repeat_count - 1) // 2]
     split = {phase: seconds * 1000.0 for phase, seconds in phases[index].items()}
     split["other"] = totals[index] * 1000.0 - sum(split.values())
-    return {"recompute_ms": totals[index] * 1000.0, "recompute_all_ms": [t * 1000.0 for t in totals],
-            "split_ms": split, "run_duration_ms": durations[index]}
+    return {
+        "recompute_ms": totals[index] * 1000.0,
+        "recompute_all_ms": [t * 1000.0 for t in totals],
+        "split_ms": split,
+        "run_duration_ms": durations[index],
+    }
 
 
 def floor_read(edition) -> float:
@@ -300,9 +330,11 @@ def floor_read(edition) -> float:
         rows = cursor.fetchall()
     city, parameter, value_bool, value_choice, number = zip(*rows, strict=True)
     arrays = (
-        np.array(city, dtype=np.int64), np.array(parameter, dtype=np.int64),
+        np.array(city, dtype=np.int64),
+        np.array(parameter, dtype=np.int64),
         np.array(value_bool, dtype=float),  # None -> NaN
-        np.array(value_choice, dtype=object), np.array(number, dtype=float),
+        np.array(value_choice, dtype=object),
+        np.array(number, dtype=float),
     )
     elapsed = time.perf_counter() - started
     if len(arrays[0]) == 0:
@@ -320,8 +352,12 @@ def floor_insert(edition, inputs, result) -> tuple[float, float, int]:
     from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
 
     run = ScoreRun.objects.create(
-        edition=edition, input_hash="bench-floor", code_version="bench", methodology={},
-        city_count=len(inputs.city_ids), approved_answer_count=inputs.approved_answer_count,
+        edition=edition,
+        input_hash="bench-floor",
+        code_version="bench",
+        methodology={},
+        city_count=len(inputs.city_ids),
+        approved_answer_count=inputs.approved_answer_count,
     )
     n_cities, n_domains, n_indicators = len(inputs.city_ids), len(inputs.domain_ids), len(inputs.indicator_ids)
     score_models = (CityScore, DomainScore, IndicatorScore)
@@ -337,26 +373,35 @@ def floor_insert(edition, inputs, result) -> tuple[float, float, int]:
         CityScore: (
             ("run_id", "city_id", "total", "rank", "completeness", "previous_rank"),
             zip(
-                repeat(run.pk), inputs.city_ids.tolist(), result.total.tolist(), result.total_rank.tolist(),
-                result.completeness.tolist(), previous(inputs.previous_total_rank),
+                repeat(run.pk),
+                inputs.city_ids.tolist(),
+                result.total.tolist(),
+                result.total_rank.tolist(),
+                result.completeness.tolist(),
+                previous(inputs.previous_total_rank),
             ),
         ),
         DomainScore: (
             ("run_id", "city_id", "domain_id", "score", "rank", "bonus", "completeness", "previous_rank"),
             zip(
-                repeat(run.pk), np.repeat(inputs.city_ids, n_domains).tolist(),
-                np.tile(inputs.domain_ids, n_cities).tolist(), result.domain_score.ravel().tolist(),
+                repeat(run.pk),
+                np.repeat(inputs.city_ids, n_domains).tolist(),
+                np.tile(inputs.domain_ids, n_cities).tolist(),
+                result.domain_score.ravel().tolist(),
                 result.domain_rank.ravel().tolist(),
                 np.minimum(np.clip(inputs.bonus, 0, inputs.methodology.bonus_cap), 100).ravel().tolist(),
-                result.domain_completeness.ravel().tolist(), previous(inputs.previous_domain_rank),
+                result.domain_completeness.ravel().tolist(),
+                previous(inputs.previous_domain_rank),
             ),
         ),
         IndicatorScore: (
             ("run_id", "city_id", "indicator_id", "raw", "score", "rank"),
             zip(
-                repeat(run.pk), np.repeat(inputs.city_ids, n_indicators).tolist(),
+                repeat(run.pk),
+                np.repeat(inputs.city_ids, n_indicators).tolist(),
                 np.tile(inputs.indicator_ids, n_cities).tolist(),
-                nan_to_none(result.indicator_raw), nan_to_none(result.indicator_score),
+                nan_to_none(result.indicator_raw),
+                nan_to_none(result.indicator_score),
                 result.indicator_rank.ravel().tolist(),
             ),
         ),
@@ -428,19 +473,31 @@ def run_backend(backend: str, sizes: list[int], repeat_count: int) -> dict:
             commits.append(committed)
         log(f"{backend} {size}: floor read {median_ms(reads):.0f} ms, insert {median_ms(inserts):.0f} ms")
 
-        written = sum(model.objects.filter(run__edition=edition).count() for model in (CityScore, DomainScore,
-                                                                                        IndicatorScore))
+        written = sum(
+            model.objects.filter(run__edition=edition).count() for model in (CityScore, DomainScore, IndicatorScore)
+        )
         if written != result_rows * repeat_count:
-            raise RuntimeError(f"recompute wrote {written} rows over {repeat_count} runs, expected "
-                               f"{result_rows * repeat_count}")
-        results.append({
-            "backend": backend, "cities": size, "parameters": len(inputs.parameter_ids), "answers": answers,
-            "result_rows": result_rows, "setup_s": setup_s, "engine_ms": median_ms(engine_times),
-            "engine_all_ms": [t * 1000.0 for t in engine_times], **recompute,
-            "floor_read_ms": median_ms(reads), "floor_insert_ms": median_ms(inserts),
-            "floor_commit_ms": median_ms(commits),
-            "floor_read_all_ms": [t * 1000.0 for t in reads], "floor_insert_all_ms": [t * 1000.0 for t in inserts],
-        })
+            raise RuntimeError(
+                f"recompute wrote {written} rows over {repeat_count} runs, expected {result_rows * repeat_count}"
+            )
+        results.append(
+            {
+                "backend": backend,
+                "cities": size,
+                "parameters": len(inputs.parameter_ids),
+                "answers": answers,
+                "result_rows": result_rows,
+                "setup_s": setup_s,
+                "engine_ms": median_ms(engine_times),
+                "engine_all_ms": [t * 1000.0 for t in engine_times],
+                **recompute,
+                "floor_read_ms": median_ms(reads),
+                "floor_insert_ms": median_ms(inserts),
+                "floor_commit_ms": median_ms(commits),
+                "floor_read_all_ms": [t * 1000.0 for t in reads],
+                "floor_insert_all_ms": [t * 1000.0 for t in inserts],
+            }
+        )
     connection.close()
     return {"backend": backend, "db_version": db_version, "code_version": CODE_VERSION, "results": results}
 
@@ -460,12 +517,21 @@ def run_child(backend: str, database_url: str, args) -> dict:
     """Run one backend in a fresh interpreter (settings read with this DATABASE_URL); its JSON result."""
     with tempfile.NamedTemporaryFile(prefix="bench_result_", suffix=".json", delete=False) as handle:
         result_path = Path(handle.name)
-    env = dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="smartcity.settings",
-               LOG_LEVEL="WARNING")
+    env = dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="smartcity.settings", LOG_LEVEL="WARNING")
     if not args.django_debug:
         env.update(DEBUG="0", SECRET_KEY="bench-only-not-a-secret", ALLOWED_HOSTS="localhost")
-    command = [sys.executable, str(Path(__file__).resolve()), "--backend", backend,
-               "--sizes", ",".join(map(str, args.sizes)), "--repeat", str(args.repeat), "--result", str(result_path)]
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--backend",
+        backend,
+        "--sizes",
+        ",".join(map(str, args.sizes)),
+        "--repeat",
+        str(args.repeat),
+        "--result",
+        str(result_path),
+    ]
     try:
         subprocess.run(command, env=env, cwd=REPO, check=True, timeout=BACKEND_TIMEOUT_S)
         return json.loads(result_path.read_text())
@@ -490,20 +556,28 @@ def print_report(reports: list[dict], args, wall_s: float, load_before: tuple) -
 
     print()
     print("Score recompute benchmark (bench/recompute.py)")
-    print(f"python {platform.python_version()}, numpy {np.__version__}, Django {django.get_version()}, "
-          f"psycopg {psycopg.__version__}, CPUs {os.cpu_count()}, repeat {args.repeat}, "
-          f"Django DEBUG {'on' if args.django_debug else 'off'}")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, Django {django.get_version()}, "
+        f"psycopg {psycopg.__version__}, CPUs {os.cpu_count()}, repeat {args.repeat}, "
+        f"Django DEBUG {'on' if args.django_debug else 'off'}"
+    )
     load_after = os.getloadavg()
-    print(f"load average (1/5/15 min) before {'/'.join(f'{x:.2f}' for x in load_before)}, "
-          f"after {'/'.join(f'{x:.2f}' for x in load_after)}  (other processes on the machine skew timings)")
+    print(
+        f"load average (1/5/15 min) before {'/'.join(f'{x:.2f}' for x in load_before)}, "
+        f"after {'/'.join(f'{x:.2f}' for x in load_after)}  (other processes on the machine skew timings)"
+    )
     for report in reports:
         print(f"{report['backend']}: {report['db_version']}; scoring CODE_VERSION {report['code_version']}")
     print()
-    header = (f"{'backend':<9}{'cities':>7}{'answers':>11}{'rows':>8}{'engine':>9}{'recompute':>11}"
-              f"{'load':>8}{'hash':>6}{'engine':>8}{'write':>8}{'commit':>8}{'other':>7}"
-              f"{'floor':>8}{'read':>8}{'insert':>8}{'commit':>8}{'ratio':>7}  targets")
-    print("all times in ms (medians); recompute = load + hash + engine + write + commit + other; "
-          "floor = read + insert (insert includes its commit); rows = result rows per run")
+    header = (
+        f"{'backend':<9}{'cities':>7}{'answers':>11}{'rows':>8}{'engine':>9}{'recompute':>11}"
+        f"{'load':>8}{'hash':>6}{'engine':>8}{'write':>8}{'commit':>8}{'other':>7}"
+        f"{'floor':>8}{'read':>8}{'insert':>8}{'commit':>8}{'ratio':>7}  targets"
+    )
+    print(
+        "all times in ms (medians); recompute = load + hash + engine + write + commit + other; "
+        "floor = read + insert (insert includes its commit); rows = result rows per run"
+    )
     print(header)
     print("-" * len(header))
     for report in reports:
@@ -511,12 +585,14 @@ def print_report(reports: list[dict], args, wall_s: float, load_before: tuple) -
             split = row["split_ms"]
             row["floor_ms"] = row["floor_read_ms"] + row["floor_insert_ms"]
             row["ratio"] = row["recompute_ms"] / row["floor_ms"]
-            print(f"{row['backend']:<9}{row['cities']:>7,}{row['answers']:>11,}{row['result_rows']:>8,}"
-                  f"{row['engine_ms']:>9.1f}{row['recompute_ms']:>11.0f}{split['load']:>8.0f}{split['hash']:>6.0f}"
-                  f"{split['engine']:>8.0f}{split['write']:>8.0f}{split['commit']:>8.0f}{split['other']:>7.0f}"
-                  f"{row['floor_ms']:>8.0f}{row['floor_read_ms']:>8.0f}{row['floor_insert_ms']:>8.0f}"
-                  f"{row['floor_commit_ms']:>8.0f}"
-                  f"{row['ratio']:>7.2f}  {verdicts(row)}")
+            print(
+                f"{row['backend']:<9}{row['cities']:>7,}{row['answers']:>11,}{row['result_rows']:>8,}"
+                f"{row['engine_ms']:>9.1f}{row['recompute_ms']:>11.0f}{split['load']:>8.0f}{split['hash']:>6.0f}"
+                f"{split['engine']:>8.0f}{split['write']:>8.0f}{split['commit']:>8.0f}{split['other']:>7.0f}"
+                f"{row['floor_ms']:>8.0f}{row['floor_read_ms']:>8.0f}{row['floor_insert_ms']:>8.0f}"
+                f"{row['floor_commit_ms']:>8.0f}"
+                f"{row['ratio']:>7.2f}  {verdicts(row)}"
+            )
     print()
     setups = ", ".join(f"{r['backend']} {r['cities']}: {r['setup_s']:.1f} s" for rep in reports for r in rep["results"])
     print(f"edition setup (not measured): {setups}")
@@ -525,10 +601,16 @@ def print_report(reports: list[dict], args, wall_s: float, load_before: tuple) -
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
-                        type=lambda text: [int(part) for part in text.split(",") if part.strip()])
-    parser.add_argument("--backends", default=",".join(BACKENDS),
-                        type=lambda text: [part.strip() for part in text.split(",") if part.strip()])
+    parser.add_argument(
+        "--sizes",
+        default=",".join(map(str, DEFAULT_SIZES)),
+        type=lambda text: [int(part) for part in text.split(",") if part.strip()],
+    )
+    parser.add_argument(
+        "--backends",
+        default=",".join(BACKENDS),
+        type=lambda text: [part.strip() for part in text.split(",") if part.strip()],
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--django-debug", action="store_true", help="run Django with DEBUG on (slower)")
     parser.add_argument("--backend", choices=BACKENDS, help=argparse.SUPPRESS)  # internal: child process

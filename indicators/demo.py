@@ -37,8 +37,9 @@ class DemoUser:
 DEMO_USERS = (
     DemoUser("redaktion", "editor", group=roles.EDITORS_GROUP),
     DemoUser("pruefer", "reviewer", group=roles.REVIEWERS_GROUP),
-    DemoUser("pruefer-koeln", "reviewer who also works for Köln", "koeln", CityMembership.Role.STAFF,
-             roles.REVIEWERS_GROUP),
+    DemoUser(
+        "pruefer-koeln", "reviewer who also works for Köln", "koeln", CityMembership.Role.STAFF, roles.REVIEWERS_GROUP
+    ),
     DemoUser("bochum-koordination", "coordinator of Bochum", "bochum", CityMembership.Role.COORDINATOR),
     DemoUser("bochum", "staff of Bochum", "bochum", CityMembership.Role.STAFF),
     DemoUser("muenchen", "staff of München", "muenchen", CityMembership.Role.STAFF),
@@ -58,10 +59,7 @@ def _city_maturity(city: City, domain_keys: list[str]) -> dict[str, float]:
     size = (math.log10(city.population) - 5.4) / 0.5  # ~-0.8 for 100k, ~2.2 for 3.7M
     general = rng.normal(0, 0.6)
     size_effect = {"mobilitaet": 0.55, "it-kommunikation": 0.35, "verwaltung": 0.25}
-    return {
-        key: general + size_effect.get(key, 0.15) * size + rng.normal(0, 0.7)
-        for key in domain_keys
-    }
+    return {key: general + size_effect.get(key, 0.15) * size + rng.normal(0, 0.7) for key in domain_keys}
 
 
 def _synthetic_value(rng: np.random.Generator, parameter: Parameter, city: City, maturity: float, year: int):
@@ -94,7 +92,9 @@ def _status_for(rng: np.random.Generator, year: int) -> str | None:
     if year != DEMO_YEARS[-1]:
         return None if draw < 0.02 else Answer.Status.APPROVED
     for status, upto in (
-        (Answer.Status.APPROVED, 0.50), (Answer.Status.SUBMITTED, 0.65), (Answer.Status.DRAFT, 0.75),
+        (Answer.Status.APPROVED, 0.50),
+        (Answer.Status.SUBMITTED, 0.65),
+        (Answer.Status.DRAFT, 0.75),
         (Answer.Status.CHANGES_REQUESTED, 0.78),
     ):
         if draw < upto:
@@ -111,10 +111,18 @@ def _answers(edition: Edition, cities: list[City], parameters: list[Parameter], 
             status = _status_for(rng, edition.year)
             if status is None:
                 continue
-            answer = Answer(edition=edition, city=city, parameter=parameter, status=status,
-                            evidence_url=f"https://example.org/demo/{city.slug}/{parameter.key}",
-                            note="Demodaten", as_of=date(edition.year, 3, 31))
-            value = _synthetic_value(rng, parameter, city, maturity[city.pk][parameter.indicator.domain.key], edition.year)
+            answer = Answer(
+                edition=edition,
+                city=city,
+                parameter=parameter,
+                status=status,
+                evidence_url=f"https://example.org/demo/{city.slug}/{parameter.key}",
+                note="Demodaten",
+                as_of=date(edition.year, 3, 31),
+            )
+            value = _synthetic_value(
+                rng, parameter, city, maturity[city.pk][parameter.indicator.domain.key], edition.year
+            )
             if parameter.kind == Parameter.Kind.YES_NO:
                 answer.value_bool = bool(value)
             elif parameter.kind == Parameter.Kind.CHOICE:
@@ -134,13 +142,17 @@ def _innovation_projects(edition: Edition, cities: list[City], domains: list[Dom
         for domain in domains:
             if rng.random() < 0.12:
                 points = Decimal(int(rng.integers(1, 6)))
-                projects.append(InnovationProject(
-                    edition=edition, city=city, domain=domain,
-                    title=f"Demo-Projekt {domain.name_de} ({city.name})",
-                    description="Demodaten: ein erfundenes innovatives Projekt.",
-                    bonus_points=points if edition.year != DEMO_YEARS[-1] else Decimal(0),
-                    bonus_justification="Demodaten" if edition.year != DEMO_YEARS[-1] else "",
-                ))
+                projects.append(
+                    InnovationProject(
+                        edition=edition,
+                        city=city,
+                        domain=domain,
+                        title=f"Demo-Projekt {domain.name_de} ({city.name})",
+                        description="Demodaten: ein erfundenes innovatives Projekt.",
+                        bonus_points=points if edition.year != DEMO_YEARS[-1] else Decimal(0),
+                        bonus_justification="Demodaten" if edition.year != DEMO_YEARS[-1] else "",
+                    )
+                )
     return projects
 
 
@@ -148,15 +160,18 @@ def demo_users_create() -> list[DemoUser]:
     cities = {c.slug: c for c in City.objects.all()}
     password_hash = make_password(DEMO_PASSWORD)  # hashing is deliberately slow: once for all demo users
     for spec in DEMO_USERS:
-        user, _created = User.objects.get_or_create(username=spec.username,
-                                                    defaults={"email": f"{spec.username}@example.org"})
+        user, _created = User.objects.get_or_create(
+            username=spec.username, defaults={"email": f"{spec.username}@example.org"}
+        )
         user.password = password_hash
         user.is_staff = spec.group is not None  # reviewers and editors work in the admin
         user.save()
         if spec.group:
             user.groups.add(Group.objects.get(name=spec.group))
         if spec.city_slug:
-            CityMembership.objects.update_or_create(user=user, city=cities[spec.city_slug], defaults={"role": spec.role})
+            CityMembership.objects.update_or_create(
+                user=user, city=cities[spec.city_slug], defaults={"role": spec.role}
+            )
     return list(DEMO_USERS)
 
 
@@ -174,7 +189,8 @@ def demo_edition_create(*, year: int, previous: Edition | None, editor: User) ->
         participations_set(edition=edition, cities=cities)
         domains = list(edition.domains.order_by("position"))
         parameters = list(
-            Parameter.objects.filter(indicator__domain__edition=edition).select_related("indicator__domain")
+            Parameter.objects.filter(indicator__domain__edition=edition)
+            .select_related("indicator__domain")
             .order_by("indicator__domain__position", "indicator__position", "position", "id")
         )
         maturity = {c.pk: _city_maturity(c, [d.key for d in domains]) for c in cities}

@@ -50,32 +50,52 @@ def catalogue_import(*, edition: Edition, data: dict) -> int:
         raise ValueError(f"Edition {edition.year} already has a catalogue.")
     count = 0
     for d_pos, d in enumerate(data["domains"]):
-        domain = Domain(edition=edition, key=d["key"], name_de=d["name_de"], name_en=d["name_en"],
-                        weight=Decimal(str(d.get("weight", 1))), position=d_pos)
+        domain = Domain(
+            edition=edition,
+            key=d["key"],
+            name_de=d["name_de"],
+            name_en=d["name_en"],
+            weight=Decimal(str(d.get("weight", 1))),
+            position=d_pos,
+        )
         domain.full_clean()
         domain.save()
         for i_pos, i in enumerate(d["indicators"]):
             indicator = Indicator(
-                domain=domain, key=i["key"], name_de=i["name_de"], name_en=i["name_en"],
-                description_de=i.get("description_de", ""), description_en=i.get("description_en", ""),
-                weight=Decimal(str(i.get("weight", 1))), position=i_pos,
+                domain=domain,
+                key=i["key"],
+                name_de=i["name_de"],
+                name_en=i["name_en"],
+                description_de=i.get("description_de", ""),
+                description_en=i.get("description_en", ""),
+                weight=Decimal(str(i.get("weight", 1))),
+                position=i_pos,
             )
             indicator.full_clean()
             indicator.save()
             for p_pos, p in enumerate(i["parameters"]):
                 goalposts = p.get("goalposts") or {}
                 parameter = Parameter(
-                    indicator=indicator, key=p["key"], kind=p["type"], name_de=p["name_de"], name_en=p["name_en"],
-                    help_de=p.get("help_de", ""), help_en=p.get("help_en", ""),
-                    source_de=p.get("source_de", ""), source_en=p.get("source_en", ""),
-                    unit=p.get("unit", ""), min_value=_decimal_or_none(p.get("min")),
+                    indicator=indicator,
+                    key=p["key"],
+                    kind=p["type"],
+                    name_de=p["name_de"],
+                    name_en=p["name_en"],
+                    help_de=p.get("help_de", ""),
+                    help_en=p.get("help_en", ""),
+                    source_de=p.get("source_de", ""),
+                    source_en=p.get("source_en", ""),
+                    unit=p.get("unit", ""),
+                    min_value=_decimal_or_none(p.get("min")),
                     max_value=_decimal_or_none(p.get("max")),
                     higher_is_better=p.get("direction", "higher") == "higher",
                     per_capita=bool(p.get("per_capita", False)),
                     goal_worst=_decimal_or_none(goalposts.get("worst")),
                     goal_best=_decimal_or_none(goalposts.get("best")),
-                    options=p.get("options", []), weight=Decimal(str(p.get("weight", 1))),
-                    evidence_required=bool(p.get("evidence_required", True)), position=p_pos,
+                    options=p.get("options", []),
+                    weight=Decimal(str(p.get("weight", 1))),
+                    evidence_required=bool(p.get("evidence_required", True)),
+                    position=p_pos,
                 )
                 parameter.full_clean()
                 parameter.save()

@@ -23,12 +23,12 @@ class Translated(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         return translated(self, "name")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 def plain_number(value: Decimal) -> str:
@@ -124,7 +124,10 @@ class Edition(models.Model):
         _("Aggregation"), max_length=20, choices=Aggregation.choices, default=Aggregation.ARITHMETIC
     )
     bonus_cap = models.DecimalField(
-        _("Höchster Innovationsbonus je Themenbereich"), max_digits=5, decimal_places=2, default=Decimal(5),
+        _("Höchster Innovationsbonus je Themenbereich"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(5),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     is_demo = models.BooleanField(_("Demodaten"), default=False)
@@ -260,7 +263,9 @@ class Parameter(Translated):
     max_value = models.DecimalField(_("größter Wert"), max_digits=20, decimal_places=6, null=True, blank=True)
     higher_is_better = models.BooleanField(_("höher ist besser"), default=True)
     per_capita = models.BooleanField(_("je 1.000 Einwohner"), default=False)
-    goal_worst = models.DecimalField(_("Zielwert schlechtester"), max_digits=20, decimal_places=6, null=True, blank=True)
+    goal_worst = models.DecimalField(
+        _("Zielwert schlechtester"), max_digits=20, decimal_places=6, null=True, blank=True
+    )
     goal_best = models.DecimalField(_("Zielwert bester"), max_digits=20, decimal_places=6, null=True, blank=True)
     # Choice options as data: [{"key": "live", "label_de": "im Betrieb", "label_en": "in operation", "points": 1}]
     options = models.JSONField(_("Auswahloptionen"), default=list, blank=True)
@@ -276,7 +281,9 @@ class Parameter(Translated):
         constraints = [
             models.UniqueConstraint(fields=["indicator", "key"], name="parameter_key_unique"),
             models.CheckConstraint(
-                condition=Q(min_value__isnull=True) | Q(max_value__isnull=True) | Q(max_value__gt=models.F("min_value")),
+                condition=Q(min_value__isnull=True)
+                | Q(max_value__isnull=True)
+                | Q(max_value__gt=models.F("min_value")),
                 name="parameter_range_ordered",
             ),
         ]
@@ -429,10 +436,14 @@ class Answer(models.Model):
             number = self.value_number
             if parameter.min_value is not None and number < parameter.min_value:
                 errors["value_number"] = _("Der Wert muss mindestens %(min)s %(unit)s sein.") % {
-                    "min": plain_number(parameter.min_value), "unit": parameter.unit}
+                    "min": plain_number(parameter.min_value),
+                    "unit": parameter.unit,
+                }
             elif parameter.max_value is not None and number > parameter.max_value:
                 errors["value_number"] = _("Der Wert darf höchstens %(max)s %(unit)s sein.") % {
-                    "max": plain_number(parameter.max_value), "unit": parameter.unit}
+                    "max": plain_number(parameter.max_value),
+                    "unit": parameter.unit,
+                }
             elif kind == Parameter.Kind.COUNT and number != number.to_integral_value():
                 errors["value_number"] = _("Eine Anzahl ist eine ganze Zahl.")
         if errors:
@@ -476,11 +487,16 @@ class InnovationProject(models.Model):
     description = models.TextField(_("Beschreibung"))
     evidence_url = models.URLField(_("Quelle (URL)"), max_length=500, blank=True)
     bonus_points = models.DecimalField(
-        _("Bonuspunkte"), max_digits=4, decimal_places=2, default=Decimal(0),
+        _("Bonuspunkte"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal(0),
         validators=[MinValueValidator(0), MaxValueValidator(5)],
     )
     bonus_justification = models.TextField(_("Begründung des Bonus"), blank=True)
-    awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    awarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     awarded_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
 

@@ -46,9 +46,10 @@ def belongs_to_city(user: User, obj) -> bool:
 
 @rules.predicate
 def is_coordinator_of(user: User, obj) -> bool:
-    return user.is_authenticated and user.city_memberships.filter(
-        city_id=_city_id(obj), role=CityMembership.Role.COORDINATOR
-    ).exists()
+    return (
+        user.is_authenticated
+        and user.city_memberships.filter(city_id=_city_id(obj), role=CityMembership.Role.COORDINATOR).exists()
+    )
 
 
 # The conflict-of-interest rule: a reviewer never acts on a city they belong to.

@@ -109,8 +109,10 @@ def _check_phase_allows_edit(*, answer: Answer, edition: Edition) -> None:
         if answer.status == Status.SUBMITTED:
             raise WorkflowError(_("Die Antwort ist eingereicht und wird gerade geprüft."))
         return
-    if edition.phase == Phase.REVIEW and answer.pk and (
-        answer.status == Status.CHANGES_REQUESTED or (answer.status == Status.DRAFT and answer.review_reason)
+    if (
+        edition.phase == Phase.REVIEW
+        and answer.pk
+        and (answer.status == Status.CHANGES_REQUESTED or (answer.status == Status.DRAFT and answer.review_reason))
     ):
         return
     raise WorkflowError(_("In dieser Phase der Ausgabe können Sie diese Antwort nicht ändern."))
@@ -327,8 +329,12 @@ def edition_clone(*, user, source: Edition, year: int, title: str = "") -> Editi
             indicator.save()
             for parameter in parameters:
                 parameter.pk, parameter.id, parameter.indicator = None, None, indicator
-            bulk_create_with_history(parameters, Parameter, default_user=user,
-                                     default_change_reason=_("aus Ausgabe %(year)s übernommen") % {"year": source.year})
+            bulk_create_with_history(
+                parameters,
+                Parameter,
+                default_user=user,
+                default_change_reason=_("aus Ausgabe %(year)s übernommen") % {"year": source.year},
+            )
     Participation.objects.bulk_create(
         Participation(edition=edition, city_id=city_id)
         for city_id in source.participations.values_list("city_id", flat=True)
@@ -337,7 +343,9 @@ def edition_clone(*, user, source: Edition, year: int, title: str = "") -> Editi
 
 
 @transaction.atomic
-def catalogue_weight_set(*, user, item: Domain | Indicator | Parameter, weight: Decimal) -> Domain | Indicator | Parameter:
+def catalogue_weight_set(
+    *, user, item: Domain | Indicator | Parameter, weight: Decimal
+) -> Domain | Indicator | Parameter:
     """Change a domain, indicator or parameter weight of an unpublished edition; recomputes after commit."""
     _check_editor(user)
     item = type(item).objects.select_for_update().get(pk=item.pk)
@@ -361,7 +369,9 @@ def _edition_of(item: Domain | Indicator | Parameter) -> Edition:
 
 
 @transaction.atomic
-def innovation_bonus_award(*, user, project: InnovationProject, points: Decimal, justification: str) -> InnovationProject:
+def innovation_bonus_award(
+    *, user, project: InnovationProject, points: Decimal, justification: str
+) -> InnovationProject:
     """A reviewer of another city awards 0..5 bonus points with a justification; recomputes after commit."""
     project = InnovationProject.objects.select_for_update().get(pk=project.pk)
     project.edition = _lock_edition(project.edition_id)

@@ -7,8 +7,16 @@ from scoring.models import ScoreRun
 
 @admin.register(ScoreRun)
 class ScoreRunAdmin(admin.ModelAdmin):
-    list_display = ["edition", "created_at", "is_published", "city_count", "approved_answer_count", "duration_ms",
-                    "code_version", "input_hash"]
+    list_display = [
+        "edition",
+        "created_at",
+        "is_published",
+        "city_count",
+        "approved_answer_count",
+        "duration_ms",
+        "code_version",
+        "input_hash",
+    ]
     list_filter = ["edition", "is_published"]
     readonly_fields = [f.name for f in ScoreRun._meta.fields]
 

@@ -52,6 +52,9 @@ class CityScore(models.Model):
         ordering = ["rank", "city__name"]
         constraints = [models.UniqueConstraint(fields=["run", "city"], name="city_score_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.city_id}: {self.rank}. ({self.total:.1f})"
+
     @property
     def trend(self) -> int | None:
         """Previous published rank minus current rank; None for a city new to the index."""
@@ -73,6 +76,9 @@ class DomainScore(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "city", "domain"], name="domain_score_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.city_id}/{self.domain_id}: {self.rank}. ({self.score:.1f})"
+
 
 class IndicatorScore(models.Model):
     """A city's raw value (0..1) and field-relative score (0..100) in one indicator."""
@@ -87,3 +93,6 @@ class IndicatorScore(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "city", "indicator"], name="indicator_score_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.city_id}/{self.indicator_id}: {self.rank}."

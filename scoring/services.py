@@ -41,6 +41,9 @@ class EditionInputs:
     domain_ids: np.ndarray  # (D,)
     indicator_ids: np.ndarray  # (I,)
     parameter_ids: np.ndarray  # (P,)
+    domain_keys: tuple[str, ...]
+    indicator_keys: tuple[str, ...]
+    parameter_keys: tuple[str, ...]
     structure: engine.Structure
     methodology: engine.Methodology
     values: np.ndarray  # (C, P), NaN where no approved answer
@@ -52,13 +55,27 @@ class EditionInputs:
     approved_answer_count: int
 
     def methodology_as_data(self) -> dict:
-        domains = Domain.objects.filter(pk__in=self.domain_ids.tolist()).in_bulk()
+        """The methodology of the run as plain data: settings, weights and scaling, keyed by catalogue keys."""
+        s, m = self.structure, self.methodology
         return {
-            "missing_policy": self.methodology.missing_policy,
-            "normalisation": self.methodology.normalisation,
-            "aggregation": self.methodology.aggregation,
-            "bonus_cap": self.methodology.bonus_cap,
-            "domain_weights": {domains[d].key: float(w) for d, w in zip(self.domain_ids.tolist(), self.structure.domain_weight)},
+            "missing_policy": m.missing_policy,
+            "normalisation": m.normalisation,
+            "aggregation": m.aggregation,
+            "bonus_cap": float(m.bonus_cap),
+            "domain_weights": dict(zip(self.domain_keys, s.domain_weight.tolist(), strict=True)),
+            "indicator_weights": dict(zip(self.indicator_keys, s.indicator_weight.tolist(), strict=True)),
+            "parameters": {
+                key: {
+                    "kind": s.param_kind[p],
+                    "weight": float(s.param_weight[p]),
+                    "higher_is_better": bool(s.param_higher_is_better[p]),
+                    "per_capita": bool(s.param_per_capita[p]),
+                    "goalposts": None
+                    if np.isnan(s.param_goal_best[p])
+                    else [float(s.param_goal_worst[p]), float(s.param_goal_best[p])],
+                }
+                for p, key in enumerate(self.parameter_keys)
+            },
         }
 
     def input_hash(self) -> str:
@@ -68,10 +85,22 @@ class EditionInputs:
         digest.update(repr((m.missing_policy, m.normalisation, m.aggregation, float(m.bonus_cap))).encode())
         digest.update(repr((s.param_kind, self.previous_run_id)).encode())
         for array in (
-            self.city_ids, self.domain_ids, self.indicator_ids, self.parameter_ids,
-            s.param_indicator, s.param_weight, s.param_higher_is_better, s.param_per_capita,
-            s.param_goal_worst, s.param_goal_best, s.indicator_domain, s.indicator_weight, s.domain_weight,
-            self.values, self.population, self.bonus,
+            self.city_ids,
+            self.domain_ids,
+            self.indicator_ids,
+            self.parameter_ids,
+            s.param_indicator,
+            s.param_weight,
+            s.param_higher_is_better,
+            s.param_per_capita,
+            s.param_goal_worst,
+            s.param_goal_best,
+            s.indicator_domain,
+            s.indicator_weight,
+            s.domain_weight,
+            self.values,
+            self.population,
+            self.bonus,
         ):
             digest.update(np.ascontiguousarray(array).tobytes())
         return digest.hexdigest()
@@ -90,9 +119,7 @@ def load_inputs(edition: Edition) -> EditionInputs:
             "indicator__domain__position", "indicator__position", "position", "id"
         )
     )
-    cities = list(
-        City.objects.filter(participations__edition=edition).order_by("id").values_list("id", "population")
-    )
+    cities = list(City.objects.filter(participations__edition=edition).order_by("id").values_list("id", "population"))
     domain_index = {d.pk: i for i, d in enumerate(domains)}
     indicator_index = {ind.pk: i for i, ind in enumerate(indicators)}
     parameter_index = {p.pk: i for i, p in enumerate(parameters)}
@@ -170,6 +197,9 @@ def load_inputs(edition: Edition) -> EditionInputs:
         domain_ids=np.array([d.pk for d in domains], dtype=np.int64),
         indicator_ids=np.array([ind.pk for ind in indicators], dtype=np.int64),
         parameter_ids=np.array([p.pk for p in parameters], dtype=np.int64),
+        domain_keys=tuple(d.key for d in domains),
+        indicator_keys=tuple(ind.key for ind in indicators),
+        parameter_keys=tuple(p.key for p in parameters),
         structure=structure,
         methodology=methodology,
         values=values,
@@ -197,8 +227,12 @@ def _store_results(run: ScoreRun, inputs: EditionInputs, result: engine.Result) 
     CityScore.objects.bulk_create(
         (
             CityScore(
-                run=run, city_id=city_id, total=totals[c], rank=total_ranks[c],
-                completeness=completeness[c], previous_rank=_rank_or_none(previous[c]),
+                run=run,
+                city_id=city_id,
+                total=totals[c],
+                rank=total_ranks[c],
+                completeness=completeness[c],
+                previous_rank=_rank_or_none(previous[c]),
             )
             for c, city_id in enumerate(city_ids)
         ),
@@ -211,8 +245,13 @@ def _store_results(run: ScoreRun, inputs: EditionInputs, result: engine.Result) 
     DomainScore.objects.bulk_create(
         (
             DomainScore(
-                run=run, city_id=city_id, domain_id=domain_id, score=score[c][d], rank=rank[c][d],
-                bonus=bonus[c][d], completeness=domain_completeness[c][d],
+                run=run,
+                city_id=city_id,
+                domain_id=domain_id,
+                score=score[c][d],
+                rank=rank[c][d],
+                bonus=bonus[c][d],
+                completeness=domain_completeness[c][d],
                 previous_rank=_rank_or_none(previous_domain[c][d]),
             )
             for c, city_id in enumerate(city_ids)
@@ -225,8 +264,12 @@ def _store_results(run: ScoreRun, inputs: EditionInputs, result: engine.Result) 
     IndicatorScore.objects.bulk_create(
         (
             IndicatorScore(
-                run=run, city_id=city_id, indicator_id=indicator_id,
-                raw=_float_or_none(raw[c][i]), score=_float_or_none(score[c][i]), rank=rank[c][i],
+                run=run,
+                city_id=city_id,
+                indicator_id=indicator_id,
+                raw=_float_or_none(raw[c][i]),
+                score=_float_or_none(score[c][i]),
+                rank=rank[c][i],
             )
             for c, city_id in enumerate(city_ids)
             for i, indicator_id in enumerate(indicator_ids)
@@ -260,9 +303,7 @@ def scores_recompute(*, edition: Edition) -> tuple[ScoreRun | None, bool]:
         return latest, False
     if len(inputs.city_ids) == 0 or len(inputs.parameter_ids) == 0:
         return latest, False  # nothing to rank yet
-    result = engine.compute(
-        inputs.structure, inputs.values, inputs.population, inputs.bonus, inputs.methodology
-    )
+    result = engine.compute(inputs.structure, inputs.values, inputs.population, inputs.bonus, inputs.methodology)
     with transaction.atomic():
         locked = Edition.objects.select_for_update().get(pk=edition.pk)
         if locked.is_public:
@@ -302,8 +343,11 @@ def edition_publish(*, user, edition: Edition, reason: str = "") -> ScoreRun:
     pending = Answer.objects.filter(edition=edition, status=Answer.Status.SUBMITTED).count()
     if pending and not reason.strip():
         raise ValidationError(
-            _("%(count)d Antworten sind eingereicht, aber noch nicht geprüft. Bitte geben Sie einen Grund an, "
-              "um trotzdem zu veröffentlichen.") % {"count": pending}
+            _(
+                "%(count)d Antworten sind eingereicht, aber noch nicht geprüft. Bitte geben Sie einen Grund an, "
+                "um trotzdem zu veröffentlichen."
+            )
+            % {"count": pending}
         )
     run, _created = scores_recompute(edition=edition)
     if run is None:

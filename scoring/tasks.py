@@ -33,8 +33,9 @@ def request_recompute(edition_id: int) -> bool:
         scores_recompute_task.apply_async((edition_id,), countdown=delay)
         return True
     except Exception:  # any broker/cache failure: see docstring
-        logger.warning("could not enqueue the recompute of edition %s; reconcile will catch up", edition_id,
-                       exc_info=True)
+        logger.warning(
+            "could not enqueue the recompute of edition %s; reconcile will catch up", edition_id, exc_info=True
+        )
         try:
             cache.delete(_pending_key(edition_id))
         except Exception:

@@ -21,9 +21,7 @@ else:
     if not env("SECRET_KEY", default=""):
         raise ImproperlyConfigured("DEBUG is off: set the SECRET_KEY environment variable.")
     if not env.list("ALLOWED_HOSTS", default=[]):
-        raise ImproperlyConfigured(
-            "DEBUG is off: set ALLOWED_HOSTS (comma-separated host names) in the environment."
-        )
+        raise ImproperlyConfigured("DEBUG is off: set ALLOWED_HOSTS (comma-separated host names) in the environment.")
     SECRET_KEY = env("SECRET_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
@@ -153,7 +151,9 @@ SCORES_RECOMPUTE_DELAY_SECONDS = env.int("SCORES_RECOMPUTE_DELAY_SECONDS", defau
 
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Smart City Index <noreply@localhost>")
 
@@ -189,5 +189,8 @@ LOGGING = {
 }
 
 CELERY_BEAT_SCHEDULE = {
-    "scores-reconcile": {"task": "scoring.tasks.scores_reconcile", "schedule": env.int("SCORES_RECONCILE_SECONDS", default=300)},
+    "scores-reconcile": {
+        "task": "scoring.tasks.scores_reconcile",
+        "schedule": env.int("SCORES_RECONCILE_SECONDS", default=300),
+    },
 }

@@ -125,18 +125,45 @@ def small_edition(*, cities: int = 5, year: int = 2030, phase: str = Edition.Pha
     energie = IndicatorFactory(domain=verwaltung, key="energie", name_de="Energie", position=1)
     verkehr = IndicatorFactory(domain=mobilitaet, key="verkehr", name_de="Verkehr", position=0)
     ParameterFactory(indicator=portal, key="online-termine", kind=Parameter.Kind.YES_NO, position=0)
-    ParameterFactory(indicator=portal, key="wartezeit", kind=Parameter.Kind.NUMBER, unit="Tage",
-                     min_value=Decimal(0), max_value=Decimal(365), higher_is_better=False, position=1)
     ParameterFactory(
-        indicator=energie, key="smart-meter", kind=Parameter.Kind.CHOICE,
-        options=[{"key": "none", "label_de": "keine", "label_en": "none", "points": 0},
-                 {"key": "planned", "label_de": "geplant", "label_en": "planned", "points": 0.5},
-                 {"key": "live", "label_de": "im Betrieb", "label_en": "live", "points": 1}],
+        indicator=portal,
+        key="wartezeit",
+        kind=Parameter.Kind.NUMBER,
+        unit="Tage",
+        min_value=Decimal(0),
+        max_value=Decimal(365),
+        higher_is_better=False,
+        position=1,
     )
-    ParameterFactory(indicator=verkehr, key="busse", kind=Parameter.Kind.PERCENTAGE, unit="%",
-                     min_value=Decimal(0), max_value=Decimal(100), position=0, evidence_required=True)
-    ParameterFactory(indicator=verkehr, key="ladepunkte", kind=Parameter.Kind.COUNT, unit="Ladepunkte",
-                     min_value=Decimal(0), per_capita=True, position=1)
+    ParameterFactory(
+        indicator=energie,
+        key="smart-meter",
+        kind=Parameter.Kind.CHOICE,
+        options=[
+            {"key": "none", "label_de": "keine", "label_en": "none", "points": 0},
+            {"key": "planned", "label_de": "geplant", "label_en": "planned", "points": 0.5},
+            {"key": "live", "label_de": "im Betrieb", "label_en": "live", "points": 1},
+        ],
+    )
+    ParameterFactory(
+        indicator=verkehr,
+        key="busse",
+        kind=Parameter.Kind.PERCENTAGE,
+        unit="%",
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        position=0,
+        evidence_required=True,
+    )
+    ParameterFactory(
+        indicator=verkehr,
+        key="ladepunkte",
+        kind=Parameter.Kind.COUNT,
+        unit="Ladepunkte",
+        min_value=Decimal(0),
+        per_capita=True,
+        position=1,
+    )
     for _ in range(cities):
         Participation.objects.create(edition=edition, city=CityFactory())
     return edition

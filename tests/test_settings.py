@@ -10,10 +10,17 @@ PRODUCTION_KEY = "k" * 20 + "x7Qp2Lm9Zr4Tw8Vn1Bc6Hy3Jd5Fg0Sa" + "w" * 10
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL",
-                                                               "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 
@@ -48,8 +55,12 @@ def test_embedded_defaults_are_sqlite_eager_celery_memory_cache_and_german():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-6:] == [
-        "django.db.backends.sqlite3", "True", "django.core.cache.backends.locmem.LocMemCache",
-        "django.core.mail.backends.console.EmailBackend", "de", "True",
+        "django.db.backends.sqlite3",
+        "True",
+        "django.core.cache.backends.locmem.LocMemCache",
+        "django.core.mail.backends.console.EmailBackend",
+        "de",
+        "True",
     ]
 
 
@@ -58,11 +69,14 @@ def test_database_url_and_redis_url_select_postgresql_redis_and_real_workers():
         "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, "
         "s.CACHES['default']['BACKEND'], s.CELERY_BROKER_URL)"
     )
-    result = manage("shell", "-c", code, DATABASE_URL="postgres://u@db.example:5432/sci",
-                    REDIS_URL="redis://cache.example:6379/0")
+    result = manage(
+        "shell", "-c", code, DATABASE_URL="postgres://u@db.example:5432/sci", REDIS_URL="redis://cache.example:6379/0"
+    )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-4:] == [
-        "django.db.backends.postgresql", "False", "django.core.cache.backends.redis.RedisCache",
+        "django.db.backends.postgresql",
+        "False",
+        "django.core.cache.backends.redis.RedisCache",
         "redis://cache.example:6379/0",
     ]

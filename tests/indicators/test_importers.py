@@ -13,8 +13,19 @@ from indicators.importers import CITIES_CSV, catalogue_import, cities_import, pa
 from indicators.models import City, Domain, Indicator, Parameter, Participation
 from tests.factories import CityFactory, EditionFactory, small_edition
 
-CSV_HEADER = ["name", "slug", "state", "state_code", "ags", "population", "population_date", "area_km2", "lat", "lon",
-              "source"]
+CSV_HEADER = [
+    "name",
+    "slug",
+    "state",
+    "state_code",
+    "ags",
+    "population",
+    "population_date",
+    "area_km2",
+    "lat",
+    "lon",
+    "source",
+]
 
 
 def write_csv(path, rows):
@@ -57,7 +68,11 @@ def test_cities_import_stores_the_destatis_rows(imported, name, slug, ags, state
     city = City.objects.get(ags=ags)
 
     assert (city.name, city.slug, city.state, city.state_code, city.population) == (
-        name, slug, state, state_code, population
+        name,
+        slug,
+        state,
+        state_code,
+        population,
     )
     assert city.population_date == date(2023, 12, 31)
 
@@ -66,7 +81,9 @@ def test_cities_import_stores_area_coordinates_and_source(imported):
     muenchen = City.objects.get(slug="muenchen")
 
     assert (muenchen.area_km2, muenchen.lat, muenchen.lon) == (
-        Decimal("310.70"), Decimal("48.1377"), Decimal("11.5760")
+        Decimal("310.70"),
+        Decimal("48.1377"),
+        Decimal("11.5760"),
     )
     assert muenchen.source.startswith("Destatis GV-ISys Gemeindeverzeichnis, Gebietsstand 31.12.2023")
 
@@ -154,7 +171,11 @@ def test_catalogue_import_maps_types_directions_and_flags(empty_edition):
 
     parameters = Parameter.objects.filter(indicator__domain__edition=empty_edition)
     assert Counter(parameters.values_list("kind", flat=True)) == {
-        "yes_no": 94, "choice": 24, "percentage": 19, "count": 17, "number": 8
+        "yes_no": 94,
+        "choice": 24,
+        "percentage": 19,
+        "count": 17,
+        "number": 8,
     }
     assert parameters.filter(higher_is_better=False).count() == 7
     assert parameters.filter(per_capita=True).count() == 13
@@ -167,16 +188,25 @@ def test_catalogue_import_stores_a_parameter_field_by_field(empty_edition):
 
     wartezeit = Parameter.objects.get(indicator__domain__edition=empty_edition, key="wartezeit-termin-buergeramt")
     assert (wartezeit.kind, wartezeit.unit, wartezeit.min_value, wartezeit.max_value) == (
-        "number", "Tage", Decimal(0), Decimal(120)
+        "number",
+        "Tage",
+        Decimal(0),
+        Decimal(120),
     )
     assert (wartezeit.higher_is_better, wartezeit.per_capita, wartezeit.goal_worst, wartezeit.goal_best) == (
-        False, False, Decimal(30), Decimal(0)
+        False,
+        False,
+        Decimal(30),
+        Decimal(0),
     )
     assert (wartezeit.weight, wartezeit.evidence_required) == (Decimal(1), True)
     assert wartezeit.name_de == "Durchschnittliche Wartezeit auf einen Termin im Bürgeramt"
     strategie = Parameter.objects.get(indicator__domain__edition=empty_edition, key="digitalstrategie-beschlossen")
     assert (strategie.kind, strategie.weight, strategie.position, strategie.indicator.key) == (
-        "yes_no", Decimal(2), 0, "digitalstrategie"
+        "yes_no",
+        Decimal(2),
+        0,
+        "digitalstrategie",
     )
     organisation = Parameter.objects.get(indicator__domain__edition=empty_edition, key="digitalisierung-organisation")
     assert organisation.option_points() == {"none": 0.0, "staff-unit": 0.5, "cdo-unit": 1.0}

@@ -127,8 +127,10 @@ AGS_CONSTRAINT = "Bedingung „city_ags_8_digits“ ist nicht erfüllt."
         ("0591100", AGS_CONSTRAINT),
         ("05911O00", AGS_CONSTRAINT),
         ("abcdefgh", AGS_CONSTRAINT),
-        ("059110000",
-         "Bitte sicherstellen, dass der Wert aus höchstens 8 Zeichen besteht. (Er besteht aus 9 Zeichen.)"),
+        (
+            "059110000",
+            "Bitte sicherstellen, dass der Wert aus höchstens 8 Zeichen besteht. (Er besteht aus 9 Zeichen.)",
+        ),
     ],
 )
 def test_city_ags_must_be_eight_digits(db, ags, message):
@@ -157,25 +159,49 @@ TWO_OPTIONS = [{"key": "no", "points": 0}, {"key": "yes", "points": 1}]
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"kind": "choice", "options": [{"key": "only", "points": 1}]}, "options",
-         "Eine Auswahl braucht mindestens zwei Optionen mit eindeutigem Schlüssel."),
-        ({"kind": "choice", "options": [{"key": "a", "points": 0}, {"key": "a", "points": 1}]}, "options",
-         "Eine Auswahl braucht mindestens zwei Optionen mit eindeutigem Schlüssel."),
-        ({"kind": "choice", "options": [{"key": "", "points": 0}, {"key": "b", "points": 1}]}, "options",
-         "Eine Auswahl braucht mindestens zwei Optionen mit eindeutigem Schlüssel."),
-        ({"kind": "choice", "options": [{"key": "a", "points": 0}, {"key": "b", "points": 1.5}]}, "options",
-         "Die Punkte jeder Option müssen zwischen 0 und 1 liegen."),
-        ({"kind": "choice", "options": [{"key": "a", "points": 0}, {"key": "b"}]}, "options",
-         "Die Punkte jeder Option müssen zwischen 0 und 1 liegen."),
+        (
+            {"kind": "choice", "options": [{"key": "only", "points": 1}]},
+            "options",
+            "Eine Auswahl braucht mindestens zwei Optionen mit eindeutigem Schlüssel.",
+        ),
+        (
+            {"kind": "choice", "options": [{"key": "a", "points": 0}, {"key": "a", "points": 1}]},
+            "options",
+            "Eine Auswahl braucht mindestens zwei Optionen mit eindeutigem Schlüssel.",
+        ),
+        (
+            {"kind": "choice", "options": [{"key": "", "points": 0}, {"key": "b", "points": 1}]},
+            "options",
+            "Eine Auswahl braucht mindestens zwei Optionen mit eindeutigem Schlüssel.",
+        ),
+        (
+            {"kind": "choice", "options": [{"key": "a", "points": 0}, {"key": "b", "points": 1.5}]},
+            "options",
+            "Die Punkte jeder Option müssen zwischen 0 und 1 liegen.",
+        ),
+        (
+            {"kind": "choice", "options": [{"key": "a", "points": 0}, {"key": "b"}]},
+            "options",
+            "Die Punkte jeder Option müssen zwischen 0 und 1 liegen.",
+        ),
         ({"kind": "yes_no", "options": TWO_OPTIONS}, "options", "Nur Auswahl-Parameter haben Optionen."),
         ({"kind": "count", "unit": ""}, "unit", "Zahlenwerte brauchen eine Einheit."),
         ({"kind": "yes_no", "per_capita": True}, "per_capita", "Nur Zahlenwerte können je Einwohner gerechnet werden."),
-        ({"kind": "number", "unit": "Tage", "min_value": Decimal(5), "max_value": Decimal(5)}, "max_value",
-         "Der größte Wert muss über dem kleinsten liegen."),
-        ({"kind": "number", "unit": "Tage", "goal_worst": Decimal(30)}, "goal_best",
-         "Zielwerte werden paarweise angegeben (schlechtester und bester)."),
-        ({"kind": "number", "unit": "Tage", "goal_worst": Decimal(3), "goal_best": Decimal(3)}, "goal_best",
-         "Schlechtester und bester Zielwert müssen sich unterscheiden."),
+        (
+            {"kind": "number", "unit": "Tage", "min_value": Decimal(5), "max_value": Decimal(5)},
+            "max_value",
+            "Der größte Wert muss über dem kleinsten liegen.",
+        ),
+        (
+            {"kind": "number", "unit": "Tage", "goal_worst": Decimal(30)},
+            "goal_best",
+            "Zielwerte werden paarweise angegeben (schlechtester und bester).",
+        ),
+        (
+            {"kind": "number", "unit": "Tage", "goal_worst": Decimal(3), "goal_best": Decimal(3)},
+            "goal_best",
+            "Schlechtester und bester Zielwert müssen sich unterscheiden.",
+        ),
     ],
 )
 def test_parameter_clean_rejects_an_inconsistent_definition(db, fields, field, message):
@@ -193,8 +219,14 @@ def test_parameter_clean_rejects_an_inconsistent_definition(db, fields, field, m
         {"kind": "choice", "options": TWO_OPTIONS},
         {"kind": "yes_no"},
         {"kind": "count", "unit": "Ladepunkte", "per_capita": True, "min_value": Decimal(0)},
-        {"kind": "percentage", "unit": "%", "min_value": Decimal(0), "max_value": Decimal(100),
-         "goal_worst": Decimal(0), "goal_best": Decimal(100)},
+        {
+            "kind": "percentage",
+            "unit": "%",
+            "min_value": Decimal(0),
+            "max_value": Decimal(100),
+            "goal_worst": Decimal(0),
+            "goal_best": Decimal(100),
+        },
         {"kind": "number", "unit": "Tage", "goal_worst": Decimal(30), "goal_best": Decimal(0)},
     ],
 )
@@ -221,9 +253,11 @@ def test_parameter_range_is_also_a_database_constraint(db):
 def test_choice_parameter_gives_option_points_and_labels_in_the_active_language(db):
     smart_meter = ParameterFactory(
         kind="choice",
-        options=[{"key": "none", "label_de": "keine", "label_en": "none", "points": 0},
-                 {"key": "planned", "label_de": "geplant", "points": 0.5},
-                 {"key": "live", "label_de": "im Betrieb", "label_en": "live", "points": 1}],
+        options=[
+            {"key": "none", "label_de": "keine", "label_en": "none", "points": 0},
+            {"key": "planned", "label_de": "geplant", "points": 0.5},
+            {"key": "live", "label_de": "im Betrieb", "label_en": "live", "points": 1},
+        ],
     )
 
     assert smart_meter.option_points() == {"none": 0.0, "planned": 0.5, "live": 1.0}
@@ -245,8 +279,13 @@ def test_name_follows_the_active_language_and_falls_back_to_german(db):
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(Decimal("100.000000"), "100"), (Decimal("2.500000"), "2.5"), (Decimal("0.000000"), "0"),
-     (Decimal("1E+3"), "1000"), (Decimal("-0.25"), "-0.25")],
+    [
+        (Decimal("100.000000"), "100"),
+        (Decimal("2.500000"), "2.5"),
+        (Decimal("0.000000"), "0"),
+        (Decimal("1E+3"), "1000"),
+        (Decimal("-0.25"), "-0.25"),
+    ],
 )
 def test_plain_number_drops_trailing_zeros_and_exponent(value, text):
     assert plain_number(value) == text
@@ -284,8 +323,12 @@ def test_answer_value_is_the_typed_field_of_its_parameter_kind(edition, city, ke
         ("online-termine", {"value_number": Decimal(1)}, "value_number", "Dieser Parameter erwartet keine Zahl."),
         ("busse", {"value_bool": True}, "value_bool", "Dieser Parameter ist keine Ja/Nein-Frage."),
         ("busse", {"value_choice": "live"}, "value_choice", "Dieser Parameter hat keine Auswahl."),
-        ("smart-meter", {"value_choice": "everywhere"}, "value_choice",
-         "„everywhere“ ist keine der erlaubten Optionen."),
+        (
+            "smart-meter",
+            {"value_choice": "everywhere"},
+            "value_choice",
+            "„everywhere“ ist keine der erlaubten Optionen.",
+        ),
         ("busse", {"value_number": Decimal("-0.5")}, "value_number", "Der Wert muss mindestens 0 % sein."),
         ("busse", {"value_number": Decimal("100.5")}, "value_number", "Der Wert darf höchstens 100 % sein."),
         ("wartezeit", {"value_number": Decimal(366)}, "value_number", "Der Wert darf höchstens 365 Tage sein."),

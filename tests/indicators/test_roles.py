@@ -48,10 +48,16 @@ def world(edition):
     }
     return {
         "users": users,
-        "A": {"city": city_a, "answer": AnswerFactory(parameter=busse, city=city_a),
-              "project": InnovationProjectFactory(domain=mobilitaet, city=city_a)},
-        "B": {"city": city_b, "answer": AnswerFactory(parameter=busse, city=city_b),
-              "project": InnovationProjectFactory(domain=mobilitaet, city=city_b)},
+        "A": {
+            "city": city_a,
+            "answer": AnswerFactory(parameter=busse, city=city_a),
+            "project": InnovationProjectFactory(domain=mobilitaet, city=city_a),
+        },
+        "B": {
+            "city": city_b,
+            "answer": AnswerFactory(parameter=busse, city=city_b),
+            "project": InnovationProjectFactory(domain=mobilitaet, city=city_b),
+        },
     }
 
 
@@ -75,7 +81,8 @@ def test_belongs_to_city_for_a_city_and_for_anything_with_a_city(world, who, obj
     user = world["users"][who]
 
     assert (roles.belongs_to_city(user, world["A"][obj]), roles.belongs_to_city(user, world["B"][obj])) == (
-        MATRIX[who][2], MATRIX[who][3]
+        MATRIX[who][2],
+        MATRIX[who][3],
     )
 
 
@@ -85,7 +92,8 @@ def test_may_review_only_as_a_reviewer_of_another_city(world, who, obj):
     user = world["users"][who]
 
     assert (roles.may_review(user, world["A"][obj]), roles.may_review(user, world["B"][obj])) == (
-        MATRIX[who][4], MATRIX[who][5]
+        MATRIX[who][4],
+        MATRIX[who][5],
     )
 
 
@@ -94,7 +102,8 @@ def test_is_coordinator_of(world, who):
     user = world["users"][who]
 
     assert (roles.is_coordinator_of(user, world["A"]["city"]), roles.is_coordinator_of(user, world["B"]["city"])) == (
-        MATRIX[who][6], False
+        MATRIX[who][6],
+        False,
     )
 
 

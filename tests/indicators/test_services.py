@@ -109,8 +109,16 @@ def answer_of(edition, city, key="wartezeit", status=Status.DRAFT, **fields) -> 
 def row(answer: Answer) -> dict:
     """What the database holds for an answer."""
     return Answer.objects.values(
-        "status", "version", "value_bool", "value_choice", "value_number", "evidence_url", "note",
-        "review_reason", "reviewed_by", "updated_by",
+        "status",
+        "version",
+        "value_bool",
+        "value_choice",
+        "value_number",
+        "evidence_url",
+        "note",
+        "review_reason",
+        "reviewed_by",
+        "updated_by",
     ).get(pk=answer.pk)
 
 
@@ -231,9 +239,15 @@ def test_submitted_answer_cannot_be_edited_in_collection(edition, city, staff):
 
 def test_answer_save_creates_a_draft_with_version_1(edition, city, staff):
     answer = services.answer_save(
-        user=staff, city=city, parameter=parameter(edition, "busse"),
-        data=AnswerInput(value="42,5", evidence_url="  https://stadt.example/busse  ", note="ÖPNV-Bericht S. 12",
-                         as_of=date(2030, 3, 31)),
+        user=staff,
+        city=city,
+        parameter=parameter(edition, "busse"),
+        data=AnswerInput(
+            value="42,5",
+            evidence_url="  https://stadt.example/busse  ",
+            note="ÖPNV-Bericht S. 12",
+            as_of=date(2030, 3, 31),
+        ),
     )
 
     stored = Answer.objects.get()
@@ -242,7 +256,9 @@ def test_answer_save_creates_a_draft_with_version_1(edition, city, staff):
     assert (stored.status, stored.version, stored.updated_by) == ("draft", 1, staff)
     assert (stored.value_number, stored.value_bool, stored.value_choice) == (Decimal("42.5"), None, "")
     assert (stored.evidence_url, stored.note, stored.as_of) == (
-        "https://stadt.example/busse", "ÖPNV-Bericht S. 12", date(2030, 3, 31)
+        "https://stadt.example/busse",
+        "ÖPNV-Bericht S. 12",
+        date(2030, 3, 31),
     )
 
 
@@ -452,7 +468,10 @@ def test_editing_an_answer_sent_back_revises_it_to_draft(edition, city, staff):
 
     stored = row(answer)
     assert (stored["status"], stored["version"], stored["value_number"], stored["evidence_url"]) == (
-        "draft", 2, Decimal(9), "https://stadt.example/neu.pdf"
+        "draft",
+        2,
+        Decimal(9),
+        "https://stadt.example/neu.pdf",
     )
 
 
@@ -539,7 +558,10 @@ def test_reviewer_of_another_city_can_approve(edition, city, other_city):
 
     answer.refresh_from_db()
     assert (answer.status, answer.version, answer.reviewed_by, answer.review_reason) == (
-        "approved", 2, reviewer_elsewhere, ""
+        "approved",
+        2,
+        reviewer_elsewhere,
+        "",
     )
     assert answer.reviewed_at is not None
 
@@ -556,8 +578,12 @@ def test_reviewer_of_another_city_can_request_changes(edition, city, other_city)
 @pytest.mark.parametrize("who", ["staff of the city", "staff of another city", "editor", "plain user"])
 @pytest.mark.parametrize("service", [_approve, _request_changes], ids=["approve", "request_changes"])
 def test_non_reviewer_cannot_review(edition, city, staff, other_staff, editor, who, service):
-    user = {"staff of the city": staff, "staff of another city": other_staff, "editor": editor,
-            "plain user": UserFactory()}[who]
+    user = {
+        "staff of the city": staff,
+        "staff of another city": other_staff,
+        "editor": editor,
+        "plain user": UserFactory(),
+    }[who]
     answer = answer_of(edition, city, status=Status.SUBMITTED)
     before = row(answer)
 
@@ -619,10 +645,17 @@ def test_in_review_a_sent_back_answer_goes_round_the_loop_to_approval(edition, c
     # then
     stored = row(answer)
     assert (stored["status"], stored["version"], stored["value_number"], stored["review_reason"]) == (
-        "approved", 5, Decimal(6), ""
+        "approved",
+        5,
+        Decimal(6),
+        "",
     )
     assert [h.status for h in answer.history.order_by("history_id")] == [
-        "submitted", "changes_requested", "draft", "submitted", "approved"
+        "submitted",
+        "changes_requested",
+        "draft",
+        "submitted",
+        "approved",
     ]
 
 
@@ -672,8 +705,13 @@ def test_outside_collection_and_review_nothing_is_reviewed(edition, city, actors
 def test_a_stale_write_by_an_unauthorised_user_is_refused_without_revealing_the_answer(
     edition, city, other_staff, service
 ):
-    answer = answer_of(edition, city, "wartezeit", status="submitted" if service == "approve" else "draft",
-                       note="interne Notiz der Stadt")
+    answer = answer_of(
+        edition,
+        city,
+        "wartezeit",
+        status="submitted" if service == "approve" else "draft",
+        note="interne Notiz der Stadt",
+    )
     call = {
         "save": lambda: save(other_staff, answer, None, "1", expected_version=99),
         "submit": lambda: services.answer_submit(user=other_staff, answer=answer, expected_version=99),
@@ -697,9 +735,14 @@ def test_staff_of_a_city_not_taking_part_in_the_edition_cannot_answer(edition):
 # --- answer_submit -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("key", "empty"), [("wartezeit", {"value_number": None}),
-                                            ("online-termine", {"value_bool": None}),
-                                            ("smart-meter", {"value_choice": ""})])
+@pytest.mark.parametrize(
+    ("key", "empty"),
+    [
+        ("wartezeit", {"value_number": None}),
+        ("online-termine", {"value_bool": None}),
+        ("smart-meter", {"value_choice": ""}),
+    ],
+)
 def test_answer_without_a_value_cannot_be_submitted(edition, city, staff, key, empty):
     answer = answer_of(edition, city, key, **empty)
 
@@ -804,7 +847,10 @@ def test_request_changes_stores_the_reason_and_requests_no_recompute(
 
     answer.refresh_from_db()
     assert (answer.status, answer.review_reason, answer.reviewed_by, answer.version) == (
-        "changes_requested", "Die Quelle ist von 2021.", reviewer, 2
+        "changes_requested",
+        "Die Quelle ist von 2021.",
+        reviewer,
+        2,
     )
     assert answer.reviewed_at is not None
     assert recompute_requests == []
@@ -823,9 +869,7 @@ def test_a_long_reason_is_stored_whole_and_shortened_to_100_characters_in_the_au
 # --- Audit -------------------------------------------------------------------------------------
 
 
-def test_every_value_change_and_transition_is_an_audit_row_with_user_and_reason(
-    edition, city, staff, reviewer
-):
+def test_every_value_change_and_transition_is_an_audit_row_with_user_and_reason(edition, city, staff, reviewer):
     # given / when: the whole life of one answer
     wartezeit = parameter(edition, "wartezeit")
     answer = save(staff, city, wartezeit, "10")
@@ -886,7 +930,9 @@ def test_a_refused_write_leaves_no_audit_row(edition, city, staff, other_staff):
 
 LEGAL_PHASE_MOVES = [(source, target) for source, targets in Edition.PHASE_PIPELINE.items() for target in targets]
 ILLEGAL_PHASE_MOVES = [
-    (source, target) for source in Phase.values for target in Phase.values
+    (source, target)
+    for source in Phase.values
+    for target in Phase.values
     if target not in Edition.PHASE_PIPELINE[source]
 ]
 
@@ -905,10 +951,15 @@ def test_editor_moves_an_edition_along_the_phase_pipeline(db, editor, source, ta
 
 
 def test_legal_phase_moves_are_the_designed_five():
-    assert sorted(LEGAL_PHASE_MOVES) == sorted([
-        ("draft", "collection"), ("collection", "review"), ("review", "collection"),
-        ("review", "published"), ("published", "archived"),
-    ])
+    assert sorted(LEGAL_PHASE_MOVES) == sorted(
+        [
+            ("draft", "collection"),
+            ("collection", "review"),
+            ("review", "collection"),
+            ("review", "published"),
+            ("published", "archived"),
+        ]
+    )
 
 
 @pytest.mark.parametrize(("source", "target"), ILLEGAL_PHASE_MOVES, ids=edge_ids(ILLEGAL_PHASE_MOVES))
@@ -983,22 +1034,47 @@ def test_unknown_phase_is_a_workflow_error(edition, editor):
 def catalogue_of(edition: Edition) -> dict:
     """The catalogue of an edition as comparable plain data (no ids)."""
     return {
-        "domains": list(Domain.objects.filter(edition=edition).order_by("position", "key").values_list(
-            "key", "name_de", "name_en", "weight", "position")),
-        "indicators": list(Indicator.objects.filter(domain__edition=edition).order_by(
-            "domain__position", "position", "key").values_list(
-            "domain__key", "key", "name_de", "name_en", "description_de", "weight", "position")),
-        "parameters": list(Parameter.objects.filter(indicator__domain__edition=edition).order_by(
-            "indicator__domain__position", "indicator__position", "position", "key").values_list(
-            "indicator__key", "key", "kind", "name_de", "unit", "min_value", "max_value", "higher_is_better",
-            "per_capita", "goal_worst", "goal_best", "options", "weight", "evidence_required", "position")),
+        "domains": list(
+            Domain.objects.filter(edition=edition)
+            .order_by("position", "key")
+            .values_list("key", "name_de", "name_en", "weight", "position")
+        ),
+        "indicators": list(
+            Indicator.objects.filter(domain__edition=edition)
+            .order_by("domain__position", "position", "key")
+            .values_list("domain__key", "key", "name_de", "name_en", "description_de", "weight", "position")
+        ),
+        "parameters": list(
+            Parameter.objects.filter(indicator__domain__edition=edition)
+            .order_by("indicator__domain__position", "indicator__position", "position", "key")
+            .values_list(
+                "indicator__key",
+                "key",
+                "kind",
+                "name_de",
+                "unit",
+                "min_value",
+                "max_value",
+                "higher_is_better",
+                "per_capita",
+                "goal_worst",
+                "goal_best",
+                "options",
+                "weight",
+                "evidence_required",
+                "position",
+            )
+        ),
     }
 
 
 def test_edition_clone_copies_catalogue_methodology_and_participations_into_a_new_draft(edition, editor, city):
     # given: a source with its own methodology, weights and goalposts, plus answers and a bonus project
     Edition.objects.filter(pk=edition.pk).update(
-        missing_policy="exclude", normalisation="target", aggregation="geometric", bonus_cap=Decimal(3),
+        missing_policy="exclude",
+        normalisation="target",
+        aggregation="geometric",
+        bonus_cap=Decimal(3),
         is_demo=True,
     )
     edition.refresh_from_db()
@@ -1021,7 +1097,11 @@ def test_edition_clone_copies_catalogue_methodology_and_participations_into_a_ne
     clone.refresh_from_db()
     assert (clone.year, clone.title, clone.phase, clone.published_at) == (2031, "Smart City Index 2031", "draft", None)
     assert (clone.missing_policy, clone.normalisation, clone.aggregation, clone.bonus_cap, clone.is_demo) == (
-        "exclude", "target", "geometric", Decimal(3), True
+        "exclude",
+        "target",
+        "geometric",
+        Decimal(3),
+        True,
     )
     # the same catalogue, as new rows
     cloned = catalogue_of(clone)
@@ -1029,7 +1109,10 @@ def test_edition_clone_copies_catalogue_methodology_and_participations_into_a_ne
     assert (len(cloned["domains"]), len(cloned["indicators"]), len(cloned["parameters"])) == (2, 3, 5)
     busse = parameter(clone, "busse")
     assert (busse.weight, busse.goal_worst, busse.goal_best, busse.evidence_required) == (
-        Decimal(3), Decimal(0), Decimal(80), True
+        Decimal(3),
+        Decimal(0),
+        Decimal(80),
+        True,
     )
     assert parameter(clone, "smart-meter").option_points() == {"none": 0.0, "planned": 0.5, "live": 1.0}
     assert clone.domains.get(key="mobilitaet").weight == Decimal(2)
@@ -1046,15 +1129,23 @@ def test_edition_clone_copies_catalogue_methodology_and_participations_into_a_ne
 
 def test_edition_clone_leaves_the_source_unchanged(edition, editor, city):
     answer_of(edition, city, "busse", status=Status.APPROVED)
-    before = (catalogue_of(edition), edition.participations.count(), edition.answers.count(),
-              list(edition.domains.values_list("pk", flat=True)))
+    before = (
+        catalogue_of(edition),
+        edition.participations.count(),
+        edition.answers.count(),
+        list(edition.domains.values_list("pk", flat=True)),
+    )
 
     services.edition_clone(user=editor, source=edition, year=2031, title="SCI 2031 (Entwurf)")
 
     edition.refresh_from_db()
     assert (edition.year, edition.phase) == (2030, "collection")
-    after = (catalogue_of(edition), edition.participations.count(), edition.answers.count(),
-             list(edition.domains.values_list("pk", flat=True)))
+    after = (
+        catalogue_of(edition),
+        edition.participations.count(),
+        edition.answers.count(),
+        list(edition.domains.values_list("pk", flat=True)),
+    )
     assert after == before
     assert Edition.objects.get(year=2031).title == "SCI 2031 (Entwurf)"
 
@@ -1104,7 +1195,9 @@ def test_editor_sets_a_weight_which_is_audited_and_recomputed_after_commit(
     assert (returned.weight, item.weight) == (Decimal("2.5"), Decimal("2.5"))
     latest = item.history.first()
     assert (latest.weight, latest.history_user, latest.history_change_reason) == (
-        Decimal("2.5"), editor, "Gewicht geändert"
+        Decimal("2.5"),
+        editor,
+        "Gewicht geändert",
     )
     assert recompute_requests == [edition.pk]
 
@@ -1166,9 +1259,9 @@ def project(edition, city):
 
 
 def stored_bonus(project) -> tuple:
-    return InnovationProject.objects.values_list(
-        "bonus_points", "bonus_justification", "awarded_by", "awarded_at"
-    ).get(pk=project.pk)
+    return InnovationProject.objects.values_list("bonus_points", "bonus_justification", "awarded_by", "awarded_at").get(
+        pk=project.pk
+    )
 
 
 @pytest.mark.parametrize("points", [Decimal(0), Decimal("2.5"), Decimal(5)])
@@ -1176,8 +1269,9 @@ def test_reviewer_awards_a_bonus_of_0_to_5_points_and_requests_a_recompute(
     project, reviewer, points, recompute_requests, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.innovation_bonus_award(user=reviewer, project=project, points=points,
-                                        justification="  Digitaler Zwilling im Regelbetrieb.  ")
+        services.innovation_bonus_award(
+            user=reviewer, project=project, points=points, justification="  Digitaler Zwilling im Regelbetrieb.  "
+        )
 
     bonus_points, justification, awarded_by, awarded_at = stored_bonus(project)
     assert (bonus_points, justification, awarded_by) == (points, "Digitaler Zwilling im Regelbetrieb.", reviewer.pk)
@@ -1217,8 +1311,11 @@ def test_a_bonus_needs_a_justification(project, reviewer, justification):
 
 @pytest.mark.parametrize("who", ["reviewer of the city", "staff of the city", "editor"])
 def test_a_bonus_is_refused_to_the_citys_own_people_and_to_non_reviewers(project, city, staff, editor, who):
-    user = {"reviewer of the city": UserFactory(groups=["reviewers"], cities=[city]), "staff of the city": staff,
-            "editor": editor}[who]
+    user = {
+        "reviewer of the city": UserFactory(groups=["reviewers"], cities=[city]),
+        "staff of the city": staff,
+        "editor": editor,
+    }[who]
 
     with pytest.raises(PermissionDenied) as error:
         services.innovation_bonus_award(user=user, project=project, points=Decimal(3), justification="Gut.")

@@ -161,8 +161,13 @@ def test_innovation_bonus_is_added_to_the_domain_and_capped(answered):
     domain = answered.domains.get(key="mobilitaet")
     factories.InnovationProjectFactory(edition=answered, city=city, domain=domain, bonus_points=Decimal(4))
     without_bonus = load_inputs(answered)
-    base = engine.compute(without_bonus.structure, without_bonus.values, without_bonus.population,
-                          np.zeros_like(without_bonus.bonus), without_bonus.methodology)
+    base = engine.compute(
+        without_bonus.structure,
+        without_bonus.values,
+        without_bonus.population,
+        np.zeros_like(without_bonus.bonus),
+        without_bonus.methodology,
+    )
     index = without_bonus.city_ids.tolist().index(city.pk)
 
     # when
@@ -196,9 +201,7 @@ def test_publishing_freezes_the_run(answered, editor):
 
 def test_publishing_refuses_unreviewed_answers_without_a_reason(answered, editor):
     # given
-    Answer.objects.filter(pk=Answer.objects.filter(edition=answered).first().pk).update(
-        status=Answer.Status.SUBMITTED
-    )
+    Answer.objects.filter(pk=Answer.objects.filter(edition=answered).first().pk).update(status=Answer.Status.SUBMITTED)
     Edition.objects.filter(pk=answered.pk).update(phase=Edition.Phase.REVIEW)
     answered.refresh_from_db()
 

@@ -17,10 +17,14 @@ def submitted(edition):
     return edition
 
 
-def test_a_burst_of_approvals_enqueues_one_recompute(submitted, reviewer, monkeypatch, django_capture_on_commit_callbacks):
+def test_a_burst_of_approvals_enqueues_one_recompute(
+    submitted, reviewer, monkeypatch, django_capture_on_commit_callbacks
+):
     # given: a broker that records what it is sent instead of running it
     sent = []
-    monkeypatch.setattr(tasks.scores_recompute_task, "apply_async", lambda args, countdown: sent.append((args, countdown)))
+    monkeypatch.setattr(
+        tasks.scores_recompute_task, "apply_async", lambda args, countdown: sent.append((args, countdown))
+    )
     answers = list(Answer.objects.filter(edition=submitted))
     assert len(answers) == 25
 

@@ -28,7 +28,8 @@ def test_an_approval_is_recomputed_by_the_worker_and_changes_the_ranking(celery_
     # then: the worker produced a run that includes the approval
     run = wait_until(
         lambda: ScoreRun.objects.filter(edition=edition, approved_answer_count=before_count + 1).first(),
-        seconds=60, message="the worker did not recompute within 60 s",
+        seconds=60,
+        message="the worker did not recompute within 60 s",
     )
     assert current_run(edition).pk == run.pk
     assert CityScore.objects.filter(run=run).count() == 4
@@ -49,9 +50,13 @@ def test_a_burst_of_100_approvals_leads_to_a_few_recomputes(celery_worker_proces
     # then: the worker catches up with all 100, in far fewer runs
     wait_until(
         lambda: current_run(edition) is not None and current_run(edition).approved_answer_count == 100,
-        seconds=90, message="the worker did not reach 100 approved answers within 90 s",
+        seconds=90,
+        message="the worker did not reach 100 approved answers within 90 s",
     )
-    wait_until(lambda: cache.get(f"scores:recompute-pending:{edition.pk}") is None, seconds=30,
-               message="a recompute stayed pending")
+    wait_until(
+        lambda: cache.get(f"scores:recompute-pending:{edition.pk}") is None,
+        seconds=30,
+        message="a recompute stayed pending",
+    )
     runs = ScoreRun.objects.filter(edition=edition).count()
     assert 1 <= runs <= 10, f"{runs} recomputes for 100 approvals"

@@ -25,6 +25,6 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         if all_cities:
             participations_set(edition=edition, cities=City.objects.all())
-        self.stdout.write(self.style.SUCCESS(
-            f"Edition {year}: catalogue {data.get('version')} with {count} parameters loaded."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(f"Edition {year}: catalogue {data.get('version')} with {count} parameters loaded.")
+        )

@@ -20,10 +20,13 @@ class Command(BaseCommand):
         if run is None:
             self.stdout.write(f"Edition {edition}: nothing to compute yet (no cities or no catalogue).")
         elif created:
-            self.stdout.write(self.style.SUCCESS(
-                f"Edition {edition}: new score run {run.pk} ({run.city_count} cities, "
-                f"{run.approved_answer_count} approved answers, {run.duration_ms} ms, inputs {run.input_hash[:12]})."
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Edition {edition}: new score run {run.pk} ({run.city_count} cities, "
+                    f"{run.approved_answer_count} approved answers, {run.duration_ms} ms, "
+                    f"inputs {run.input_hash[:12]})."
+                )
+            )
         else:
             reason = "published, frozen" if found.is_public else "inputs unchanged"
             self.stdout.write(f"Edition {edition}: no new run ({reason}); current run {run.pk}.")

@@ -32,16 +32,17 @@ class Command(BaseCommand):
         for year in DEMO_YEARS:
             edition = demo_edition_create(year=year, previous=previous, editor=editor)
             if year != DEMO_YEARS[-1]:
-                edition = edition_set_phase(user=editor, edition=edition, phase=Edition.Phase.REVIEW,
-                                            reason="Demodaten")
+                edition = edition_set_phase(
+                    user=editor, edition=edition, phase=Edition.Phase.REVIEW, reason="Demodaten"
+                )
                 run = edition_publish(user=editor, edition=edition)
                 self.stdout.write(f"Edition {year}: published, run {run.pk} ({run.city_count} cities).")
             else:
                 run, _created = scores_recompute(edition=edition)
                 self.stdout.write(f"Edition {year}: collecting, provisional run {run.pk if run else '-'}.")
             previous = edition
-        self.stdout.write(self.style.SUCCESS("Demo data loaded. Logins (local only), password for all: "
-                                             f"{DEMO_PASSWORD}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data loaded. Logins (local only), password for all: {DEMO_PASSWORD}")
+        )
         for user in users:
             self.stdout.write(f"  {user.username:<22} {user.description}")
-
