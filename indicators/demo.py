@@ -58,7 +58,7 @@ def _city_maturity(city: City, domain_keys: list[str]) -> dict[str, float]:
     rng = np.random.default_rng(_seed("maturity", city.slug))
     size = (math.log10(city.population) - 5.4) / 0.5  # ~-0.8 for 100k, ~2.2 for 3.7M
     general = rng.normal(0, 0.6)
-    size_effect = {"mobilitaet": 0.55, "it-kommunikation": 0.35, "verwaltung": 0.25}
+    size_effect = {"mobilitaet": 0.8, "it-kommunikation": 0.35, "verwaltung": 0.25}
     return {key: general + size_effect.get(key, 0.15) * size + rng.normal(0, 0.7) for key in domain_keys}
 
 

@@ -1,0 +1,99 @@
+"""The demo data: all cities, three editions, results from the real pipeline, deterministic answers."""
+
+import numpy as np
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from indicators.demo import DEMO_PASSWORD, DEMO_USERS, _answers, _city_maturity
+from indicators.importers import catalogue_import, cities_import, read_catalogue
+from indicators.models import Answer, City, Edition, Parameter
+from scoring.models import CityScore, ScoreRun
+from scoring.services import load_inputs
+
+
+@pytest.mark.django_db
+def test_seed_demo_loads_three_editions_with_results_from_the_pipeline(capsys, settings):
+    settings.DEBUG = True
+
+    # when
+    call_command("seed_demo")
+
+    # then: editions, phases and fields as in the real index (Hanau joins in 2024)
+    out = capsys.readouterr().out
+    editions = {e.year: e for e in Edition.objects.all()}
+    assert {year: e.phase for year, e in editions.items()} == {
+        2022: "published", 2023: "published", 2024: "collection",
+    }
+    assert all(e.is_demo and "(Demo)" in e.title for e in editions.values())
+    assert City.objects.count() == 82
+    assert editions[2023].participations.count() == 81
+    assert editions[2024].participations.filter(city__slug="hanau").exists()
+    assert Parameter.objects.filter(indicator__domain__edition=editions[2024]).count() == 162
+
+    # the published runs are the ones the pipeline computes from the stored answers
+    for year in (2022, 2023):
+        run = ScoreRun.objects.get(edition=editions[year], is_published=True)
+        assert run.input_hash == load_inputs(editions[year]).input_hash()
+        assert CityScore.objects.filter(run=run).count() == 81
+    trends = CityScore.objects.filter(run__edition=editions[2023]).exclude(previous_rank=None).count()
+    assert trends == 81
+    assert ScoreRun.objects.filter(edition=editions[2024], is_published=False).count() == 1
+
+    # the collecting edition has a realistic mix of statuses
+    statuses = set(Answer.objects.filter(edition=editions[2024]).values_list("status", flat=True))
+    assert statuses == {"draft", "submitted", "approved", "changes_requested"}
+
+    # demo users can log in with the printed password, with their roles
+    assert f"password for all: {DEMO_PASSWORD}" in out
+    for spec in DEMO_USERS:
+        user = User.objects.get(username=spec.username)
+        assert user.check_password(DEMO_PASSWORD)
+        assert spec.username in out
+    assert User.objects.get(username="pruefer-koeln").city_memberships.get().city.slug == "koeln"
+
+    # and a second call refuses, or with --if-empty does nothing
+    with pytest.raises(CommandError, match="already has editions"):
+        call_command("seed_demo")
+    call_command("seed_demo", "--if-empty")
+    assert "nothing loaded" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="runs only with DEBUG on"):
+        call_command("seed_demo")
+    assert not Edition.objects.exists()
+
+
+@pytest.mark.django_db
+def test_demo_answers_are_deterministic_and_bigger_cities_lead_in_mobility():
+    # given
+    cities_import()
+    edition = Edition.objects.create(year=2024, title="Demo", is_demo=True)
+    catalogue_import(edition=edition, data=read_catalogue())
+    cities = list(City.objects.order_by("id"))
+    parameters = list(
+        Parameter.objects.filter(indicator__domain__edition=edition)
+        .select_related("indicator__domain")
+        .order_by("indicator__domain__position", "indicator__position", "position", "id")
+    )
+    domains = [d.key for d in edition.domains.order_by("position")]
+    maturity = {c.pk: _city_maturity(c, domains) for c in cities}
+
+    # when
+    first = _answers(edition, cities, parameters, maturity)
+    second = _answers(edition, cities, parameters, maturity)
+
+    # then
+    def key(a):
+        return (a.city_id, a.parameter_id, a.status, a.value_bool, a.value_choice, a.value_number)
+
+    assert [key(a) for a in first] == [key(a) for a in second]
+    population = np.log([c.population for c in cities])
+    mobility = np.array([maturity[c.pk]["mobilitaet"] for c in cities])
+    assert np.corrcoef(population, mobility)[0, 1] > 0.3
+    leaders = {d: max(cities, key=lambda c, d=d: maturity[c.pk][d]).slug for d in domains}
+    assert len(set(leaders.values())) >= 4, leaders
