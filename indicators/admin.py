@@ -15,6 +15,30 @@ from indicators.models import (
     Parameter,
     Participation,
 )
+from indicators.services import catalogue_update, edition_of
+
+
+class CatalogueAdmin(SimpleHistoryAdmin):
+    """Catalogue and methodology: changes go through catalogue_update (audited, recomputed, frozen once
+    the edition is published); a published edition's items are read-only here."""
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and edition_of(obj).is_public:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and edition_of(obj).is_public:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # The form has validated the values; the service re-checks permission and phase under a lock.
+        changes = {field: getattr(obj, field) for field in form.changed_data}
+        if changes:
+            catalogue_update(user=request.user, item=obj, changes=changes)
 
 
 @admin.register(City)
@@ -25,27 +49,27 @@ class CityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Edition)
-class EditionAdmin(SimpleHistoryAdmin):
+class EditionAdmin(CatalogueAdmin):
     list_display = ["year", "title", "phase", "missing_policy", "is_demo"]
     # Phases change only through the services (audited, checked); never by editing the field.
     readonly_fields = ["phase", "published_at"]
 
 
 @admin.register(Domain)
-class DomainAdmin(SimpleHistoryAdmin):
+class DomainAdmin(CatalogueAdmin):
     list_display = ["name_de", "edition", "weight", "position"]
     list_filter = ["edition"]
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(SimpleHistoryAdmin):
+class IndicatorAdmin(CatalogueAdmin):
     list_display = ["name_de", "domain", "weight", "position"]
     list_filter = ["domain__edition", "domain__key"]
     search_fields = ["name_de", "name_en", "key"]
 
 
 @admin.register(Parameter)
-class ParameterAdmin(SimpleHistoryAdmin):
+class ParameterAdmin(CatalogueAdmin):
     list_display = ["name_de", "indicator", "kind", "unit", "per_capita", "weight"]
     list_filter = ["indicator__domain__edition", "kind", "per_capita"]
     search_fields = ["name_de", "name_en", "key"]

@@ -342,25 +342,52 @@ def edition_clone(*, user, source: Edition, year: int, title: str = "") -> Editi
     return edition
 
 
+# Fields whose change alters the scores of an edition (a recompute follows after commit).
+SCORING_FIELDS = frozenset(
+    {
+        "weight",
+        "kind",
+        "higher_is_better",
+        "per_capita",
+        "goal_worst",
+        "goal_best",
+        "options",
+        "missing_policy",
+        "normalisation",
+        "aggregation",
+        "bonus_cap",
+    }
+)
+
+
 @transaction.atomic
-def catalogue_weight_set(
-    *, user, item: Domain | Indicator | Parameter, weight: Decimal
-) -> Domain | Indicator | Parameter:
-    """Change a domain, indicator or parameter weight of an unpublished edition; recomputes after commit."""
+def catalogue_update(*, user, item: Edition | Domain | Indicator | Parameter, changes: dict[str, Any]):
+    """Change fields of an unpublished edition's catalogue or methodology (weights, scaling, texts).
+
+    The phase is not a field here (see edition_set_phase). Recomputes after commit when a field that
+    enters the scores changed. A published edition's catalogue and methodology are frozen.
+    """
     _check_editor(user)
+    if "phase" in changes or "published_at" in changes:
+        raise WorkflowError(_("Die Phase ändert sich nur über die Phasenwechsel der Ausgabe."))
     item = type(item).objects.select_for_update().get(pk=item.pk)
-    edition = _edition_of(item)
+    edition = edition_of(item)
     if edition.is_public:
-        raise WorkflowError(_("Die Gewichte einer veröffentlichten Ausgabe sind eingefroren."))
-    item.weight = weight
+        raise WorkflowError(_("Katalog und Methodik einer veröffentlichten Ausgabe sind eingefroren."))
+    for field, value in changes.items():
+        setattr(item, field, value)
     item.full_clean()
-    _history(item, user=user, reason=_("Gewicht geändert"))
+    _history(item, user=user, reason=_("geändert: %(fields)s") % {"fields": ", ".join(sorted(changes))})
     item.save()
-    _notify_approved_data_changed(edition.pk)
+    if SCORING_FIELDS & changes.keys():
+        _notify_approved_data_changed(edition.pk)
     return item
 
 
-def _edition_of(item: Domain | Indicator | Parameter) -> Edition:
+def edition_of(item: Edition | Domain | Indicator | Parameter) -> Edition:
+    """The edition a catalogue item belongs to."""
+    if isinstance(item, Edition):
+        return item
     if isinstance(item, Domain):
         return item.edition
     if isinstance(item, Indicator):

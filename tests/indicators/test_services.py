@@ -1170,7 +1170,7 @@ def test_only_editors_clone_editions(edition, reviewer):
     assert not Edition.objects.filter(year=2031).exists()
 
 
-# --- catalogue_weight_set ----------------------------------------------------------------------
+# --- catalogue_update ----------------------------------------------------------------------------
 
 
 def catalogue_item(edition, kind):
@@ -1188,7 +1188,7 @@ def test_editor_sets_a_weight_which_is_audited_and_recomputed_after_commit(
     item = catalogue_item(edition, kind)
 
     with django_capture_on_commit_callbacks(execute=True):
-        returned = services.catalogue_weight_set(user=editor, item=item, weight=Decimal("2.5"))
+        returned = services.catalogue_update(user=editor, item=item, changes={"weight": Decimal("2.5")})
         assert recompute_requests == []
 
     item.refresh_from_db()
@@ -1197,14 +1197,16 @@ def test_editor_sets_a_weight_which_is_audited_and_recomputed_after_commit(
     assert (latest.weight, latest.history_user, latest.history_change_reason) == (
         Decimal("2.5"),
         editor,
-        "Gewicht geändert",
+        "geändert: weight",
     )
     assert recompute_requests == [edition.pk]
 
 
 def test_a_new_domain_weight_reaches_the_next_score_run(edition, editor, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.catalogue_weight_set(user=editor, item=edition.domains.get(key="mobilitaet"), weight=Decimal(2))
+        services.catalogue_update(
+            user=editor, item=edition.domains.get(key="mobilitaet"), changes={"weight": Decimal(2)}
+        )
 
     run = ScoreRun.objects.get(edition=edition)
     assert run.methodology["domain_weights"] == {"verwaltung": 1.0, "mobilitaet": 2.0}
@@ -1218,7 +1220,7 @@ def test_only_editors_set_weights(
     domain = edition.domains.get(key="mobilitaet")
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(PermissionDenied) as error:
-        services.catalogue_weight_set(user=user, item=domain, weight=Decimal(3))
+        services.catalogue_update(user=user, item=domain, changes={"weight": Decimal(3)})
 
     assert str(error.value) == EDITORS_ONLY
     domain.refresh_from_db()
@@ -1232,9 +1234,9 @@ def test_weights_of_a_published_edition_are_frozen(edition, editor, phase, kind,
     item = catalogue_item(edition, kind)
 
     with pytest.raises(WorkflowError) as error:
-        services.catalogue_weight_set(user=editor, item=item, weight=Decimal(3))
+        services.catalogue_update(user=editor, item=item, changes={"weight": Decimal(3)})
 
-    assert error.value.messages == ["Die Gewichte einer veröffentlichten Ausgabe sind eingefroren."]
+    assert error.value.messages == ["Katalog und Methodik einer veröffentlichten Ausgabe sind eingefroren."]
     item.refresh_from_db()
     assert (item.weight, item.history.count(), recompute_requests) == (Decimal(1), 1, [])
 
@@ -1243,7 +1245,7 @@ def test_a_negative_weight_is_refused(edition, editor, recompute_requests, djang
     domain = edition.domains.get(key="mobilitaet")
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError) as error:
-        services.catalogue_weight_set(user=editor, item=domain, weight=Decimal(-1))
+        services.catalogue_update(user=editor, item=domain, changes={"weight": Decimal(-1)})
 
     assert error.value.message_dict == {"weight": ["Dieser Wert muss größer oder gleich 0 sein."]}
     domain.refresh_from_db()
@@ -1344,3 +1346,34 @@ def test_an_awarded_bonus_reaches_the_domain_score(
     run = ScoreRun.objects.get(edition=edition)
     mobilitaet = DomainScore.objects.get(run=run, city=city, domain=project.domain)
     assert (mobilitaet.bonus, mobilitaet.score, mobilitaet.rank) == (2.5, 2.5, 1)
+
+
+def test_a_methodology_change_is_audited_and_recomputed(
+    edition, editor, recompute_requests, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.catalogue_update(user=editor, item=edition, changes={"missing_policy": "exclude"})
+
+    edition.refresh_from_db()
+    assert edition.missing_policy == "exclude"
+    assert edition.history.first().history_change_reason == "geändert: missing_policy"
+    assert recompute_requests == [edition.pk]
+
+
+def test_a_text_change_does_not_recompute(edition, editor, recompute_requests, django_capture_on_commit_callbacks):
+    indicator = catalogue_item(edition, "indicator")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.catalogue_update(user=editor, item=indicator, changes={"name_en": "Transport"})
+
+    indicator.refresh_from_db()
+    assert (indicator.name_en, recompute_requests) == ("Transport", [])
+
+
+def test_the_phase_is_not_changed_through_the_catalogue(edition, editor):
+    with pytest.raises(WorkflowError) as error:
+        services.catalogue_update(user=editor, item=edition, changes={"phase": "published"})
+
+    assert error.value.messages == ["Die Phase ändert sich nur über die Phasenwechsel der Ausgabe."]
+    edition.refresh_from_db()
+    assert edition.phase == "collection"

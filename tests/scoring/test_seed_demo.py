@@ -24,7 +24,9 @@ def test_seed_demo_loads_three_editions_with_results_from_the_pipeline(capsys, s
     out = capsys.readouterr().out
     editions = {e.year: e for e in Edition.objects.all()}
     assert {year: e.phase for year, e in editions.items()} == {
-        2022: "published", 2023: "published", 2024: "collection",
+        2022: "published",
+        2023: "published",
+        2024: "collection",
     }
     assert all(e.is_demo and "(Demo)" in e.title for e in editions.values())
     assert City.objects.count() == 82
