@@ -1,0 +1,44 @@
+"""The English catalogue: every German interface string is translated, and the compiled file is current."""
+
+import gettext
+import re
+from pathlib import Path
+
+PO = Path(__file__).resolve().parents[1] / "locale" / "en" / "LC_MESSAGES" / "django.po"
+
+
+def _unquote(block: str) -> str:
+    return (
+        "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', block))
+        .encode()
+        .decode("unicode_escape")
+        .encode("latin-1")
+        .decode("utf-8")
+    )
+
+
+def po_entries() -> list[tuple[str, str, bool]]:
+    """(msgid, msgstr, fuzzy) for every singular entry except the header."""
+    entries = []
+    for block in PO.read_text(encoding="utf-8").split("\n\n"):
+        if "msgid_plural" in block or "msgid " not in block:
+            continue
+        msgid = _unquote(block[block.index("msgid ") : block.index("msgstr ")])
+        msgstr = _unquote(block[block.index("msgstr ") :])
+        if msgid:
+            entries.append((msgid, msgstr, "#, fuzzy" in block))
+    return entries
+
+
+def test_every_interface_string_has_an_english_translation():
+    entries = po_entries()
+
+    assert len(entries) > 150
+    assert [msgid for msgid, msgstr, fuzzy in entries if not msgstr or fuzzy] == []
+
+
+def test_the_compiled_catalogue_matches_the_translations():
+    with open(PO.with_suffix(".mo"), "rb") as handle:
+        catalogue = gettext.GNUTranslations(handle)
+
+    assert [msgid for msgid, msgstr, _ in po_entries() if catalogue.gettext(msgid) != msgstr] == []
