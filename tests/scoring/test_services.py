@@ -58,18 +58,43 @@ def test_recompute_stores_a_score_for_every_city_domain_and_indicator(answered):
     assert run.code_version == services.CODE_VERSION
 
 
-def test_stored_scores_equal_the_engine_on_the_same_inputs(answered):
-    # given
+@pytest.mark.parametrize("policy", ["worst", "exclude", "mean"])
+def test_stored_rows_equal_the_engine_on_the_same_inputs(answered, policy):
+    # given: one city without any answer in the "verkehr" indicator, so 'exclude' leaves it unscored there
+    Edition.objects.filter(pk=answered.pk).update(missing_policy=policy)
+    answered.refresh_from_db()
+    gap_city = Participation.objects.filter(edition=answered).order_by("city_id").first().city_id
+    Answer.objects.filter(edition=answered, city_id=gap_city, parameter__indicator__key="verkehr").delete()
     inputs = load_inputs(answered)
     expected = engine.compute(inputs.structure, inputs.values, inputs.population, inputs.bonus, inputs.methodology)
+    row = {city_id: index for index, city_id in enumerate(inputs.city_ids.tolist())}
+    domain_col = {domain_id: index for index, domain_id in enumerate(inputs.domain_ids.tolist())}
+    indicator_col = {indicator_id: index for index, indicator_id in enumerate(inputs.indicator_ids.tolist())}
 
     # when
     run, _ = scores_recompute(edition=answered)
 
-    # then
-    stored = dict(CityScore.objects.filter(run=run).values_list("city_id", "total"))
-    for index, city_id in enumerate(inputs.city_ids.tolist()):
-        assert stored[city_id] == pytest.approx(expected.total[index], abs=1e-12)
+    # then: every stored value is the engine's, NaN stored as NULL
+    def same(stored, computed):
+        return stored is None if np.isnan(computed) else stored == pytest.approx(computed, abs=1e-12)
+
+    for score in CityScore.objects.filter(run=run):
+        c = row[score.city_id]
+        assert (score.rank, score.previous_rank) == (expected.total_rank[c], None)
+        assert same(score.total, expected.total[c]) and same(score.completeness, expected.completeness[c])
+    for score in DomainScore.objects.filter(run=run):
+        c, d = row[score.city_id], domain_col[score.domain_id]
+        assert score.rank == expected.domain_rank[c, d] and score.bonus == 0
+        assert same(score.score, expected.domain_score[c, d])
+        assert same(score.completeness, expected.domain_completeness[c, d])
+    indicator_rows = list(IndicatorScore.objects.filter(run=run))
+    assert len(indicator_rows) == 15
+    for score in indicator_rows:
+        c, i = row[score.city_id], indicator_col[score.indicator_id]
+        assert score.rank == expected.indicator_rank[c, i]
+        assert same(score.raw, expected.indicator_raw[c, i]) and same(score.score, expected.indicator_score[c, i])
+    unscored = IndicatorScore.objects.get(run=run, city_id=gap_city, indicator__key="verkehr")
+    assert (unscored.score is None) is (policy == "exclude")
 
 
 def test_unchanged_inputs_produce_no_new_run(answered):
