@@ -377,6 +377,10 @@ def catalogue_update(*, user, item: Edition | Domain | Indicator | Parameter, ch
     for field, value in changes.items():
         setattr(item, field, value)
     item.full_clean()
+    if isinstance(item, Domain) and not item.weight > 0:
+        others = edition.domains.exclude(pk=item.pk).filter(weight__gt=0)
+        if not others.exists():
+            raise ValidationError({"weight": _("Mindestens ein Themenbereich braucht ein Gewicht über 0.")})
     _history(item, user=user, reason=_("geändert: %(fields)s") % {"fields": ", ".join(sorted(changes))})
     item.save()
     if SCORING_FIELDS & changes.keys():

@@ -33,10 +33,11 @@ CODE_VERSION = _code_version()
 
 @dataclass(frozen=True)
 class EditionInputs:
-    """Everything a score run depends on, as arrays in a fixed order (cities by id, catalogue by position)."""
+    """Everything a score run depends on, as arrays in a fixed order (cities by AGS, catalogue by position)."""
 
     edition: Edition
     city_ids: np.ndarray  # (C,)
+    city_keys: tuple[str, ...]  # AGS, stable across databases
     domain_ids: np.ndarray  # (D,)
     indicator_ids: np.ndarray  # (I,)
     parameter_ids: np.ndarray  # (P,)
@@ -48,7 +49,6 @@ class EditionInputs:
     values: np.ndarray  # (C, P), NaN where no approved answer
     population: np.ndarray  # (C,)
     bonus: np.ndarray  # (C, D)
-    previous_run_id: int | None
     previous_total_rank: np.ndarray  # (C,), 0 where the city was not ranked before
     previous_domain_rank: np.ndarray  # (C, D), 0 where unknown
     approved_answer_count: int
@@ -78,16 +78,17 @@ class EditionInputs:
         }
 
     def input_hash(self) -> str:
-        """SHA-256 over the code version, methodology, catalogue, cities and approved values."""
+        """SHA-256 over the code version, methodology, catalogue, cities, approved values and previous ranks.
+
+        Built from keys (AGS, catalogue keys), never database ids, so an edition exported and imported
+        into another database hashes the same.
+        """
         digest = hashlib.sha256(CODE_VERSION.encode())
         s, m = self.structure, self.methodology
         digest.update(repr((m.missing_policy, m.normalisation, m.aggregation, float(m.bonus_cap))).encode())
-        digest.update(repr((s.param_kind, self.previous_run_id)).encode())
+        digest.update(repr((self.city_keys, self.domain_keys, self.indicator_keys, self.parameter_keys)).encode())
+        digest.update(repr(s.param_kind).encode())
         for array in (
-            self.city_ids,
-            self.domain_ids,
-            self.indicator_ids,
-            self.parameter_ids,
             s.param_indicator,
             s.param_weight,
             s.param_higher_is_better,
@@ -100,6 +101,8 @@ class EditionInputs:
             self.values,
             self.population,
             self.bonus,
+            self.previous_total_rank,
+            self.previous_domain_rank,
         ):
             digest.update(np.ascontiguousarray(array).tobytes())
         return digest.hexdigest()
@@ -118,11 +121,13 @@ def load_inputs(edition: Edition) -> EditionInputs:
             "indicator__domain__position", "indicator__position", "position", "id"
         )
     )
-    cities = list(City.objects.filter(participations__edition=edition).order_by("id").values_list("id", "population"))
+    cities = list(
+        City.objects.filter(participations__edition=edition).order_by("ags").values_list("id", "ags", "population")
+    )
     domain_index = {d.pk: i for i, d in enumerate(domains)}
     indicator_index = {ind.pk: i for i, ind in enumerate(indicators)}
     parameter_index = {p.pk: i for i, p in enumerate(parameters)}
-    city_index = {city_id: i for i, (city_id, _population) in enumerate(cities)}
+    city_index = {city_id: i for i, (city_id, _ags, _population) in enumerate(cities)}
 
     structure = engine.Structure(
         param_indicator=np.array([indicator_index[p.indicator_id] for p in parameters], dtype=np.int64),
@@ -192,7 +197,8 @@ def load_inputs(edition: Edition) -> EditionInputs:
 
     return EditionInputs(
         edition=edition,
-        city_ids=np.array([c for c, _p in cities], dtype=np.int64),
+        city_ids=np.array([c for c, _a, _p in cities], dtype=np.int64),
+        city_keys=tuple(ags for _c, ags, _p in cities),
         domain_ids=np.array([d.pk for d in domains], dtype=np.int64),
         indicator_ids=np.array([ind.pk for ind in indicators], dtype=np.int64),
         parameter_ids=np.array([p.pk for p in parameters], dtype=np.int64),
@@ -202,9 +208,8 @@ def load_inputs(edition: Edition) -> EditionInputs:
         structure=structure,
         methodology=methodology,
         values=values,
-        population=np.array([p for _c, p in cities], dtype=float),
+        population=np.array([p for _c, _a, p in cities], dtype=float),
         bonus=bonus,
-        previous_run_id=previous_run.pk if previous_run else None,
         previous_total_rank=previous_total,
         previous_domain_rank=previous_domain,
         approved_answer_count=count,

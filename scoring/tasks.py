@@ -6,6 +6,8 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
 
 from indicators.models import Edition
 from scoring.services import scores_recompute
@@ -32,14 +34,14 @@ def request_recompute(edition_id: int) -> bool:
             return False
         scores_recompute_task.apply_async((edition_id,), countdown=delay)
         return True
-    except Exception:  # any broker/cache failure: see docstring
+    except (KombuOperationalError, RedisError, OSError):  # broker or cache unreachable: see docstring
         logger.warning(
             "could not enqueue the recompute of edition %s; reconcile will catch up", edition_id, exc_info=True
         )
         try:
             cache.delete(_pending_key(edition_id))
-        except Exception:
-            pass
+        except (RedisError, OSError):
+            pass  # the flag expires by itself
         return False
 
 

@@ -1377,3 +1377,17 @@ def test_the_phase_is_not_changed_through_the_catalogue(edition, editor):
     assert error.value.messages == ["Die Phase ändert sich nur über die Phasenwechsel der Ausgabe."]
     edition.refresh_from_db()
     assert edition.phase == "collection"
+
+
+def test_the_last_weighted_domain_cannot_drop_to_zero(edition, editor, recompute_requests):
+    # given: one domain already at 0
+    services.catalogue_update(user=editor, item=edition.domains.get(key="verwaltung"), changes={"weight": Decimal(0)})
+    last = edition.domains.get(key="mobilitaet")
+
+    # when / then: the total would have no weights left
+    with pytest.raises(ValidationError) as error:
+        services.catalogue_update(user=editor, item=last, changes={"weight": Decimal(0)})
+
+    assert error.value.message_dict == {"weight": ["Mindestens ein Themenbereich braucht ein Gewicht über 0."]}
+    last.refresh_from_db()
+    assert last.weight == Decimal(1)

@@ -97,6 +97,24 @@ def test_stored_rows_equal_the_engine_on_the_same_inputs(answered, policy):
     assert (unscored.score is None) is (policy == "exclude")
 
 
+def test_the_input_hash_is_built_from_keys_not_database_ids(answered, editor):
+    # given: a clone of the edition (same keys, new ids) with the same approved answers
+    from indicators.services import edition_clone
+
+    clone = edition_clone(user=editor, source=answered, year=answered.year + 1)
+    parameters = {p.key: p for p in Parameter.objects.filter(indicator__domain__edition=clone)}
+    copies = []
+    for answer in Answer.objects.filter(edition=answered).select_related("parameter"):
+        answer.pk, answer.edition, answer.parameter = None, clone, parameters[answer.parameter.key]
+        copies.append(answer)
+    Answer.objects.bulk_create(copies)
+
+    # then
+    assert load_inputs(clone).input_hash() == load_inputs(answered).input_hash()
+    Answer.objects.filter(edition=clone, parameter__key="busse").update(value_number=Decimal(7))
+    assert load_inputs(clone).input_hash() != load_inputs(answered).input_hash()
+
+
 def test_unchanged_inputs_produce_no_new_run(answered):
     # given
     first, _ = scores_recompute(edition=answered)
