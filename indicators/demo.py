@@ -18,7 +18,7 @@ from django.db import transaction
 from indicators import roles
 from indicators.importers import catalogue_import, participations_set, read_catalogue
 from indicators.models import Answer, City, CityMembership, Domain, Edition, InnovationProject, Parameter
-from indicators.services import edition_clone, edition_set_phase
+from indicators.services import assign_value, edition_clone, edition_set_phase
 
 DEMO_PASSWORD = "demo-passwort"
 DEMO_YEARS = (2022, 2023, 2024)  # two published, the newest collecting
@@ -67,7 +67,7 @@ def _synthetic_value(rng: np.random.Generator, parameter: Parameter, city: City,
     level = maturity + 0.25 * (year - DEMO_YEARS[0]) + rng.normal(0, 0.8)
     share = 1 / (1 + math.exp(-level))  # 0..1, the city's position on this question
     if parameter.kind == Parameter.Kind.YES_NO:
-        return rng.random() < share
+        return bool(rng.random() < share)
     if parameter.kind == Parameter.Kind.CHOICE:
         options = parameter.options
         return options[min(int(share * len(options)), len(options) - 1)]["key"]
@@ -123,12 +123,7 @@ def _answers(edition: Edition, cities: list[City], parameters: list[Parameter], 
             value = _synthetic_value(
                 rng, parameter, city, maturity[city.pk][parameter.indicator.domain.key], edition.year
             )
-            if parameter.kind == Parameter.Kind.YES_NO:
-                answer.value_bool = bool(value)
-            elif parameter.kind == Parameter.Kind.CHOICE:
-                answer.value_choice = value
-            else:
-                answer.value_number = value
+            assign_value(answer, parameter, value)
             if status == Answer.Status.CHANGES_REQUESTED:
                 answer.review_reason = "Demodaten: Der Nachweis zeigt einen anderen Stand. Bitte prüfen."
             answers.append(answer)

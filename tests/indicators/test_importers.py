@@ -272,3 +272,22 @@ def test_participations_set_makes_exactly_these_cities_the_field(db):
     # then
     assert set(edition.participations.values_list("city_id", flat=True)) == {b.pk, c.pk, d.pk}
     assert Participation.objects.get(edition=edition, city=b).pk == kept.pk
+
+
+def test_the_shipped_catalogue_passes_its_checker():
+    from indicators.data.check_catalogue import check, load
+
+    assert check(load()) == []
+
+
+def test_the_catalogue_checker_reports_a_broken_catalogue():
+    from indicators.data.check_catalogue import check, load
+
+    data = load()
+    data["domains"][0]["indicators"][0]["parameters"][0]["weight"] = 0
+    data["domains"].pop()
+
+    problems = check(data)
+
+    assert any("weight" in problem for problem in problems)
+    assert any("5 domains" in problem or "domains" in problem for problem in problems)
