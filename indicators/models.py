@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -160,6 +162,13 @@ class Edition(models.Model):
     def is_public(self) -> bool:
         return self.phase in (self.Phase.PUBLISHED, self.Phase.ARCHIVED)
 
+    @property
+    def days_left(self) -> int | None:
+        """Days until the collection closes (0 on the last day, negative after); None without a date."""
+        if self.collection_closes is None:
+            return None
+        return (self.collection_closes - timezone.localdate()).days
+
 
 class Participation(models.Model):
     """A city taking part in an edition; the coordinator's sign-off of its questionnaire."""
@@ -300,6 +309,24 @@ class Parameter(Translated):
     def is_numeric(self) -> bool:
         return self.kind in self.NUMERIC_KINDS
 
+    def typed_value(self, stored):
+        """The value of an answer (or of a historical record of one) in this parameter's type."""
+        if self.kind == self.Kind.YES_NO:
+            return stored.value_bool
+        if self.kind == self.Kind.CHOICE:
+            return stored.value_choice or None
+        return stored.value_number
+
+    def format_value(self, value) -> str:
+        """A value as people read it: ja/nein, the option's label, or the number with its unit."""
+        if value is None:
+            return "—"
+        if self.kind == self.Kind.YES_NO:
+            return gettext("ja") if value else gettext("nein")
+        if self.kind == self.Kind.CHOICE:
+            return self.option_label(value)
+        return f"{number_format(value.normalize() if isinstance(value, Decimal) else value)} {self.unit}".strip()
+
     def option_points(self) -> dict[str, float]:
         return {option["key"]: float(option["points"]) for option in self.options}
 
@@ -407,12 +434,11 @@ class Answer(models.Model):
     @property
     def value(self):
         """The typed value: bool, option key or Decimal; None when unanswered."""
-        kind = self.parameter.kind
-        if kind == Parameter.Kind.YES_NO:
-            return self.value_bool
-        if kind == Parameter.Kind.CHOICE:
-            return self.value_choice or None
-        return self.value_number
+        return self.parameter.typed_value(self)
+
+    @property
+    def display_value(self) -> str:
+        return self.parameter.format_value(self.value)
 
     def can_move_to(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, ())

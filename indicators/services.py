@@ -229,6 +229,30 @@ def answer_submit(*, user, answer: Answer, expected_version: int | None = None) 
     return _transition(answer, Status.SUBMITTED, user=user)
 
 
+def answers_submit_complete(
+    *, user, edition: Edition, city: City, domain: Domain | None = None
+) -> tuple[list[Answer], list[tuple[Answer, str]]]:
+    """Submit every draft of the city (in one domain, or all) that is complete; returns (submitted, skipped).
+
+    Each answer is submitted through answer_submit on its own; an incomplete one stays a draft and is
+    listed with the reason (no value, evidence missing).
+    """
+    if not roles.belongs_to_city(user, city):
+        raise PermissionDenied(_("Sie können nur Antworten Ihrer eigenen Stadt bearbeiten."))
+    drafts = Answer.objects.filter(edition=edition, city=city, status=Status.DRAFT).select_related("parameter")
+    if domain is not None:
+        drafts = drafts.filter(parameter__indicator__domain=domain)
+    submitted, skipped = [], []
+    for answer in drafts.order_by(
+        "parameter__indicator__domain__position", "parameter__indicator__position", "parameter__position"
+    ):
+        try:
+            submitted.append(answer_submit(user=user, answer=answer))
+        except ValidationError as error:  # WorkflowError included
+            skipped.append((answer, " ".join(error.messages)))
+    return submitted, skipped
+
+
 def _check_may_review(*, user, answer: Answer) -> None:
     if not roles.is_reviewer(user):
         raise PermissionDenied(_("Nur Prüferinnen und Prüfer können Antworten prüfen."))

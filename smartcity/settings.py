@@ -100,7 +100,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "indicators:dashboard"
+LOGOUT_REDIRECT_URL = "scoring:home"
 
 # Internationalisation: German first, English second.
 LANGUAGE_CODE = "de"
@@ -194,3 +196,23 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.int("SCORES_RECONCILE_SECONDS", default=300),
     },
 }
+
+# --- Evidence files (indicators/evidence.py) ---------------------------------------------------
+# Largest accepted evidence upload in bytes (10 MB by default).
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+# Private storage for evidence files, served only through the permission-checking download view.
+# Default: the local disk under MEDIA_ROOT/evidence-private (or EVIDENCE_ROOT). Any Django storage
+# backend can be named instead, e.g. "storages.backends.s3.S3Storage" (django-storages) for
+# S3-compatible object storage, with its options as JSON in EVIDENCE_STORAGE_OPTIONS, e.g.
+# '{"bucket_name": "sci-evidence", "default_acl": "private", "querystring_auth": true}'.
+# Never serve MEDIA_ROOT as a whole (no static(MEDIA_URL, ...) route): it would expose this folder.
+EVIDENCE_STORAGE_BACKEND = env("EVIDENCE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")
+if EVIDENCE_STORAGE_BACKEND == "django.core.files.storage.FileSystemStorage":
+    EVIDENCE_STORAGE_OPTIONS = {
+        "location": str(env.path("EVIDENCE_ROOT", default=Path(str(MEDIA_ROOT)) / "evidence-private")),
+        "file_permissions_mode": 0o640,
+        "directory_permissions_mode": 0o750,
+    }
+else:
+    EVIDENCE_STORAGE_OPTIONS = env.json("EVIDENCE_STORAGE_OPTIONS", default={})
+STORAGES["evidence"] = {"BACKEND": EVIDENCE_STORAGE_BACKEND, "OPTIONS": EVIDENCE_STORAGE_OPTIONS}

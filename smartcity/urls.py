@@ -9,6 +9,8 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("portal/", include("indicators.urls")),
     path("", include("scoring.urls")),
     prefix_default_language=False,
 )

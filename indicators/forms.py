@@ -1,0 +1,56 @@
+"""Portal forms: they parse what the user typed; the services decide what is allowed and valid."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import Answer, Parameter, plain_number
+
+YES_NO_CHOICES = [("", "—"), ("ja", _("ja")), ("nein", _("nein"))]
+
+
+class AnswerForm(forms.Form):
+    """One parameter's answer; the value field fits the parameter's type."""
+
+    evidence_url = forms.URLField(label=_("Quelle (URL)"), required=False, max_length=500, assume_scheme="https")
+    note = forms.CharField(label=_("Anmerkung"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    as_of = forms.DateField(label=_("Stand"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, parameter: Parameter, answer: Answer | None = None, **kwargs):
+        self.parameter = parameter
+        if answer is not None and "initial" not in kwargs:
+            kwargs["initial"] = initial_for(answer)
+        kwargs.setdefault("prefix", parameter.key)
+        super().__init__(*args, **kwargs)
+        self.fields["value"] = value_field(parameter)
+        self.fields["version"].initial = answer.version if answer else 0
+        self.order_fields(["value", "evidence_url", "note", "as_of", "version"])
+
+
+def value_field(parameter: Parameter) -> forms.Field:
+    label = parameter.name
+    if parameter.kind == Parameter.Kind.YES_NO:
+        return forms.ChoiceField(label=label, choices=YES_NO_CHOICES, required=False, widget=forms.RadioSelect)
+    if parameter.kind == Parameter.Kind.CHOICE:
+        choices = [("", "—")] + [(o["key"], parameter.option_label(o["key"])) for o in parameter.options]
+        return forms.ChoiceField(label=label, choices=choices, required=False)
+    attrs = {"inputmode": "decimal"}
+    if parameter.min_value is not None:
+        attrs["data-min"] = plain_number(parameter.min_value)
+    if parameter.max_value is not None:
+        attrs["data-max"] = plain_number(parameter.max_value)
+    # Localised: "3,5" in German, "3.5" in English. Range and type are checked by the service.
+    return forms.DecimalField(label=label, required=False, localize=True, widget=forms.TextInput(attrs=attrs))
+
+
+def initial_for(answer: Answer) -> dict:
+    value = answer.value
+    if answer.parameter.kind == Parameter.Kind.YES_NO and value is not None:
+        value = "ja" if value else "nein"
+    return {
+        "value": value,
+        "evidence_url": answer.evidence_url,
+        "note": answer.note,
+        "as_of": answer.as_of,
+        "version": answer.version,
+    }

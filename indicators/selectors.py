@@ -1,0 +1,183 @@
+"""Reads for the city staff portal: the user's cities, the questionnaire with progress (fixed queries)."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from indicators.models import Answer, City, Domain, Edition, EvidenceFile, Indicator, Parameter, Participation
+
+Status = Answer.Status
+PORTAL_PHASES = (Edition.Phase.COLLECTION, Edition.Phase.REVIEW)
+
+
+def cities_of_user(user) -> list[City]:
+    """The cities the user works for, by name."""
+    if not user.is_authenticated:
+        return []
+    return list(City.objects.filter(memberships__user=user).order_by("name"))
+
+
+def portal_participations(user) -> list[Participation]:
+    """The user's cities in editions that are collecting or in review, newest edition first."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Participation.objects.filter(city__memberships__user=user, edition__phase__in=PORTAL_PHASES)
+        .select_related("city", "edition")
+        .order_by("-edition__year", "city__name")
+    )
+
+
+@dataclass
+class Progress:
+    """How far a city is: counts by status over the parameters of an edition (or one domain)."""
+
+    total: int = 0
+    answered: int = 0
+    draft: int = 0
+    submitted: int = 0
+    approved: int = 0
+    changes_requested: int = 0
+    missing_evidence: int = 0
+
+    def count(self, answer: Answer | None, evidence_missing: bool) -> None:
+        self.total += 1
+        if answer is None or not answer.has_value:
+            return
+        self.answered += 1
+        setattr(self, answer.status, getattr(self, answer.status) + 1)
+        self.missing_evidence += evidence_missing
+
+    def percent(self, part: int) -> int:
+        return round(100 * part / self.total) if self.total else 0
+
+    @property
+    def answered_percent(self) -> int:
+        return self.percent(self.answered)
+
+    @property
+    def submitted_or_approved_percent(self) -> int:
+        return self.percent(self.submitted + self.approved)
+
+    @property
+    def approved_percent(self) -> int:
+        return self.percent(self.approved)
+
+
+@dataclass
+class ParameterRow:
+    """One question on the questionnaire page, with the city's answer and last edition's value."""
+
+    parameter: Parameter
+    answer: Answer | None
+    previous: Answer | None
+    evidence_files: list[EvidenceFile] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return self.answer.status if self.answer else ""
+
+    @property
+    def evidence_missing(self) -> bool:
+        return self.parameter.evidence_required and not (
+            (self.answer and self.answer.evidence_url) or self.evidence_files
+        )
+
+
+@dataclass
+class IndicatorBlock:
+    indicator: Indicator
+    rows: list[ParameterRow]
+
+
+@dataclass
+class DomainBlock:
+    domain: Domain
+    indicators: list[IndicatorBlock]
+    progress: Progress
+
+
+@dataclass
+class Questionnaire:
+    edition: Edition
+    city: City
+    previous_edition: Edition | None
+    domains: list[DomainBlock]
+    progress: Progress
+
+    def rows(self):
+        for domain in self.domains:
+            for block in domain.indicators:
+                yield from block.rows
+
+    def row(self, parameter_key: str) -> ParameterRow | None:
+        return next((row for row in self.rows() if row.parameter.key == parameter_key), None)
+
+    @property
+    def attention(self) -> list[ParameterRow]:
+        """What needs the city first: answers sent back, then answered drafts lacking required evidence."""
+        sent_back = [r for r in self.rows() if r.status == Status.CHANGES_REQUESTED]
+        lacking = [
+            r
+            for r in self.rows()
+            if r.answer
+            and r.answer.has_value
+            and r.evidence_missing
+            and r.status in (Status.DRAFT, Status.CHANGES_REQUESTED)
+        ]
+        return sent_back + [r for r in lacking if r not in sent_back]
+
+
+def previous_edition(edition: Edition) -> Edition | None:
+    return Edition.objects.filter(year__lt=edition.year).exclude(phase=Edition.Phase.DRAFT).order_by("-year").first()
+
+
+def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
+    """The whole questionnaire of a city in 6 queries, whatever the number of parameters.
+
+    Last edition's values are the city's approved answers to parameters with the same key.
+    """
+    domains = list(
+        Domain.objects.filter(edition=edition)
+        .order_by("position", "id")
+        .prefetch_related(
+            Prefetch("indicators", queryset=Indicator.objects.order_by("position", "id")),
+            Prefetch("indicators__parameters", queryset=Parameter.objects.order_by("position", "id")),
+        )
+    )
+    answers = {
+        a.parameter_id: a
+        for a in Answer.objects.filter(edition=edition, city=city).prefetch_related(
+            Prefetch("evidence_files", queryset=EvidenceFile.objects.order_by("uploaded_at", "id"))
+        )
+    }
+    before = previous_edition(edition)
+    previous = {}
+    if before is not None:
+        previous = {
+            a.parameter.key: a
+            for a in Answer.objects.filter(edition=before, city=city, status=Status.APPROVED).select_related(
+                "parameter"
+            )
+        }
+    blocks, overall = [], Progress()
+    for domain in domains:
+        progress, indicator_blocks = Progress(), []
+        for indicator in domain.indicators.all():
+            rows = []
+            for parameter in indicator.parameters.all():
+                answer = answers.get(parameter.pk)
+                if answer is not None:
+                    answer.parameter = parameter  # typed values need it; no query per answer
+                row = ParameterRow(
+                    parameter=parameter,
+                    answer=answer,
+                    previous=previous.get(parameter.key),
+                    evidence_files=list(answer.evidence_files.all()) if answer else [],
+                )
+                progress.count(answer, row.evidence_missing)
+                overall.count(answer, row.evidence_missing)
+                rows.append(row)
+            indicator_blocks.append(IndicatorBlock(indicator=indicator, rows=rows))
+        blocks.append(DomainBlock(domain=domain, indicators=indicator_blocks, progress=progress))
+    return Questionnaire(edition=edition, city=city, previous_edition=before, domains=blocks, progress=overall)

@@ -1,0 +1,193 @@
+"""City staff portal: dashboard, questionnaire, saving and submitting answers, an answer's history.
+
+Thin views: find the city and edition the user may work on (404 otherwise, so other cities cannot be
+probed), parse the form, call one service, render. Every answer row works with htmx (the row is
+swapped in place) and as a plain form without JavaScript.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from indicators import selectors, services
+from indicators.forms import AnswerForm
+from indicators.models import Answer, City, Domain, Edition, Parameter, Participation
+
+# Model field names in service errors, mapped to the form's fields.
+FORM_FIELD_OF = {"value_bool": "value", "value_choice": "value", "value_number": "value"}
+
+
+def _workplace(request, city_slug: str, year: int) -> tuple[City, Edition]:
+    """The city and edition, if the user works for the city and the edition is open to the portal."""
+    participation = (
+        Participation.objects.select_related("city", "edition")
+        .filter(
+            city__slug=city_slug,
+            edition__year=year,
+            edition__phase__in=selectors.PORTAL_PHASES,
+            city__memberships__user=request.user,
+        )
+        .first()
+    )
+    if participation is None:
+        raise Http404
+    return participation.city, participation.edition
+
+
+def _parameter(edition: Edition, key: str) -> Parameter:
+    return get_object_or_404(
+        Parameter.objects.select_related("indicator__domain"), indicator__domain__edition=edition, key=key
+    )
+
+
+@login_required
+def dashboard(request):
+    workplaces = [
+        selectors.questionnaire(edition=p.edition, city=p.city) for p in selectors.portal_participations(request.user)
+    ]
+    return render(request, "indicators/dashboard.html", {"workplaces": workplaces})
+
+
+@login_required
+def questionnaire(request, city_slug: str, year: int):
+    city, edition = _workplace(request, city_slug, year)
+    data = selectors.questionnaire(edition=edition, city=city)
+    for row in data.rows():
+        row.form = AnswerForm(parameter=row.parameter, answer=row.answer)
+    return render(request, "indicators/questionnaire.html", {"q": data, "city": city, "edition": edition})
+
+
+def _render_row(request, city, edition, parameter, *, form=None, conflict=None, saved=False, status=200):
+    data = selectors.questionnaire(edition=edition, city=city)
+    row = data.row(parameter.key)
+    row.form = form or AnswerForm(parameter=parameter, answer=row.answer)
+    context = {
+        "row": row,
+        "city": city,
+        "edition": edition,
+        "conflict": conflict,
+        "saved": saved,
+        "progress": data.progress,
+        "q": data,
+    }
+    template = "indicators/_answer_row.html" if request.htmx else "indicators/answer_edit.html"
+    return render(request, template, context, status=200 if request.htmx else status)
+
+
+def _add_service_errors(form: AnswerForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.message_dict.items():
+            name = FORM_FIELD_OF.get(field, field)
+            form.add_error(name if name in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+@require_POST
+def answer_save(request, city_slug: str, year: int, parameter_key: str):
+    city, edition = _workplace(request, city_slug, year)
+    parameter = _parameter(edition, parameter_key)
+    form = AnswerForm(request.POST, parameter=parameter)
+    if not form.is_valid():
+        return _render_row(request, city, edition, parameter, form=form, status=400)
+    data = form.cleaned_data
+    try:
+        services.answer_save(
+            user=request.user,
+            city=city,
+            parameter=parameter,
+            data=services.AnswerInput(
+                value=data["value"], evidence_url=data["evidence_url"], note=data["note"], as_of=data["as_of"]
+            ),
+            expected_version=data["version"],
+        )
+    except services.ConflictError as conflict:
+        # Keep what the user typed, show the current value, and let a deliberate second save win.
+        form = AnswerForm(request.POST.copy(), parameter=parameter)
+        form.data[form.add_prefix("version")] = conflict.current.version if conflict.current else 0
+        form.is_valid()
+        form.add_error(None, str(conflict))
+        return _render_row(request, city, edition, parameter, form=form, conflict=conflict.current, status=409)
+    except ValidationError as error:
+        _add_service_errors(form, error)
+        return _render_row(request, city, edition, parameter, form=form, status=400)
+    if request.htmx:
+        return _render_row(request, city, edition, parameter, saved=True)
+    messages.success(request, _("„%(name)s“ gespeichert.") % {"name": parameter.name})
+    return redirect(_row_url(city, edition, parameter))
+
+
+def _row_url(city: City, edition: Edition, parameter: Parameter) -> str:
+    url = reverse("indicators:questionnaire", args=[city.slug, edition.year])
+    return f"{url}#p-{parameter.key}"
+
+
+@login_required
+@require_POST
+def answer_submit(request, city_slug: str, year: int, parameter_key: str):
+    city, edition = _workplace(request, city_slug, year)
+    parameter = _parameter(edition, parameter_key)
+    answer = get_object_or_404(Answer, edition=edition, city=city, parameter=parameter)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = None
+    try:
+        services.answer_submit(user=request.user, answer=answer, expected_version=version)
+    except services.ConflictError as conflict:
+        messages.error(request, str(conflict))
+        return _after_action(request, city, edition, parameter, status=409, conflict=conflict.current)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _after_action(request, city, edition, parameter, status=400)
+    messages.success(request, _("„%(name)s“ eingereicht.") % {"name": parameter.name})
+    return _after_action(request, city, edition, parameter)
+
+
+def _after_action(request, city, edition, parameter, *, status=200, conflict=None):
+    if request.htmx:
+        return _render_row(request, city, edition, parameter, conflict=conflict)
+    if status != 200:
+        return _render_row(request, city, edition, parameter, conflict=conflict, status=status)
+    return redirect(_row_url(city, edition, parameter))
+
+
+@login_required
+@require_POST
+def submit_complete(request, city_slug: str, year: int):
+    """Submit all complete drafts of the questionnaire, or of one domain (?domain=key)."""
+    city, edition = _workplace(request, city_slug, year)
+    domain = None
+    if request.POST.get("domain"):
+        domain = get_object_or_404(Domain, edition=edition, key=request.POST["domain"])
+    submitted, skipped = services.answers_submit_complete(user=request.user, edition=edition, city=city, domain=domain)
+    messages.success(
+        request,
+        _("%(submitted)d Antworten eingereicht, %(skipped)d unvollständige übersprungen.")
+        % {"submitted": len(submitted), "skipped": len(skipped)},
+    )
+    for answer, reason in skipped[:10]:
+        messages.warning(request, f"{answer.parameter.name}: {reason}")
+    url = reverse("indicators:questionnaire", args=[city.slug, edition.year])
+    return redirect(f"{url}#d-{domain.key}" if domain else url)
+
+
+@login_required
+def answer_history(request, city_slug: str, year: int, parameter_key: str):
+    city, edition = _workplace(request, city_slug, year)
+    parameter = _parameter(edition, parameter_key)
+    answer = get_object_or_404(Answer, edition=edition, city=city, parameter=parameter)
+    records = list(answer.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    for record in records:
+        record.display_value = parameter.format_value(parameter.typed_value(record))
+    return render(
+        request,
+        "indicators/answer_history.html",
+        {"city": city, "edition": edition, "parameter": parameter, "answer": answer, "records": records},
+    )

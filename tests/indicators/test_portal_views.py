@@ -1,0 +1,219 @@
+"""The city staff portal: who sees what, saving with and without htmx, conflicts, submitting, history."""
+
+from decimal import Decimal
+
+import pytest
+
+from indicators.models import Answer, Edition, Parameter
+from tests import factories
+from tests.factories import UserFactory, parameter
+
+
+@pytest.fixture
+def city(edition):
+    return edition.participations.order_by("city_id").first().city
+
+
+@pytest.fixture
+def staff(city):
+    return UserFactory(cities=[city])
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def url(city, edition, suffix=""):
+    return f"/portal/{city.slug}/{edition.year}/{suffix}"
+
+
+def save(client, city, edition, key, value, version=0, language="", **extra):
+    data = {
+        f"{key}-value": value,
+        f"{key}-version": version,
+        f"{key}-evidence_url": "",
+        f"{key}-note": "",
+        f"{key}-as_of": "",
+    }
+    data.update({f"{key}-{k}": v for k, v in extra.items()})
+    return client.post(f"{language}{url(city, edition, f'answer/{key}/')}", data, **({}))
+
+
+def test_anonymous_users_are_sent_to_the_login(client, edition, city):
+    response = client.get(url(city, edition))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("who", ["other city", "reviewer", "plain user"])
+def test_only_the_citys_staff_see_its_questionnaire(client, edition, city, reviewer, who):
+    other_city = edition.participations.order_by("city_id").last().city
+    user = {"other city": UserFactory(cities=[other_city]), "reviewer": reviewer, "plain user": UserFactory()}[who]
+    client.force_login(user)
+
+    assert client.get(url(city, edition)).status_code == 404
+    assert save(client, city, edition, "busse", "50").status_code == 404
+    assert not Answer.objects.exists()
+
+
+def test_the_dashboard_shows_progress_and_what_needs_attention(staff_client, edition, city, staff):
+    # given
+    Answer.objects.create(
+        edition=edition,
+        city=city,
+        parameter=parameter(edition, "busse"),
+        value_number=40,
+        status=Answer.Status.CHANGES_REQUESTED,
+        review_reason="Quelle ist von 2019.",
+    )
+
+    # when
+    response = staff_client.get("/portal/")
+
+    # then
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "1 von 5 beantwortet (20 %)" in content
+    assert "Quelle ist von 2019." in content
+
+
+def test_a_plain_form_save_stores_the_answer_and_redirects(staff_client, edition, city, staff):
+    response = save(staff_client, city, edition, "busse", "42,5", evidence_url="https://example.org/busse.pdf")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{url(city, edition)}#p-busse"
+    answer = Answer.objects.get(city=city, parameter__key="busse")
+    assert (answer.value_number, answer.evidence_url, answer.status, answer.updated_by) == (
+        Decimal("42.5"),
+        "https://example.org/busse.pdf",
+        "draft",
+        staff,
+    )
+
+
+def test_an_out_of_range_value_gets_an_inline_german_message_and_nothing_is_saved(staff_client, edition, city):
+    response = save(staff_client, city, edition, "busse", "150")
+
+    assert response.status_code == 400
+    assert "Der Wert darf höchstens 100 % sein." in response.content.decode()
+    assert not Answer.objects.exists()
+
+
+def test_the_message_is_english_when_the_user_chose_english(staff_client, edition, city):
+    response = save(staff_client, city, edition, "busse", "150", language="/en")
+
+    assert response.status_code == 400
+    assert "The value must be at most 100 %." in response.content.decode()
+    assert not Answer.objects.exists()
+
+
+def test_a_value_of_the_wrong_type_is_refused(staff_client, edition, city):
+    response = save(staff_client, city, edition, "busse", "viel")
+
+    assert response.status_code == 400
+    assert "Bitte eine Zahl eingeben." in response.content.decode()
+    assert not Answer.objects.exists()
+
+
+def test_an_htmx_save_returns_the_row_and_the_new_progress(staff_client, edition, city):
+    response = staff_client.post(
+        url(city, edition, "answer/online-termine/"),
+        {"online-termine-value": "ja", "online-termine-version": 0},
+        headers={"HX-Request": "true"},
+    )
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="p-online-termine"' in content and "gespeichert" in content
+    assert 'hx-swap-oob="true"' in content and "1 von 5 beantwortet" in content
+    assert Answer.objects.get(parameter__key="online-termine").value_bool is True
+
+
+def test_a_second_save_from_a_stale_form_gets_a_conflict_showing_both_values(edition, city, client):
+    # given: two colleagues opened the same empty answer (version 0); the first one saves
+    first, second = UserFactory(cities=[city]), UserFactory(cities=[city])
+    client.force_login(first)
+    save(client, city, edition, "busse", "30")
+    client.force_login(second)
+
+    # when
+    response = save(client, city, edition, "busse", "60")
+
+    # then
+    content = response.content.decode()
+    assert response.status_code == 409
+    assert "Die Antwort wurde inzwischen von jemand anderem geändert." in content
+    assert "<strong>30 %</strong>" in content and 'value="60"' in content
+    assert Answer.objects.get(parameter__key="busse").value_number == Decimal(30)
+
+    # and a deliberate second save with the version shown now wins
+    assert save(client, city, edition, "busse", "60", version=1).status_code == 302
+    assert Answer.objects.get(parameter__key="busse").value_number == Decimal(60)
+
+
+def test_submitting_needs_the_required_evidence(staff_client, edition, city):
+    save(staff_client, city, edition, "busse", "30")
+
+    refused = staff_client.post(url(city, edition, "answer/busse/submit/"), {"version": 1})
+    save(staff_client, city, edition, "busse", "30", version=1, evidence_url="https://example.org/b.pdf")
+    accepted = staff_client.post(url(city, edition, "answer/busse/submit/"), {"version": 2})
+
+    assert refused.status_code == 400
+    assert "Nachweis (Link oder Datei) erforderlich" in refused.content.decode()
+    assert accepted.status_code == 302
+    assert Answer.objects.get(parameter__key="busse").status == "submitted"
+
+
+def test_submit_all_complete_answers_of_a_domain(staff_client, edition, city):
+    # given: two complete drafts in Mobilität (one lacks its required evidence), one in Verwaltung
+    save(staff_client, city, edition, "busse", "30")
+    save(staff_client, city, edition, "ladepunkte", "12")
+    save(staff_client, city, edition, "online-termine", "ja")
+
+    # when
+    response = staff_client.post(url(city, edition, "submit/"), {"domain": "mobilitaet"}, follow=True)
+
+    # then
+    statuses = dict(Answer.objects.values_list("parameter__key", "status"))
+    assert statuses == {"busse": "draft", "ladepunkte": "submitted", "online-termine": "draft"}
+    assert "1 Antworten eingereicht, 1 unvollständige übersprungen." in response.content.decode()
+
+
+def test_the_history_lists_every_change_with_who_and_why(staff_client, edition, city, staff):
+    save(staff_client, city, edition, "online-termine", "nein")
+    save(staff_client, city, edition, "online-termine", "ja", version=1)
+
+    response = staff_client.get(url(city, edition, "answer/online-termine/history/"))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.count(f"<td>{staff.username}</td>") == 2
+    assert "<td>ja</td>" in content and "<td>nein</td>" in content
+
+
+def test_a_published_edition_is_not_in_the_portal(staff_client, edition, city):
+    Edition.objects.filter(pk=edition.pk).update(phase=Edition.Phase.PUBLISHED)
+
+    assert staff_client.get(url(city, edition)).status_code == 404
+
+
+@pytest.mark.parametrize("extra_parameters", [0, 35])
+def test_the_questionnaire_runs_a_fixed_number_of_queries(
+    staff_client, edition, city, extra_parameters, django_assert_num_queries
+):
+    busse = Parameter.objects.get(indicator__domain__edition=edition, key="busse")
+    Answer.objects.create(edition=edition, city=city, parameter=busse, value_number=10)
+    indicator = busse.indicator
+    for n in range(extra_parameters):
+        factories.ParameterFactory(indicator=indicator, key=f"extra-{n}", position=10 + n)
+        Answer.objects.create(
+            edition=edition, city=city, parameter=Parameter.objects.get(key=f"extra-{n}"), value_bool=True
+        )
+
+    with django_assert_num_queries(10):
+        response = staff_client.get(url(city, edition))
+
+    assert response.content.decode().count('<article class="answer') == 5 + extra_parameters
