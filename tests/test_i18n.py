@@ -20,13 +20,15 @@ def _unquote(block: str) -> str:
 def po_entries() -> list[tuple[str, str, bool]]:
     """(msgid, msgstr, fuzzy) for every singular entry except the header."""
     entries = []
-    for block in PO.read_text(encoding="utf-8").split("\n\n"):
+    for raw_block in PO.read_text(encoding="utf-8").split("\n\n"):
+        fuzzy = "fuzzy" in raw_block
+        block = "\n".join(line for line in raw_block.splitlines() if not line.startswith("#"))
         if "msgid_plural" in block or "msgid " not in block:
             continue
         msgid = _unquote(block[block.index("msgid ") : block.index("msgstr ")])
         msgstr = _unquote(block[block.index("msgstr ") :])
         if msgid:
-            entries.append((msgid, msgstr, "#, fuzzy" in block))
+            entries.append((msgid, msgstr, fuzzy))
     return entries
 
 
