@@ -14,6 +14,7 @@ from indicators.models import (
     InnovationProject,
     Parameter,
     Participation,
+    StaffInvitation,
 )
 from indicators.services import catalogue_update, edition_of
 
@@ -94,6 +95,13 @@ class EvidenceFileInline(admin.TabularInline):
     readonly_fields = ["original_name", "content_type", "size", "sha256", "uploaded_by", "uploaded_at"]
     fields = readonly_fields
 
+    # Files are added and removed only through the evidence services (permission, phase, version, storage).
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Answer)
 class AnswerAdmin(SimpleHistoryAdmin):
@@ -114,3 +122,18 @@ class InnovationProjectAdmin(SimpleHistoryAdmin):
     list_display = ["title", "city", "domain", "edition", "bonus_points"]
     list_filter = ["edition"]
     readonly_fields = ["bonus_points", "bonus_justification", "awarded_by", "awarded_at"]
+
+
+@admin.register(StaffInvitation)
+class StaffInvitationAdmin(SimpleHistoryAdmin):
+    """Read-only: invitations are made and accepted only through the coordination services."""
+
+    list_display = ["email", "city", "role", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["role"]
+    readonly_fields = [f.name for f in StaffInvitation._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -161,6 +162,10 @@ class Edition(models.Model):
     @property
     def is_public(self) -> bool:
         return self.phase in (self.Phase.PUBLISHED, self.Phase.ARCHIVED)
+
+    def previous(self) -> "Edition | None":
+        """The latest earlier edition that got past its draft (where last year's values come from)."""
+        return Edition.objects.filter(year__lt=self.year).exclude(phase=self.Phase.DRAFT).order_by("-year").first()
 
     @property
     def days_left(self) -> int | None:
@@ -476,6 +481,11 @@ class Answer(models.Model):
             raise ValidationError(errors)
 
 
+def private_evidence_storage():
+    """The private storage alias "evidence" (settings.STORAGES): local disk by default, S3-compatible by setting."""
+    return storages["evidence"]
+
+
 def evidence_upload_to(instance: "EvidenceFile", filename: str) -> str:
     # Never public: served through a permission-checking view, keyed by edition and city.
     answer = instance.answer
@@ -486,7 +496,7 @@ class EvidenceFile(models.Model):
     """An uploaded document backing an answer."""
 
     answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="evidence_files")
-    file = models.FileField(_("Datei"), upload_to=evidence_upload_to, max_length=300)
+    file = models.FileField(_("Datei"), upload_to=evidence_upload_to, storage=private_evidence_storage, max_length=300)
     original_name = models.CharField(_("Dateiname"), max_length=255)
     content_type = models.CharField(_("Dateityp"), max_length=100)
     size = models.PositiveIntegerField(_("Größe (Bytes)"))
@@ -542,3 +552,44 @@ class InnovationProject(models.Model):
     def clean(self):
         if self.domain_id and self.edition_id and self.domain.edition_id != self.edition_id:
             raise ValidationError({"domain": _("Der Themenbereich gehört zu einer anderen Ausgabe.")})
+
+
+class StaffInvitation(models.Model):
+    """A coordinator's e-mail invitation to join a city's team, accepted once through a secret link.
+
+    Only the SHA-256 of the link's token is stored, so a database dump cannot be used to join a team.
+    """
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="staff_invitations")
+    email = models.EmailField(_("E-Mail-Adresse"))
+    role = models.CharField(
+        _("Rolle"), max_length=20, choices=CityMembership.Role.choices, default=CityMembership.Role.STAFF
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("eingeladen am"), default=timezone.now)
+    expires_at = models.DateTimeField(_("gültig bis"))
+    accepted_at = models.DateTimeField(_("angenommen am"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("Einladung ins Team")
+        verbose_name_plural = _("Einladungen ins Team")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "email"], condition=Q(accepted_at__isnull=True), name="staff_invitation_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.city}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()

@@ -128,10 +128,6 @@ class Questionnaire:
         return sent_back + [r for r in lacking if r not in sent_back]
 
 
-def previous_edition(edition: Edition) -> Edition | None:
-    return Edition.objects.filter(year__lt=edition.year).exclude(phase=Edition.Phase.DRAFT).order_by("-year").first()
-
-
 def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
     """The whole questionnaire of a city in 6 queries, whatever the number of parameters.
 
@@ -151,7 +147,7 @@ def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
             Prefetch("evidence_files", queryset=EvidenceFile.objects.order_by("uploaded_at", "id"))
         )
     }
-    before = previous_edition(edition)
+    before = edition.previous()
     previous = {}
     if before is not None:
         previous = {

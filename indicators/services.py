@@ -48,13 +48,13 @@ class AnswerInput:
     as_of: Any = None
 
 
-def _history(instance, *, user, reason: str) -> None:
+def record_history(instance, *, user, reason: str) -> None:
     # simple_history reads these when it writes the audit row in the same transaction.
     instance._history_user = user
     instance._change_reason = reason[:100]
 
 
-def _notify_approved_data_changed(edition_id: int) -> None:
+def notify_approved_data_changed(edition_id: int) -> None:
     """Recompute the edition after commit (the one allowed path from indicators to scoring)."""
     from scoring.tasks import request_recompute
 
@@ -93,12 +93,27 @@ def assign_value(answer: Answer, parameter: Parameter, value: Any) -> None:
         answer.value_number = number
 
 
-def _check_city_member(*, user, answer: Answer) -> None:
+def answer_mark_edited(answer: Answer, *, user) -> bool:
+    """What any edit (value, evidence, file) does to an answer, before it is saved: a sent-back answer
+    is revised and an approved one loses its approval (back to draft); the version goes up so stale
+    forms conflict. Returns whether it was approved (the caller recomputes after commit)."""
+    was_approved = answer.status == Status.APPROVED
+    if answer.status in (Status.APPROVED, Status.CHANGES_REQUESTED):
+        answer.status = Status.DRAFT
+    if was_approved:
+        answer.reviewed_by = answer.reviewed_at = None
+    if answer.pk:
+        answer.version += 1
+    answer.updated_by = user
+    return was_approved
+
+
+def check_city_member(*, user, answer: Answer) -> None:
     if not roles.belongs_to_city(user, answer):
         raise PermissionDenied(_("Sie können nur Antworten Ihrer eigenen Stadt bearbeiten."))
 
 
-def _check_phase_allows_edit(*, answer: Answer, edition: Edition) -> None:
+def check_phase_allows_edit(*, answer: Answer, edition: Edition) -> None:
     """Staff edit while the edition collects (within its window), and in review only what was sent back."""
     if edition.phase == Phase.COLLECTION:
         today = timezone.localdate()
@@ -120,7 +135,13 @@ def _check_phase_allows_edit(*, answer: Answer, edition: Edition) -> None:
 
 @transaction.atomic
 def answer_save(
-    *, user, city: City, parameter: Parameter, data: AnswerInput, expected_version: int | None = None
+    *,
+    user,
+    city: City,
+    parameter: Parameter,
+    data: AnswerInput,
+    expected_version: int | None = None,
+    reason: str = "",
 ) -> Answer:
     """Create or update a city's answer as a draft.
 
@@ -133,31 +154,29 @@ def answer_save(
         .filter(city=city, parameter=parameter)
         .first()
     )
-    edition = _lock_edition(parameter.indicator.domain.edition_id)
+    edition = lock_edition(parameter.indicator.domain.edition_id)
     created = answer is None
     if created:
         answer = Answer(edition=edition, city=city, parameter=parameter)
     # Permission first: a conflict must never show another city's answer.
-    _check_city_member(user=user, answer=answer)
-    _check_phase_allows_edit(answer=answer, edition=edition)
+    check_city_member(user=user, answer=answer)
+    check_phase_allows_edit(answer=answer, edition=edition)
     if created and not Participation.objects.filter(edition=edition, city=city).exists():
         raise PermissionDenied(_("Ihre Stadt nimmt an dieser Ausgabe nicht teil."))
-    _check_version(None if created else answer, expected_version)
+    check_version(None if created else answer, expected_version)
 
-    was_approved = answer.status == Status.APPROVED
     assign_value(answer, parameter, data.value)
     answer.evidence_url = (data.evidence_url or "").strip()
     answer.note = data.note or ""
     answer.as_of = data.as_of or None
-    if answer.status in (Status.APPROVED, Status.CHANGES_REQUESTED):
-        answer.status = Status.DRAFT
-    if was_approved:
-        answer.reviewed_by = answer.reviewed_at = None
-    if not created:
-        answer.version += 1
-    answer.updated_by = user
+    was_approved = answer_mark_edited(answer, user=user)
     answer.full_clean(exclude=["edition", "city", "parameter"], validate_unique=False)
-    _history(answer, user=user, reason=_("bearbeitet") if not was_approved else _("bearbeitet, Freigabe aufgehoben"))
+    reason = reason or _("bearbeitet")
+    record_history(
+        answer,
+        user=user,
+        reason=reason if not was_approved else _("%(reason)s, Freigabe aufgehoben") % {"reason": reason},
+    )
     try:
         with transaction.atomic():
             answer.save()
@@ -165,23 +184,80 @@ def answer_save(
         # Someone created the same answer between our read and our insert.
         raise ConflictError(Answer.objects.filter(city=city, parameter=parameter).first()) from None
     if was_approved:
-        _notify_approved_data_changed(edition.pk)
+        notify_approved_data_changed(edition.pk)
     return answer
 
 
-def _lock_edition(edition_id: int) -> Edition:
+def lock_edition(edition_id: int) -> Edition:
     """Lock the edition row: phase changes and publishing wait for answer writes, and vice versa."""
     return Edition.objects.select_for_update().get(pk=edition_id)
 
 
-def _locked(answer: Answer) -> Answer:
+def previous_answer(*, city: City, parameter: Parameter) -> Answer | None:
+    """The city's approved answer to the same parameter (by key) in the previous edition."""
+    before = parameter.indicator.domain.edition.previous()
+    if before is None:
+        return None
+    return (
+        Answer.objects.filter(edition=before, city=city, parameter__key=parameter.key, status=Status.APPROVED)
+        .select_related("parameter", "edition")
+        .first()
+    )
+
+
+def answer_carry_over(
+    *,
+    user,
+    city: City,
+    parameter: Parameter,
+    expected_version: int | None = None,
+    evidence_url: str = "",
+    confirmed_unchanged: bool = False,
+) -> Answer:
+    """Take over last edition's value ("unchanged since last year") as a draft.
+
+    Needs fresh evidence (a new source URL) or the explicit confirmation that nothing changed, in
+    which case last edition's source stays and the confirmation is the audit record's reason.
+    """
+    previous = previous_answer(city=city, parameter=parameter)
+    if previous is None:
+        raise ValidationError(_("Für diesen Parameter gibt es keinen freigegebenen Vorjahreswert."))
+    evidence_url = (evidence_url or "").strip()
+    if not evidence_url and not confirmed_unchanged:
+        raise ValidationError(
+            {
+                "evidence_url": _(
+                    "Bitte einen aktuellen Nachweis angeben oder bestätigen, dass sich nichts geändert hat."
+                )
+            }
+        )
+    if evidence_url:
+        reason = _("aus %(year)s übernommen, neuer Nachweis") % {"year": previous.edition.year}
+    else:
+        reason = _("aus %(year)s übernommen, unverändert bestätigt") % {"year": previous.edition.year}
+    return answer_save(
+        user=user,
+        city=city,
+        parameter=parameter,
+        data=AnswerInput(
+            value=previous.value,
+            evidence_url=evidence_url or previous.evidence_url,
+            note=previous.note,
+            as_of=timezone.localdate() if evidence_url else previous.as_of,
+        ),
+        expected_version=expected_version,
+        reason=reason,
+    )
+
+
+def lock_answer(answer: Answer) -> Answer:
     """The answer re-read under a row lock, with its edition locked too."""
     current = Answer.objects.select_for_update(of=("self",)).select_related("parameter").get(pk=answer.pk)
-    current.edition = _lock_edition(current.edition_id)
+    current.edition = lock_edition(current.edition_id)
     return current
 
 
-def _check_version(current: Answer | None, expected_version: int | None) -> None:
+def check_version(current: Answer | None, expected_version: int | None) -> None:
     """A write that read an older version (or expects an answer that does not exist yet) conflicts."""
     if expected_version is None:
         return
@@ -201,7 +277,7 @@ def _transition(answer: Answer, to_status: str, *, user, reason: str = "") -> An
     _check_transition(answer, to_status)
     answer.status = to_status
     answer.version += 1
-    _history(answer, user=user, reason=reason or Status(to_status).label)
+    record_history(answer, user=user, reason=reason or Status(to_status).label)
     answer.save()
     return answer
 
@@ -217,11 +293,11 @@ def _missing_for_submit(answer: Answer) -> str | None:
 @transaction.atomic
 def answer_submit(*, user, answer: Answer, expected_version: int | None = None) -> Answer:
     """draft → submitted, once the answer has a value and any required evidence."""
-    answer = _locked(answer)
-    _check_city_member(user=user, answer=answer)
-    _check_version(answer, expected_version)
+    answer = lock_answer(answer)
+    check_city_member(user=user, answer=answer)
+    check_version(answer, expected_version)
     _check_transition(answer, Status.SUBMITTED)
-    _check_phase_allows_edit(answer=answer, edition=answer.edition)
+    check_phase_allows_edit(answer=answer, edition=answer.edition)
     problem = _missing_for_submit(answer)
     if problem:
         raise ValidationError(problem)
@@ -265,21 +341,21 @@ def _check_may_review(*, user, answer: Answer) -> None:
 @transaction.atomic
 def answer_approve(*, user, answer: Answer, expected_version: int | None = None) -> Answer:
     """submitted → approved by a reviewer of another city; the edition is recomputed after commit."""
-    answer = _locked(answer)
+    answer = lock_answer(answer)
     _check_may_review(user=user, answer=answer)
-    _check_version(answer, expected_version)
+    check_version(answer, expected_version)
     answer.reviewed_by, answer.reviewed_at, answer.review_reason = user, timezone.now(), ""
     answer = _transition(answer, Status.APPROVED, user=user, reason=_("freigegeben"))
-    _notify_approved_data_changed(answer.edition_id)
+    notify_approved_data_changed(answer.edition_id)
     return answer
 
 
 @transaction.atomic
 def answer_request_changes(*, user, answer: Answer, reason: str, expected_version: int | None = None) -> Answer:
     """submitted → changes_requested, with the reason the city will read."""
-    answer = _locked(answer)
+    answer = lock_answer(answer)
     _check_may_review(user=user, answer=answer)
-    _check_version(answer, expected_version)
+    check_version(answer, expected_version)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Bitte begründen Sie, was geändert werden soll.")})
@@ -309,7 +385,7 @@ def edition_move(*, user, edition: Edition, phase: str, reason: str = "") -> Edi
     _check_editor(user)
     if phase not in Phase.values:
         raise WorkflowError(_("Unbekannte Phase „%(phase)s“.") % {"phase": phase})
-    edition = _lock_edition(edition.pk)
+    edition = lock_edition(edition.pk)
     if phase not in Edition.PHASE_PIPELINE[edition.phase]:
         raise WorkflowError(
             _("Eine Ausgabe in der Phase „%(from)s“ kann nicht in die Phase „%(to)s“ wechseln.")
@@ -318,7 +394,7 @@ def edition_move(*, user, edition: Edition, phase: str, reason: str = "") -> Edi
     edition.phase = phase
     if phase == Phase.PUBLISHED:
         edition.published_at = timezone.now()
-    _history(edition, user=user, reason=reason or Phase(phase).label)
+    record_history(edition, user=user, reason=reason or Phase(phase).label)
     edition.full_clean()
     edition.save()
     return edition
@@ -341,7 +417,7 @@ def edition_clone(*, user, source: Edition, year: int, title: str = "") -> Editi
         is_demo=source.is_demo,
     )
     edition.full_clean()
-    _history(edition, user=user, reason=_("aus Ausgabe %(year)s übernommen") % {"year": source.year})
+    record_history(edition, user=user, reason=_("aus Ausgabe %(year)s übernommen") % {"year": source.year})
     edition.save()
     for domain in source.domains.prefetch_related("indicators__parameters"):
         indicators = list(domain.indicators.all())
@@ -405,10 +481,10 @@ def catalogue_update(*, user, item: Edition | Domain | Indicator | Parameter, ch
         others = edition.domains.exclude(pk=item.pk).filter(weight__gt=0)
         if not others.exists():
             raise ValidationError({"weight": _("Mindestens ein Themenbereich braucht ein Gewicht über 0.")})
-    _history(item, user=user, reason=_("geändert: %(fields)s") % {"fields": ", ".join(sorted(changes))})
+    record_history(item, user=user, reason=_("geändert: %(fields)s") % {"fields": ", ".join(sorted(changes))})
     item.save()
     if SCORING_FIELDS & changes.keys():
-        _notify_approved_data_changed(edition.pk)
+        notify_approved_data_changed(edition.pk)
     return item
 
 
@@ -429,7 +505,7 @@ def innovation_bonus_award(
 ) -> InnovationProject:
     """A reviewer of another city awards 0..5 bonus points with a justification; recomputes after commit."""
     project = InnovationProject.objects.select_for_update().get(pk=project.pk)
-    project.edition = _lock_edition(project.edition_id)
+    project.edition = lock_edition(project.edition_id)
     if not roles.may_review(user, project):
         raise PermissionDenied(_("Sie können keinen Bonus für diese Stadt vergeben."))
     if project.edition.phase not in (Phase.COLLECTION, Phase.REVIEW):
@@ -440,7 +516,7 @@ def innovation_bonus_award(
     project.bonus_justification = justification.strip()
     project.awarded_by, project.awarded_at = user, timezone.now()
     project.full_clean()
-    _history(project, user=user, reason=_("Bonus vergeben"))
+    record_history(project, user=user, reason=_("Bonus vergeben"))
     project.save()
-    _notify_approved_data_changed(project.edition_id)
+    notify_approved_data_changed(project.edition_id)
     return project

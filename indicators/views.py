@@ -5,18 +5,21 @@ probed), parse the form, call one service, render. Every answer row works with h
 swapped in place) and as a plain form without JavaScript.
 """
 
+import base64
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from indicators import selectors, services
+from indicators import evidence, questionnaire_io, selectors, services
 from indicators.forms import AnswerForm
-from indicators.models import Answer, City, Domain, Edition, Parameter, Participation
+from indicators.models import Answer, City, CityMembership, Domain, Edition, EvidenceFile, Parameter, Participation
 
 # Model field names in service errors, mapped to the form's fields.
 FORM_FIELD_OF = {"value_bool": "value", "value_choice": "value", "value_number": "value"}
@@ -50,7 +53,12 @@ def dashboard(request):
     workplaces = [
         selectors.questionnaire(edition=p.edition, city=p.city) for p in selectors.portal_participations(request.user)
     ]
-    return render(request, "indicators/dashboard.html", {"workplaces": workplaces})
+    coordinated_city_ids = set(
+        request.user.city_memberships.filter(role=CityMembership.Role.COORDINATOR).values_list("city_id", flat=True)
+    )
+    return render(
+        request, "indicators/dashboard.html", {"workplaces": workplaces, "coordinated_city_ids": coordinated_city_ids}
+    )
 
 
 @login_required
@@ -135,11 +143,7 @@ def answer_submit(request, city_slug: str, year: int, parameter_key: str):
     parameter = _parameter(edition, parameter_key)
     answer = get_object_or_404(Answer, edition=edition, city=city, parameter=parameter)
     try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = None
-    try:
-        services.answer_submit(user=request.user, answer=answer, expected_version=version)
+        services.answer_submit(user=request.user, answer=answer, expected_version=_posted_version(request))
     except services.ConflictError as conflict:
         messages.error(request, str(conflict))
         return _after_action(request, city, edition, parameter, status=409, conflict=conflict.current)
@@ -156,6 +160,85 @@ def _after_action(request, city, edition, parameter, *, status=200, conflict=Non
     if status != 200:
         return _render_row(request, city, edition, parameter, conflict=conflict, status=status)
     return redirect(_row_url(city, edition, parameter))
+
+
+def _posted_version(request) -> int | None:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
+@login_required
+@require_POST
+def answer_carry_over(request, city_slug: str, year: int, parameter_key: str):
+    """Take over last edition's value: with a fresh source URL, or the confirmation that nothing changed."""
+    city, edition = _workplace(request, city_slug, year)
+    parameter = _parameter(edition, parameter_key)
+    try:
+        services.answer_carry_over(
+            user=request.user,
+            city=city,
+            parameter=parameter,
+            expected_version=_posted_version(request),
+            evidence_url=request.POST.get("evidence_url", ""),
+            confirmed_unchanged=request.POST.get("confirmed_unchanged") == "1",
+        )
+    except services.ConflictError as conflict:
+        messages.error(request, str(conflict))
+        return _after_action(request, city, edition, parameter, status=409, conflict=conflict.current)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _after_action(request, city, edition, parameter, status=400)
+    messages.success(request, _("Vorjahreswert übernommen."))
+    return _after_action(request, city, edition, parameter)
+
+
+@login_required
+@require_POST
+def evidence_upload(request, city_slug: str, year: int, parameter_key: str):
+    """Attach a document to the city's answer (the answer must exist: save a value or source first)."""
+    city, edition = _workplace(request, city_slug, year)
+    parameter = _parameter(edition, parameter_key)
+    answer = Answer.objects.filter(edition=edition, city=city, parameter=parameter).first()
+    try:
+        if answer is None:
+            raise ValidationError(_("Bitte speichern Sie zuerst einen Wert, dann den Nachweis."))
+        if "file" not in request.FILES:
+            raise ValidationError(_("Bitte wählen Sie eine Datei aus."))
+        evidence.evidence_file_add(
+            user=request.user, answer=answer, uploaded=request.FILES["file"], expected_version=_posted_version(request)
+        )
+    except services.ConflictError as conflict:
+        messages.error(request, str(conflict))
+        return _after_action(request, city, edition, parameter, status=409, conflict=conflict.current)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _after_action(request, city, edition, parameter, status=400)
+    messages.success(request, _("Nachweis hochgeladen."))
+    return _after_action(request, city, edition, parameter)
+
+
+@login_required
+@require_POST
+def evidence_remove(request, city_slug: str, year: int, pk: int):
+    city, edition = _workplace(request, city_slug, year)
+    evidence_file = get_object_or_404(
+        EvidenceFile.objects.select_related("answer__parameter"), pk=pk, answer__city=city, answer__edition=edition
+    )
+    parameter = evidence_file.answer.parameter
+    try:
+        evidence.evidence_file_remove(
+            user=request.user, evidence_file=evidence_file, expected_version=_posted_version(request)
+        )
+    except services.ConflictError as conflict:
+        messages.error(request, str(conflict))
+        return _after_action(request, city, edition, parameter, status=409, conflict=conflict.current)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _after_action(request, city, edition, parameter, status=400)
+    messages.success(request, _("Nachweis entfernt."))
+    return _after_action(request, city, edition, parameter)
 
 
 @login_required
@@ -191,3 +274,70 @@ def answer_history(request, city_slug: str, year: int, parameter_key: str):
         "indicators/answer_history.html",
         {"city": city, "edition": edition, "parameter": parameter, "answer": answer, "records": records},
     )
+
+
+# --- Bulk import and export ---------------------------------------------------------------------
+
+IMPORT_MAX_BYTES = 2 * 1024 * 1024
+IMPORT_SESSION_KEY = "questionnaire-import"
+
+
+@login_required
+def questionnaire_export(request, city_slug: str, year: int, extension: str):
+    city, edition = _workplace(request, city_slug, year)
+    if extension not in ("xlsx", "csv"):
+        raise Http404
+    filename = questionnaire_io.questionnaire_filename(edition=edition, city=city, extension=extension)
+    if extension == "xlsx":
+        content = questionnaire_io.questionnaire_xlsx(edition=edition, city=city)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        content = questionnaire_io.questionnaire_csv(edition=edition, city=city).encode("utf-8")
+        content_type = "text/csv; charset=utf-8"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def questionnaire_import(request, city_slug: str, year: int):
+    """Upload → preview (nothing written) → confirm (everything or nothing, through answer_save)."""
+    city, edition = _workplace(request, city_slug, year)
+    context = {"city": city, "edition": edition, "result": None}
+    if request.method == "POST":
+        if "confirm" in request.POST:
+            stored = request.session.get(IMPORT_SESSION_KEY) or {}
+            if stored.get("token") != request.POST.get("token") or stored.get("city") != city.pk:
+                messages.error(request, _("Die Vorschau ist abgelaufen. Bitte laden Sie die Datei erneut hoch."))
+                return redirect("indicators:questionnaire_import", city.slug, edition.year)
+            content, filename = base64.b64decode(stored["content"]), stored["filename"]
+        else:
+            uploaded = request.FILES.get("file")
+            if uploaded is None or uploaded.size == 0:
+                context["error"] = _("Bitte wählen Sie eine ausgefüllte Datei aus.")
+                return render(request, "indicators/questionnaire_import.html", context, status=400)
+            if uploaded.size > IMPORT_MAX_BYTES:
+                context["error"] = _("Die Datei ist zu groß (höchstens 2 MB).")
+                return render(request, "indicators/questionnaire_import.html", context, status=400)
+            content, filename = uploaded.read(), uploaded.name
+        try:
+            rows = questionnaire_io.parse_questionnaire(content, filename)
+            result = questionnaire_io.questionnaire_import(
+                user=request.user, edition=edition, city=city, rows=rows, confirm="confirm" in request.POST
+            )
+        except ValidationError as error:
+            context["error"] = " ".join(error.messages)
+            return render(request, "indicators/questionnaire_import.html", context, status=400)
+        if result.saved:
+            request.session.pop(IMPORT_SESSION_KEY, None)
+            messages.success(request, _("%(count)d Antworten aus der Datei gespeichert.") % {"count": result.saved})
+            return redirect("indicators:questionnaire", city.slug, edition.year)
+        token = secrets.token_urlsafe(16)
+        request.session[IMPORT_SESSION_KEY] = {
+            "token": token,
+            "city": city.pk,
+            "filename": filename,
+            "content": base64.b64encode(content).decode(),
+        }
+        context.update(result=result, token=token)
+    return render(request, "indicators/questionnaire_import.html", context)

@@ -48,5 +48,15 @@ def reviewer(db):
 
 
 @pytest.fixture(autouse=True)
+def _german_first():
+    """A request to an /en/ URL leaves English active in the thread; every test starts in German."""
+    from django.utils import translation
+
+    translation.activate("de")
+    yield
+    translation.activate("de")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

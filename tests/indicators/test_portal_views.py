@@ -217,3 +217,191 @@ def test_the_questionnaire_runs_a_fixed_number_of_queries(
         response = staff_client.get(url(city, edition))
 
     assert response.content.decode().count('<article class="answer') == 5 + extra_parameters
+
+
+def filled_csv(client, city, edition, **values) -> bytes:
+    """The city's CSV template with `wert` filled in for the given parameter keys."""
+    content = client.get(url(city, edition, "export.csv")).content.decode("utf-8-sig")
+    lines = content.splitlines()
+    header = lines[0].split(";")
+    key_col, value_col = header.index("parameter"), header.index("wert")
+    out = [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(";")
+        if cells[key_col] in values:
+            cells[value_col] = values[cells[key_col]]
+        out.append(";".join(cells))
+    return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def upload(client, city, edition, content: bytes, name="fragebogen.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(url(city, edition, "import/"), {"file": SimpleUploadedFile(name, content, "text/csv")})
+
+
+def test_the_template_downloads_as_xlsx_and_csv(staff_client, edition, city):
+    xlsx = staff_client.get(url(city, edition, "export.xlsx"))
+    csv = staff_client.get(url(city, edition, "export.csv"))
+
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert xlsx["Content-Disposition"].startswith("attachment;")
+    assert csv.status_code == 200 and "busse" in csv.content.decode("utf-8-sig")
+    assert staff_client.get(url(city, edition, "export.exe")).status_code == 404
+
+
+def test_an_import_previews_first_and_writes_only_on_confirm(staff_client, edition, city):
+    # given
+    content = filled_csv(staff_client, city, edition, busse="42,5", **{"online-termine": "ja"})
+
+    # when: preview
+    preview = upload(staff_client, city, edition, content)
+
+    # then: nothing is written yet
+    text = preview.content.decode()
+    assert preview.status_code == 200
+    assert "2 werden gespeichert" in text
+    assert not Answer.objects.exists()
+
+    # when: confirm
+    token = text.split('name="token" value="')[1].split('"')[0]
+    confirmed = staff_client.post(url(city, edition, "import/"), {"token": token, "confirm": "1"})
+
+    # then
+    assert confirmed.status_code == 302
+    assert dict(Answer.objects.values_list("parameter__key", "value_number")) == {
+        "busse": Decimal("42.5"),
+        "online-termine": None,
+    }
+    assert Answer.objects.get(parameter__key="online-termine").value_bool is True
+
+
+def test_a_file_with_a_broken_row_writes_nothing(staff_client, edition, city):
+    content = filled_csv(staff_client, city, edition, busse="150", **{"online-termine": "ja"})
+
+    preview = upload(staff_client, city, edition, content)
+
+    text = preview.content.decode()
+    assert "Der Wert darf höchstens 100 % sein." in text
+    assert "es wird nichts gespeichert" in text and 'name="confirm"' not in text
+    assert not Answer.objects.exists()
+
+
+def test_an_import_with_a_stale_token_is_refused(staff_client, edition, city):
+    response = staff_client.post(url(city, edition, "import/"), {"token": "forged", "confirm": "1"}, follow=True)
+
+    assert "Die Vorschau ist abgelaufen." in response.content.decode()
+    assert not Answer.objects.exists()
+
+
+def test_staff_of_another_city_cannot_export_or_import(client, edition, city):
+    other_city = edition.participations.order_by("city_id").last().city
+    client.force_login(UserFactory(cities=[other_city]))
+
+    assert client.get(url(city, edition, "export.csv")).status_code == 404
+    assert upload(client, city, edition, b"parameter;wert\nbusse;40\n").status_code == 404
+    assert not Answer.objects.exists()
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def private_storage(tmp_path, monkeypatch):
+    from django.core.files.storage import FileSystemStorage
+
+    from indicators.models import EvidenceFile
+
+    monkeypatch.setattr(EvidenceFile._meta.get_field("file"), "storage", FileSystemStorage(location=tmp_path))
+    return tmp_path
+
+
+def test_a_pdf_uploaded_on_the_questionnaire_is_listed_with_its_download_link(
+    staff_client, edition, city, private_storage
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from indicators.models import EvidenceFile
+
+    # given: an answer to attach to (private storage in a temporary folder)
+    save(staff_client, city, edition, "busse", "30")
+
+    # when
+    response = staff_client.post(
+        url(city, edition, "answer/busse/evidence/"),
+        {"version": 1, "file": SimpleUploadedFile("busse.pdf", PDF, "application/pdf")},
+        headers={"HX-Request": "true"},
+    )
+
+    # then
+    evidence = EvidenceFile.objects.get()
+    content = response.content.decode()
+    assert (evidence.original_name, evidence.content_type) == ("busse.pdf", "application/pdf")
+    assert f'href="/portal/evidence/{evidence.pk}/download/"' in content
+    assert "Nachweis hochgeladen." in content
+    assert staff_client.get(f"/portal/evidence/{evidence.pk}/download/").status_code == 200
+
+
+def test_an_html_file_named_pdf_is_refused_with_a_message(staff_client, edition, city, private_storage):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from indicators.models import EvidenceFile
+
+    save(staff_client, city, edition, "busse", "30")
+
+    response = staff_client.post(
+        url(city, edition, "answer/busse/evidence/"),
+        {"version": 1, "file": SimpleUploadedFile("busse.pdf", b"<html><script>x</script></html>", "application/pdf")},
+    )
+
+    assert response.status_code == 400
+    assert not EvidenceFile.objects.exists()
+    assert list(private_storage.rglob("*.*")) == []
+
+
+@pytest.fixture
+def last_year(edition, city, editor):
+    """The same catalogue one year earlier, published, with the city's approved 'busse' answer."""
+    before = factories.small_edition(cities=0, year=edition.year - 1, phase=Edition.Phase.PUBLISHED)
+    before.participations.create(city=city)
+    Answer.objects.create(
+        edition=before,
+        city=city,
+        parameter=parameter(before, "busse"),
+        value_number=Decimal(35),
+        evidence_url="https://example.org/2029.pdf",
+        status=Answer.Status.APPROVED,
+    )
+    return before
+
+
+def test_last_years_value_is_shown_and_taken_over_with_fresh_evidence(staff_client, edition, city, last_year):
+    page = staff_client.get(url(city, edition)).content.decode()
+    assert f"Vorjahr ({last_year.year}): 35 %" in page
+
+    response = staff_client.post(
+        url(city, edition, "answer/busse/carry-over/"), {"version": 0, "evidence_url": "https://example.org/2030.pdf"}
+    )
+
+    assert response.status_code == 302
+    answer = Answer.objects.get(edition=edition, parameter__key="busse")
+    assert (answer.value_number, answer.evidence_url, answer.status) == (
+        Decimal(35),
+        "https://example.org/2030.pdf",
+        "draft",
+    )
+    assert answer.history.first().history_change_reason == f"aus {last_year.year} übernommen, neuer Nachweis"
+
+
+def test_taking_over_needs_fresh_evidence_or_an_explicit_confirmation(staff_client, edition, city, last_year):
+    refused = staff_client.post(url(city, edition, "answer/busse/carry-over/"), {"version": 0})
+    confirmed = staff_client.post(
+        url(city, edition, "answer/busse/carry-over/"), {"version": 0, "confirmed_unchanged": "1"}
+    )
+
+    assert refused.status_code == 400
+    assert "Bitte einen aktuellen Nachweis angeben oder bestätigen" in refused.content.decode()
+    assert confirmed.status_code == 302
+    answer = Answer.objects.get(edition=edition, parameter__key="busse")
+    assert (answer.value_number, answer.evidence_url) == (Decimal(35), "https://example.org/2029.pdf")
+    assert answer.history.first().history_change_reason == f"aus {last_year.year} übernommen, unverändert bestätigt"
