@@ -1,15 +1,22 @@
 """A staff member fills in the questionnaire in a real browser: autosave with htmx, progress, submit."""
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 
-from indicators.models import Answer
+from indicators.models import Answer, EvidenceFile
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_staff_answer_three_parameters_see_progress_move_and_submit(live_server, page, edition):
-    # given
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_staff_answer_three_parameters_upload_a_pdf_see_progress_move_and_submit(
+    live_server, page, edition, tmp_path, monkeypatch
+):
+    # given: private evidence storage in a temporary folder
+    monkeypatch.setattr(EvidenceFile._meta.get_field("file"), "storage", FileSystemStorage(location=tmp_path))
     city = edition.participations.order_by("city_id").first().city
     UserFactory(username="kim", cities=[city])
 
@@ -34,6 +41,16 @@ def test_staff_answer_three_parameters_see_progress_move_and_submit(live_server,
 
     # then: the progress moved without a reload
     assert progress.inner_text().startswith("3 von 5 beantwortet")
+
+    # when: upload a PDF as evidence of the percentage
+    pdf = tmp_path / "busse-2030.pdf"
+    pdf.write_bytes(PDF)
+    page.set_input_files("#p-busse input[type=file]", str(pdf))
+    page.locator("#p-busse").get_by_role("button", name="Hochladen").click()
+
+    # then
+    page.locator("#p-busse ul.evidence a", has_text="busse-2030.pdf").wait_for()
+    assert EvidenceFile.objects.get().original_name == "busse-2030.pdf"
 
     # when: submit the percentage and reload
     page.locator("#p-busse").get_by_role("button", name="Einreichen").click()
