@@ -1,5 +1,7 @@
 """Portal forms: they parse what the user typed; the services decide what is allowed and valid."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +15,9 @@ class AnswerForm(forms.Form):
 
     evidence_url = forms.URLField(label=_("Quelle (URL)"), required=False, max_length=500, assume_scheme="https")
     note = forms.CharField(label=_("Anmerkung"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    as_of = forms.DateField(label=_("Stand"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = forms.DateField(
+        label=_("Stand"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, parameter: Parameter, answer: Answer | None = None, **kwargs):
@@ -47,6 +51,8 @@ def initial_for(answer: Answer) -> dict:
     value = answer.value
     if answer.parameter.kind == Parameter.Kind.YES_NO and value is not None:
         value = "ja" if value else "nein"
+    elif answer.parameter.is_numeric and value is not None:
+        value = Decimal(plain_number(value))  # 228.600000 -> 228.6, shown as "228,6" in German
     return {
         "value": value,
         "evidence_url": answer.evidence_url,

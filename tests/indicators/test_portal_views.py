@@ -405,3 +405,20 @@ def test_taking_over_needs_fresh_evidence_or_an_explicit_confirmation(staff_clie
     answer = Answer.objects.get(edition=edition, parameter__key="busse")
     assert (answer.value_number, answer.evidence_url) == (Decimal(35), "https://example.org/2029.pdf")
     assert answer.history.first().history_change_reason == f"aus {last_year.year} übernommen, unverändert bestätigt"
+
+
+def test_stored_values_are_shown_as_typed_numbers_and_iso_dates(staff_client, edition, city):
+    from datetime import date
+
+    Answer.objects.create(
+        edition=edition,
+        city=city,
+        parameter=parameter(edition, "busse"),
+        value_number=Decimal("228.600000"),
+        as_of=date(2024, 3, 31),
+    )
+
+    content = staff_client.get(url(city, edition)).content.decode()
+
+    assert 'value="228,6"' in content
+    assert 'value="2024-03-31"' in content
