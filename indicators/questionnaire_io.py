@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from indicators import roles
+from indicators import roles, selectors
 from indicators.models import Answer, City, Edition, Parameter, plain_number
 from indicators.services import AnswerInput, ConflictError, answer_save
 
@@ -143,15 +143,7 @@ def questionnaire_rows(*, edition: Edition, city: City) -> list[QuestionnaireRow
         )
     )
     answers = {answer.parameter_id: answer for answer in Answer.objects.filter(edition=edition, city=city)}
-    before = edition.previous()
-    previous = {}
-    if before is not None:
-        previous = {
-            answer.parameter.key: answer
-            for answer in Answer.objects.filter(edition=before, city=city, status=Status.APPROVED).select_related(
-                "parameter"
-            )
-        }
+    previous = selectors.previous_answers(edition=edition.previous(), city=city)
     rows = []
     for parameter in parameters:
         answer = answers.get(parameter.pk)

@@ -128,6 +128,16 @@ class Questionnaire:
         return sent_back + [r for r in lacking if r not in sent_back]
 
 
+def previous_answers(*, edition: Edition | None, city: City) -> dict[str, Answer]:
+    """The city's approved answers of an (earlier) edition by parameter key: last year's values (1 query)."""
+    if edition is None:
+        return {}
+    return {
+        a.parameter.key: a
+        for a in Answer.objects.filter(edition=edition, city=city, status=Status.APPROVED).select_related("parameter")
+    }
+
+
 def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
     """The whole questionnaire of a city in 6 queries, whatever the number of parameters.
 
@@ -148,14 +158,7 @@ def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
         )
     }
     before = edition.previous()
-    previous = {}
-    if before is not None:
-        previous = {
-            a.parameter.key: a
-            for a in Answer.objects.filter(edition=before, city=city, status=Status.APPROVED).select_related(
-                "parameter"
-            )
-        }
+    previous = previous_answers(edition=before, city=city)
     blocks, overall = [], Progress()
     for domain in domains:
         progress, indicator_blocks = Progress(), []

@@ -142,15 +142,27 @@ def answer_submit(request, city_slug: str, year: int, parameter_key: str):
     city, edition = _workplace(request, city_slug, year)
     parameter = _parameter(edition, parameter_key)
     answer = get_object_or_404(Answer, edition=edition, city=city, parameter=parameter)
+    return _row_action(
+        request,
+        city,
+        edition,
+        parameter,
+        lambda: services.answer_submit(user=request.user, answer=answer, expected_version=_posted_version(request)),
+        _("„%(name)s“ eingereicht.") % {"name": parameter.name},
+    )
+
+
+def _row_action(request, city, edition, parameter, action, success: str):
+    """Run one service call for an answer row and answer with the row: the message, or the conflict."""
     try:
-        services.answer_submit(user=request.user, answer=answer, expected_version=_posted_version(request))
+        action()
     except services.ConflictError as conflict:
         messages.error(request, str(conflict))
         return _after_action(request, city, edition, parameter, status=409, conflict=conflict.current)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _after_action(request, city, edition, parameter, status=400)
-    messages.success(request, _("„%(name)s“ eingereicht.") % {"name": parameter.name})
+    messages.success(request, success)
     return _after_action(request, city, edition, parameter)
 
 
@@ -175,23 +187,21 @@ def answer_carry_over(request, city_slug: str, year: int, parameter_key: str):
     """Take over last edition's value: with a fresh source URL, or the confirmation that nothing changed."""
     city, edition = _workplace(request, city_slug, year)
     parameter = _parameter(edition, parameter_key)
-    try:
-        services.answer_carry_over(
+    return _row_action(
+        request,
+        city,
+        edition,
+        parameter,
+        lambda: services.answer_carry_over(
             user=request.user,
             city=city,
             parameter=parameter,
             expected_version=_posted_version(request),
             evidence_url=request.POST.get("evidence_url", ""),
             confirmed_unchanged=request.POST.get("confirmed_unchanged") == "1",
-        )
-    except services.ConflictError as conflict:
-        messages.error(request, str(conflict))
-        return _after_action(request, city, edition, parameter, status=409, conflict=conflict.current)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return _after_action(request, city, edition, parameter, status=400)
-    messages.success(request, _("Vorjahreswert übernommen."))
-    return _after_action(request, city, edition, parameter)
+        ),
+        _("Vorjahreswert übernommen."),
+    )
 
 
 @login_required
@@ -201,7 +211,8 @@ def evidence_upload(request, city_slug: str, year: int, parameter_key: str):
     city, edition = _workplace(request, city_slug, year)
     parameter = _parameter(edition, parameter_key)
     answer = Answer.objects.filter(edition=edition, city=city, parameter=parameter).first()
-    try:
+
+    def upload():
         if answer is None:
             raise ValidationError(_("Bitte speichern Sie zuerst einen Wert, dann den Nachweis."))
         if "file" not in request.FILES:
@@ -209,14 +220,8 @@ def evidence_upload(request, city_slug: str, year: int, parameter_key: str):
         evidence.evidence_file_add(
             user=request.user, answer=answer, uploaded=request.FILES["file"], expected_version=_posted_version(request)
         )
-    except services.ConflictError as conflict:
-        messages.error(request, str(conflict))
-        return _after_action(request, city, edition, parameter, status=409, conflict=conflict.current)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return _after_action(request, city, edition, parameter, status=400)
-    messages.success(request, _("Nachweis hochgeladen."))
-    return _after_action(request, city, edition, parameter)
+
+    return _row_action(request, city, edition, parameter, upload, _("Nachweis hochgeladen."))
 
 
 @login_required
@@ -227,18 +232,16 @@ def evidence_remove(request, city_slug: str, year: int, pk: int):
         EvidenceFile.objects.select_related("answer__parameter"), pk=pk, answer__city=city, answer__edition=edition
     )
     parameter = evidence_file.answer.parameter
-    try:
-        evidence.evidence_file_remove(
+    return _row_action(
+        request,
+        city,
+        edition,
+        parameter,
+        lambda: evidence.evidence_file_remove(
             user=request.user, evidence_file=evidence_file, expected_version=_posted_version(request)
-        )
-    except services.ConflictError as conflict:
-        messages.error(request, str(conflict))
-        return _after_action(request, city, edition, parameter, status=409, conflict=conflict.current)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return _after_action(request, city, edition, parameter, status=400)
-    messages.success(request, _("Nachweis entfernt."))
-    return _after_action(request, city, edition, parameter)
+        ),
+        _("Nachweis entfernt."),
+    )
 
 
 @login_required
