@@ -1,6 +1,11 @@
 """Admin for the catalogue, cities, memberships and answers (the review queue grows from here)."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.models import (
@@ -16,7 +21,7 @@ from indicators.models import (
     Participation,
     StaffInvitation,
 )
-from indicators.services import catalogue_update, edition_of
+from indicators.services import REVIEW_REASONS, answer_request_changes, answers_approve, catalogue_update, edition_of
 
 
 class CatalogueAdmin(SimpleHistoryAdmin):
@@ -103,18 +108,83 @@ class EvidenceFileInline(admin.TabularInline):
         return False
 
 
+class RequestChangesForm(forms.Form):
+    """The reviewer's reason for sending answers back: one of the usual reasons plus free text."""
+
+    reason = forms.ChoiceField(label=_("Grund"), choices=REVIEW_REASONS)
+    detail = forms.CharField(
+        label=_("Erläuterung für die Stadt"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == "other" and not (data.get("detail") or "").strip():
+            self.add_error("detail", _("Bitte erläutern Sie den Grund."))
+        return data
+
+    def reason_text(self) -> str:
+        label = dict(REVIEW_REASONS)[self.cleaned_data["reason"]]
+        detail = self.cleaned_data["detail"].strip()
+        return f"{label}: {detail}" if detail else str(label)
+
+
 @admin.register(Answer)
 class AnswerAdmin(SimpleHistoryAdmin):
-    list_display = ["city", "parameter", "status", "version", "updated_at"]
-    list_filter = ["edition", "status", "parameter__indicator__domain__key"]
-    search_fields = ["city__name", "parameter__name_de"]
+    """The reviewers' queue: filter, read value and evidence, approve or send back through the services."""
+
+    list_display = ["city", "parameter", "shown_value", "status", "version", "updated_at"]
+    list_filter = ["edition", "status", "parameter__indicator__domain__key", "parameter__indicator", "city"]
+    search_fields = ["city__name", "parameter__name_de", "parameter__key"]
     list_select_related = ["city", "parameter"]
     # Answers change only through the workflow services; the admin shows them.
     readonly_fields = [f.name for f in Answer._meta.fields]
     inlines = [EvidenceFileInline]
+    actions = ["approve", "request_changes"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("Wert"))
+    def shown_value(self, answer: Answer) -> str:
+        return answer.display_value
+
+    @admin.action(description=_("Ausgewählte Antworten freigeben"))
+    def approve(self, request, queryset):
+        approved, failed = answers_approve(user=request.user, answers=list(queryset.select_related("parameter")))
+        self._report(request, len(approved), failed, _("%(count)d Antworten freigegeben."))
+
+    @admin.action(description=_("Ausgewählte Antworten zur Überarbeitung zurückgeben"))
+    def request_changes(self, request, queryset):
+        form = RequestChangesForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done, failed = [], []
+            for answer in queryset:
+                try:
+                    done.append(answer_request_changes(user=request.user, answer=answer, reason=form.reason_text()))
+                except (ValidationError, PermissionDenied) as error:
+                    failed.append((answer, " ".join(getattr(error, "messages", [str(error)]))))
+            self._report(request, len(done), failed, _("%(count)d Antworten zur Überarbeitung zurückgegeben."))
+            return None
+        return render(
+            request,
+            "admin/indicators/answer/request_changes.html",
+            {
+                **self.admin_site.each_context(request),
+                "form": form,
+                "answers": queryset,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+                "title": _("Zur Überarbeitung zurückgeben"),
+            },
+        )
+
+    def _report(self, request, count: int, failed, success: str) -> None:
+        if count:
+            self.message_user(request, success % {"count": count}, messages.SUCCESS)
+        for answer, reason in failed[:20]:
+            self.message_user(request, f"{answer.city} · {answer.parameter}: {reason}", messages.WARNING)
+        if len(failed) > 20:
+            self.message_user(request, _("… und %(count)d weitere.") % {"count": len(failed) - 20}, messages.WARNING)
 
 
 @admin.register(InnovationProject)

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from simple_history.utils import bulk_create_with_history
 
 from indicators import roles
@@ -344,10 +345,38 @@ def answer_approve(*, user, answer: Answer, expected_version: int | None = None)
     answer = lock_answer(answer)
     _check_may_review(user=user, answer=answer)
     check_version(answer, expected_version)
+    _check_transition(answer, Status.APPROVED)
+    # Re-validate: the catalogue (range, options) may have changed since the city submitted.
+    answer.full_clean(exclude=["edition", "city", "parameter"], validate_unique=False)
+    problem = _missing_for_submit(answer)
+    if problem:
+        raise ValidationError(problem)
     answer.reviewed_by, answer.reviewed_at, answer.review_reason = user, timezone.now(), ""
     answer = _transition(answer, Status.APPROVED, user=user, reason=_("freigegeben"))
     notify_approved_data_changed(answer.edition_id)
     return answer
+
+
+def answers_approve(*, user, answers) -> tuple[list[Answer], list[tuple[Answer, str]]]:
+    """Approve many answers, each on its own through answer_approve (validation re-run for each);
+    returns (approved, failed with the reason). A failure leaves that answer as it was."""
+    approved, failed = [], []
+    for answer in answers:
+        try:
+            approved.append(answer_approve(user=user, answer=answer))
+        except (ValidationError, PermissionDenied, ConflictError) as error:
+            failed.append((answer, " ".join(getattr(error, "messages", [str(error)]))))
+    return approved, failed
+
+
+# Reasons a reviewer picks from when sending an answer back (free text is added to them).
+REVIEW_REASONS = (
+    ("evidence_missing", _lazy("Nachweis fehlt oder ist nicht lesbar")),
+    ("evidence_mismatch", _lazy("Nachweis belegt den Wert nicht")),
+    ("implausible", _lazy("Wert unplausibel, bitte prüfen")),
+    ("outdated", _lazy("Stand ist veraltet")),
+    ("other", _lazy("Sonstiges")),
+)
 
 
 @transaction.atomic
