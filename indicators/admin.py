@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,7 @@ from indicators.models import (
     Participation,
     StaffInvitation,
 )
+from indicators.review_flags import FLAG_LABELS, answer_flags
 from indicators.services import REVIEW_REASONS, answer_request_changes, answers_approve, catalogue_update, edition_of
 
 
@@ -128,11 +130,22 @@ class RequestChangesForm(forms.Form):
         return f"{label}: {detail}" if detail else str(label)
 
 
+class AnswerChangeList(ChangeList):
+    """Attaches the review flags to the answers of the current page (a fixed number of queries)."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.result_list = list(self.result_list)
+        flags = answer_flags(self.result_list)
+        for answer in self.result_list:
+            answer.review_flags = flags.get(answer.pk, [])
+
+
 @admin.register(Answer)
 class AnswerAdmin(SimpleHistoryAdmin):
     """The reviewers' queue: filter, read value and evidence, approve or send back through the services."""
 
-    list_display = ["city", "parameter", "shown_value", "status", "version", "updated_at"]
+    list_display = ["city", "parameter", "shown_value", "flags", "status", "version", "updated_at"]
     list_filter = ["edition", "status", "parameter__indicator__domain__key", "parameter__indicator", "city"]
     search_fields = ["city__name", "parameter__name_de", "parameter__key"]
     list_select_related = ["city", "parameter"]
@@ -147,6 +160,13 @@ class AnswerAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("Wert"))
     def shown_value(self, answer: Answer) -> str:
         return answer.display_value
+
+    @admin.display(description=_("Hinweise"))
+    def flags(self, answer: Answer) -> str:
+        return ", ".join(str(FLAG_LABELS[code]) for code in getattr(answer, "review_flags", []))
+
+    def get_changelist(self, request, **kwargs):
+        return AnswerChangeList
 
     @admin.action(description=_("Ausgewählte Antworten freigeben"))
     def approve(self, request, queryset):

@@ -99,3 +99,32 @@ def test_approval_re_runs_validation_against_the_current_catalogue(client, revie
 
     assert [Answer.objects.get(pk=a.pk).status for a in submitted[:3]] == ["approved", "approved", "submitted"]
     assert "Der Wert darf höchstens 15 % sein." in response.content.decode()
+
+
+@pytest.mark.parametrize("cities_count", [5, 25])
+def test_the_queue_shows_flags_with_a_fixed_number_of_queries(
+    client, reviewer, cities_count, django_assert_max_num_queries
+):
+    # given: an edition where one city reports 1000 % where the others report about 10 %
+    from tests import factories
+
+    edition = factories.small_edition(cities=cities_count, year=2040)
+    for index, participation in enumerate(Participation.objects.filter(edition=edition).order_by("city_id")):
+        Answer.objects.create(
+            edition=edition,
+            city=participation.city,
+            parameter=parameter(edition, "busse"),
+            value_number=Decimal(100 if index == 0 else 10 + index % 3),
+            evidence_url="https://example.org/b.pdf",
+            status=Answer.Status.SUBMITTED,
+        )
+    client = admin_client(client, reviewer)
+
+    # when
+    with django_assert_max_num_queries(16):
+        response = client.get("/admin/indicators/answer/")
+
+    # then
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.count("Ausreißer") == 1

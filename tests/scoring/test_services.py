@@ -23,7 +23,9 @@ def answer_all(edition: Edition, *, status=APPROVED, seed: int = 0) -> list[Answ
     cities = [p.city for p in Participation.objects.filter(edition=edition).select_related("city").order_by("city_id")]
     for parameter in Parameter.objects.filter(indicator__domain__edition=edition):
         for city in cities:
-            answer = Answer(edition=edition, city=city, parameter=parameter, status=status)
+            answer = Answer(
+                edition=edition, city=city, parameter=parameter, status=status, evidence_url="https://example.org/e"
+            )
             if parameter.kind == "yes_no":
                 answer.value_bool = bool(rng.integers(0, 2))
             elif parameter.kind == "choice":

@@ -1,0 +1,163 @@
+"""Review flags: hints for reviewers on answers that deserve a second look.
+
+`answer_flags(answers)` returns, for every answer id, a list of flag codes:
+
+- "outlier": numeric parameters only. The robust z-score over all answers *with a value* to the
+  same parameter in the same edition (all cities, any status) exceeds ``settings.REVIEW_OUTLIER_Z``:
+  ``z = |x - median| / (1.4826 * MAD)``. Per-capita parameters compare value / (population / 1000).
+  When MAD is 0 (most cities gave the same value) z is undefined: values different from the median
+  are flagged only if at least ``MIN_CITIES_FOR_ZERO_MAD`` (5) cities answered, otherwise never.
+- "jump": against the city's *approved* answer to the parameter with the same key in
+  ``edition.previous()``. Numbers: ``|new - old| / |old| * 100 > settings.REVIEW_JUMP_PERCENT``
+  (old 0: any new value other than 0 is a jump). Yes/no: yes -> no. Choice: an option worth fewer
+  points than last year's (a city getting worse is suspicious; getting better is not flagged).
+- "evidence_missing": the parameter requires evidence and the answer has neither a URL nor a file.
+
+The number of queries does not depend on the number of answers: at most 4 (answers with their
+parameter, city and evidence-file existence; the peer values; the editions; last year's answers).
+Flags are computed from the stored answers (the given objects are only used for their ids).
+"""
+
+from collections import defaultdict
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import Answer, Edition, EvidenceFile, Parameter
+
+OUTLIER = "outlier"
+JUMP = "jump"
+EVIDENCE_MISSING = "evidence_missing"
+
+FLAG_LABELS = {
+    OUTLIER: _("Ausreißer"),
+    JUMP: _("Sprung zum Vorjahr"),
+    EVIDENCE_MISSING: _("Nachweis fehlt"),
+}
+
+MAD_SCALE = 1.4826  # makes the MAD a consistent estimator of the standard deviation for normal data
+MIN_CITIES_FOR_ZERO_MAD = 5
+
+
+def _comparable(number, population, per_capita: bool) -> float:
+    value = float(number)
+    return value / (population / 1000) if per_capita else value
+
+
+def _outlier_ids(answers: list[Answer]) -> set[int]:
+    """Ids of the numeric answers whose robust z-score within their edition is above the threshold (1 query)."""
+    numeric = [a for a in answers if a.parameter.is_numeric and a.value_number is not None]
+    if not numeric:
+        return set()
+    per_capita = {a.parameter_id: a.parameter.per_capita for a in numeric}
+    peers = defaultdict(list)
+    rows = Answer.objects.filter(
+        parameter_id__in=per_capita, value_number__isnull=False, edition_id__in={a.edition_id for a in numeric}
+    ).values_list("edition_id", "parameter_id", "value_number", "city__population")
+    for edition_id, parameter_id, number, population in rows:
+        peers[edition_id, parameter_id].append(_comparable(number, population, per_capita[parameter_id]))
+    stats = {}
+    for key, values in peers.items():
+        array = np.asarray(values, dtype=float)
+        median = float(np.median(array))
+        stats[key] = (median, float(np.median(np.abs(array - median))), len(values))
+    threshold = float(settings.REVIEW_OUTLIER_Z)
+    flagged = set()
+    for answer in numeric:
+        median, mad, count = stats[answer.edition_id, answer.parameter_id]
+        x = _comparable(answer.value_number, answer.city.population, answer.parameter.per_capita)
+        if mad == 0:
+            if count >= MIN_CITIES_FOR_ZERO_MAD and not np.isclose(x, median):
+                flagged.add(answer.pk)
+        elif abs(x - median) / (MAD_SCALE * mad) > threshold:
+            flagged.add(answer.pk)
+    return flagged
+
+
+def _previous_edition_ids(answers: list[Answer]) -> dict[int, int]:
+    """Edition id -> id of its previous edition (as Edition.previous(): latest earlier non-draft), 1 query."""
+    years = {a.edition_id: a.edition.year for a in answers}
+    earlier = list(
+        Edition.objects.filter(year__lt=max(years.values()))
+        .exclude(phase=Edition.Phase.DRAFT)
+        .order_by("-year")
+        .values_list("id", "year")
+    )
+    result = {}
+    for edition_id, year in years.items():
+        previous = next((pk for pk, earlier_year in earlier if earlier_year < year), None)
+        if previous is not None:
+            result[edition_id] = previous
+    return result
+
+
+def _is_jump(parameter: Parameter, answer: Answer, old: Answer) -> bool:
+    if parameter.is_numeric:
+        if not old.parameter.is_numeric or answer.value_number is None or old.value_number is None:
+            return False
+        new_value, old_value = answer.value_number, old.value_number
+        if old_value == 0:
+            return new_value != 0
+        return float(abs(new_value - old_value) / abs(old_value) * 100) > float(settings.REVIEW_JUMP_PERCENT)
+    if parameter.kind != old.parameter.kind:
+        return False
+    if parameter.kind == Parameter.Kind.YES_NO:
+        return old.value_bool is True and answer.value_bool is False
+    if parameter.kind == Parameter.Kind.CHOICE:
+        if not answer.value_choice or not old.value_choice:
+            return False
+        new_points = parameter.option_points().get(answer.value_choice)
+        old_points = old.parameter.option_points().get(old.value_choice)
+        return new_points is not None and old_points is not None and new_points < old_points
+    return False
+
+
+def _jump_ids(answers: list[Answer]) -> set[int]:
+    """Ids of the answers notably different (numbers) or worse (yes/no, choice) than last edition (≤ 2 queries)."""
+    answered = [a for a in answers if a.has_value]
+    if not answered:
+        return set()
+    previous_of = _previous_edition_ids(answered)
+    answered = [a for a in answered if a.edition_id in previous_of]
+    if not answered:
+        return set()
+    old_answers = Answer.objects.filter(
+        edition_id__in=set(previous_of.values()),
+        city_id__in={a.city_id for a in answered},
+        parameter__key__in={a.parameter.key for a in answered},
+        status=Answer.Status.APPROVED,
+    ).select_related("parameter")
+    old_by_key = {(old.edition_id, old.city_id, old.parameter.key): old for old in old_answers}
+    flagged = set()
+    for answer in answered:
+        old = old_by_key.get((previous_of[answer.edition_id], answer.city_id, answer.parameter.key))
+        if old is not None and _is_jump(answer.parameter, answer, old):
+            flagged.add(answer.pk)
+    return flagged
+
+
+def answer_flags(answers: list[Answer]) -> dict[int, list[str]]:
+    """Flag codes ("outlier", "jump", "evidence_missing") by answer id; at most 4 queries for any number of answers."""
+    ids = [a.pk for a in answers if a.pk is not None]
+    if not ids:
+        return {}
+    stored = list(
+        Answer.objects.filter(pk__in=ids)
+        .select_related("parameter", "city", "edition")
+        .annotate(has_files=Exists(EvidenceFile.objects.filter(answer=OuterRef("pk"))))
+    )
+    outliers = _outlier_ids(stored)
+    jumps = _jump_ids(stored)
+    flags: dict[int, list[str]] = {}
+    for answer in stored:
+        codes = []
+        if answer.pk in outliers:
+            codes.append(OUTLIER)
+        if answer.pk in jumps:
+            codes.append(JUMP)
+        if answer.parameter.evidence_required and not answer.evidence_url and not answer.has_files:
+            codes.append(EVIDENCE_MISSING)
+        flags[answer.pk] = codes
+    return flags
