@@ -23,7 +23,14 @@ from indicators.models import (
     StaffInvitation,
 )
 from indicators.review_flags import FLAG_LABELS, answer_flags
-from indicators.services import REVIEW_REASONS, answer_request_changes, answers_approve, catalogue_update, edition_of
+from indicators.services import (
+    REVIEW_REASONS,
+    answer_request_changes,
+    answers_approve,
+    catalogue_update,
+    edition_of,
+    edition_set_phase,
+)
 
 
 class CatalogueAdmin(SimpleHistoryAdmin):
@@ -61,6 +68,20 @@ class EditionAdmin(CatalogueAdmin):
     list_display = ["year", "title", "phase", "missing_policy", "is_demo"]
     # Phases change only through the services (audited, checked); never by editing the field.
     readonly_fields = ["phase", "published_at"]
+    actions = ["change_phase"]
+
+    @admin.action(description=_("Phase wechseln (Erhebung öffnen/schließen, Prüfung, Archiv)"))
+    def change_phase(self, request, queryset):
+        return phase_action(
+            self,
+            request,
+            queryset,
+            PhaseForm,
+            action="change_phase",
+            apply=lambda edition, form: edition_set_phase(
+                user=request.user, edition=edition, phase=form.cleaned_data["phase"], reason=form.cleaned_data["reason"]
+            ),
+        )
 
 
 @admin.register(Domain)
@@ -108,6 +129,45 @@ class EvidenceFileInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ConfirmedForm(forms.Form):
+    reason = forms.CharField(label=_("Begründung (wird protokolliert)"), required=False)
+    confirm = forms.BooleanField(label=_("Ich bestätige diese Änderung."), required=True)
+
+
+class PhaseForm(ConfirmedForm):
+    phase = forms.ChoiceField(
+        label=_("Neue Phase"), choices=[c for c in Edition.Phase.choices if c[0] != Edition.Phase.PUBLISHED]
+    )
+    field_order = ["phase", "reason", "confirm"]
+
+
+def phase_action(modeladmin, request, queryset, form_class, *, action: str, apply):
+    """An edition action behind a confirmation page; each edition goes through the service on its own."""
+    form = form_class(request.POST if "confirm" in request.POST or "reason" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        for edition in queryset:
+            try:
+                apply(edition, form)
+                modeladmin.message_user(request, _("%(edition)s: erledigt.") % {"edition": edition}, messages.SUCCESS)
+            except (ValidationError, PermissionDenied) as error:
+                text = " ".join(getattr(error, "messages", [str(error)]))
+                modeladmin.message_user(request, f"{edition}: {text}", messages.ERROR)
+        return None
+    return render(
+        request,
+        "admin/indicators/edition/confirm_action.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "form": form,
+            "editions": queryset,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": modeladmin.model._meta,
+            "title": _("Ausgabe ändern"),
+        },
+    )
 
 
 class RequestChangesForm(forms.Form):

@@ -1,0 +1,74 @@
+"""Editors move editions through their phases in the admin, behind a confirmation; publishing freezes."""
+
+from indicators.models import Answer, Edition
+from scoring.models import ScoreRun
+from tests import factories
+from tests.scoring.test_services import answer_all
+
+
+def admin_client(client, user):
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+    return client
+
+
+def act(client, action, editions, **extra):
+    data = {"action": action, "_selected_action": [e.pk for e in editions], **extra}
+    return client.post("/admin/indicators/edition/", data, follow=True)
+
+
+def test_a_phase_change_needs_a_confirmation_and_is_audited(client, editor, db):
+    edition = factories.EditionFactory(year=2040, phase=Edition.Phase.DRAFT)
+    client = admin_client(client, editor)
+
+    page = act(client, "change_phase", [edition])
+    unconfirmed = act(client, "change_phase", [edition], phase="collection", reason="")
+    edition.refresh_from_db()
+    assert "Ich bestätige diese Änderung." in page.content.decode()
+    assert edition.phase == "draft" and unconfirmed.status_code == 200
+
+    act(client, "change_phase", [edition], phase="collection", reason="Start 2040", confirm="on")
+
+    edition.refresh_from_db()
+    assert edition.phase == "collection"
+    latest = edition.history.first()
+    assert (latest.history_user, latest.history_change_reason) == (editor, "Start 2040")
+
+
+def test_an_illegal_phase_change_is_reported_and_changes_nothing(client, editor, db):
+    edition = factories.EditionFactory(year=2040, phase=Edition.Phase.DRAFT)
+
+    response = act(admin_client(client, editor), "change_phase", [edition], phase="archived", confirm="on")
+
+    edition.refresh_from_db()
+    assert edition.phase == "draft"
+    assert "kann nicht in die Phase „Archiviert“ wechseln." in response.content.decode()
+
+
+def test_publishing_refuses_unreviewed_answers_without_a_reason_then_freezes_the_run(client, editor, db):
+    # given: an edition in review with one answer still submitted
+    edition = factories.small_edition(cities=3, year=2040, phase=Edition.Phase.REVIEW)
+    answer_all(edition)
+    Answer.objects.filter(pk=Answer.objects.filter(edition=edition).first().pk).update(status="submitted")
+    client = admin_client(client, editor)
+
+    # when / then
+    refused = act(client, "publish", [edition], confirm="on")
+    edition.refresh_from_db()
+    assert edition.phase == "review"
+    assert "1 Antworten sind eingereicht, aber noch nicht geprüft." in refused.content.decode()
+
+    act(client, "publish", [edition], confirm="on", reason="Frist abgelaufen")
+    edition.refresh_from_db()
+    assert edition.phase == "published"
+    assert ScoreRun.objects.get(edition=edition, is_published=True)
+
+
+def test_a_reviewer_cannot_change_phases(client, reviewer, db):
+    edition = factories.EditionFactory(year=2040, phase=Edition.Phase.DRAFT)
+
+    act(admin_client(client, reviewer), "change_phase", [edition], phase="collection", confirm="on")
+
+    edition.refresh_from_db()
+    assert edition.phase == "draft"
