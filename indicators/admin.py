@@ -5,10 +5,13 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from indicators import selectors
 from indicators.models import (
     Answer,
     City,
@@ -69,6 +72,36 @@ class EditionAdmin(CatalogueAdmin):
     # Phases change only through the services (audited, checked); never by editing the field.
     readonly_fields = ["phase", "published_at"]
     actions = ["change_phase"]
+    list_display_links = ["year", "title"]
+
+    def get_list_display(self, request):
+        return [*self.list_display, "board_link"]
+
+    @admin.display(description=_("Übersicht"))
+    def board_link(self, edition: Edition) -> str:
+        url = reverse("admin:indicators_edition_board", args=[edition.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Stand der Städte"))
+
+    def get_urls(self):
+        board = self.admin_site.admin_view(self.board_view)
+        return [path("<int:pk>/board/", board, name="indicators_edition_board"), *super().get_urls()]
+
+    def board_view(self, request, pk: int):
+        """Per city: answers by status, unanswered parameters and sign-off (editors and reviewers)."""
+        edition = get_object_or_404(Edition, pk=pk)
+        if not self.has_view_permission(request, edition):
+            raise PermissionDenied
+        return render(
+            request,
+            "admin/indicators/edition/board.html",
+            {
+                **self.admin_site.each_context(request),
+                "edition": edition,
+                "rows": selectors.edition_board(edition),
+                "opts": self.model._meta,
+                "title": _("Stand der Städte: %(edition)s") % {"edition": edition},
+            },
+        )
 
     @admin.action(description=_("Phase wechseln (Erhebung öffnen/schließen, Prüfung, Archiv)"))
     def change_phase(self, request, queryset):

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 
 from indicators.models import Answer, City, Domain, Edition, EvidenceFile, Indicator, Parameter, Participation
 
@@ -180,3 +180,35 @@ def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
             indicator_blocks.append(IndicatorBlock(indicator=indicator, rows=rows))
         blocks.append(DomainBlock(domain=domain, indicators=indicator_blocks, progress=progress))
     return Questionnaire(edition=edition, city=city, previous_edition=before, domains=blocks, progress=overall)
+
+
+@dataclass
+class BoardRow:
+    """One city's state in an edition, for the editors' board."""
+
+    participation: Participation
+    draft: int = 0
+    submitted: int = 0
+    approved: int = 0
+    changes_requested: int = 0
+    total: int = 0
+
+    @property
+    def missing(self) -> int:
+        return self.total - self.draft - self.submitted - self.approved - self.changes_requested
+
+
+def edition_board(edition: Edition) -> list[BoardRow]:
+    """For every participating city: answers by status, unanswered parameters, sign-off (3 queries)."""
+    total = Parameter.objects.filter(indicator__domain__edition=edition).count()
+    counts = {
+        row["city_id"]: row
+        for row in Answer.objects.filter(edition=edition)
+        .values("city_id")
+        .annotate(**{status: Count("id", filter=Q(status=status)) for status in Status.values})
+    }
+    rows = []
+    for participation in Participation.objects.filter(edition=edition).select_related("city", "signed_off_by"):
+        found = counts.get(participation.city_id, {})
+        rows.append(BoardRow(participation=participation, total=total, **{s: found.get(s, 0) for s in Status.values}))
+    return sorted(rows, key=lambda row: row.participation.city.name)

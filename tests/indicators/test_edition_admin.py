@@ -72,3 +72,34 @@ def test_a_reviewer_cannot_change_phases(client, reviewer, db):
 
     edition.refresh_from_db()
     assert edition.phase == "draft"
+
+
+def test_the_board_shows_every_city_by_status_with_fixed_queries(client, editor, db, django_assert_max_num_queries):
+    # given: 12 cities, each with every answer approved except one submitted and one missing for the first city
+    edition = factories.small_edition(cities=12, year=2040)
+    answer_all(edition)
+    first = edition.participations.order_by("city__name").first().city
+    Answer.objects.filter(edition=edition, city=first, parameter__key="busse").update(status="submitted")
+    Answer.objects.filter(edition=edition, city=first, parameter__key="wartezeit").delete()
+    client = admin_client(client, editor)
+
+    # when
+    with django_assert_max_num_queries(10):
+        response = client.get(f"/admin/indicators/edition/{edition.pk}/board/")
+
+    # then
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "12 Städte" in content
+    row = content.split(f'<th scope="row">{first.name}</th>')[1].split("</tr>")[0]
+    assert row.split("<td>")[1:6] == ["0</td>", "1</td>", "0</td>\n      ", "3</td>", "1</td>\n      "]
+
+
+def test_the_board_is_not_for_city_staff(client, db):
+    edition = factories.small_edition(cities=1, year=2040)
+    staff = factories.UserFactory(cities=[edition.participations.first().city])
+    client.force_login(staff)
+
+    response = client.get(f"/admin/indicators/edition/{edition.pk}/board/")
+
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
