@@ -128,3 +128,28 @@ def test_the_queue_shows_flags_with_a_fixed_number_of_queries(
     content = response.content.decode()
     assert response.status_code == 200
     assert content.count("Ausreißer") == 1
+
+
+def test_bulk_approve_takes_every_answer_the_filter_shows(client, reviewer, edition, cities, submitted):
+    # given: one more answer of another parameter, outside the filter
+    other = Answer.objects.create(
+        edition=edition,
+        city=cities[0],
+        parameter=parameter(edition, "online-termine"),
+        value_bool=True,
+        status=Answer.Status.SUBMITTED,
+    )
+    client = admin_client(client, reviewer)
+
+    # when: "select all" across the filtered list (parameter = busse)
+    busse = parameter(edition, "busse")
+    response = client.post(
+        f"/admin/indicators/answer/?parameter__indicator__id__exact={busse.indicator_id}&status__exact=submitted",
+        {"action": "approve", "select_across": "1", "_selected_action": [submitted[0].pk]},
+        follow=True,
+    )
+
+    # then: the four complete busse answers are approved, the incomplete one is listed, the other stays
+    assert [Answer.objects.get(pk=a.pk).status for a in submitted] == ["approved"] * 4 + ["submitted"]
+    assert Answer.objects.get(pk=other.pk).status == "submitted"
+    assert "4 Antworten freigegeben." in response.content.decode()
