@@ -21,7 +21,7 @@ from indicators.evidence import evidence_file_add, evidence_file_may_view, evide
 from indicators.evidence_views import evidence_file_download
 from indicators.models import Answer, Edition, EvidenceFile
 from indicators.services import ConflictError, WorkflowError
-from tests.factories import AnswerFactory, UserFactory, cities_of, coordinator_of, parameter
+from tests.factories import AnswerFactory, UserFactory, coordinator_of, parameter
 
 Status = Answer.Status
 Phase = Edition.Phase
@@ -134,21 +134,6 @@ def evidence_dir(tmp_path, settings, monkeypatch):
     directory = tmp_path / "evidence"
     monkeypatch.setattr(EvidenceFile._meta.get_field("file"), "storage", FileSystemStorage(location=directory))
     return directory
-
-
-@pytest.fixture
-def city(edition):
-    return cities_of(edition)[0]
-
-
-@pytest.fixture
-def other_city(edition):
-    return cities_of(edition)[1]
-
-
-@pytest.fixture
-def staff(city):
-    return UserFactory(cities=[city])
 
 
 @pytest.fixture

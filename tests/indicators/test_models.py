@@ -16,7 +16,6 @@ from tests.factories import (
     EditionFactory,
     InnovationProjectFactory,
     ParameterFactory,
-    cities_of,
     parameter,
 )
 
@@ -292,11 +291,6 @@ def test_plain_number_drops_trailing_zeros_and_exponent(value, text):
 
 
 # --- Answer ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def city(edition):
-    return cities_of(edition)[0]
 
 
 @pytest.mark.parametrize(

@@ -10,16 +10,6 @@ from tests.factories import UserFactory, parameter
 
 
 @pytest.fixture
-def city(edition):
-    return edition.participations.order_by("city_id").first().city
-
-
-@pytest.fixture
-def staff(city):
-    return UserFactory(cities=[city])
-
-
-@pytest.fixture
 def staff_client(client, staff):
     client.force_login(staff)
     return client

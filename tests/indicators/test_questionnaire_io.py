@@ -28,16 +28,6 @@ EVIDENCE_URL = "https://stadt.example/nachweis.pdf"
 
 
 @pytest.fixture
-def city(edition):
-    return cities_of(edition)[0]
-
-
-@pytest.fixture
-def staff(city):
-    return UserFactory(cities=[city])
-
-
-@pytest.fixture
 def colleague(city):
     return UserFactory(cities=[city])
 

@@ -31,24 +31,17 @@ def submitted(edition, cities):
     return answers
 
 
-def admin_client(client, user):
-    user.is_staff = True
-    user.save()
-    client.force_login(user)
-    return client
-
-
 def act(client, action, answers, **extra):
     data = {"action": action, "_selected_action": [a.pk for a in answers], **extra}
     return client.post("/admin/indicators/answer/", data, follow=True)
 
 
 def test_a_reviewer_approves_selected_answers_and_incomplete_ones_stay_with_the_reason(
-    client, reviewer, submitted, django_capture_on_commit_callbacks
+    admin_login, client, reviewer, submitted, django_capture_on_commit_callbacks
 ):
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        response = act(admin_client(client, reviewer), "approve", submitted)
+        response = act(admin_login(reviewer), "approve", submitted)
 
     # then
     statuses = [Answer.objects.get(pk=a.pk).status for a in submitted]
@@ -58,17 +51,17 @@ def test_a_reviewer_approves_selected_answers_and_incomplete_ones_stay_with_the_
     assert "Für diesen Parameter ist ein Nachweis (Link oder Datei) erforderlich." in content
 
 
-def test_a_reviewer_never_approves_a_city_they_belong_to(client, edition, cities, submitted):
+def test_a_reviewer_never_approves_a_city_they_belong_to(admin_login, client, edition, cities, submitted):
     reviewer = UserFactory(groups=["reviewers"], cities=[cities[0]])
 
-    response = act(admin_client(client, reviewer), "approve", submitted[:2])
+    response = act(admin_login(reviewer), "approve", submitted[:2])
 
     assert [Answer.objects.get(pk=a.pk).status for a in submitted[:2]] == ["submitted", "approved"]
     assert "Sie können keine Antworten einer Stadt prüfen, der Sie angehören." in response.content.decode()
 
 
-def test_sending_back_asks_for_a_reason_first_and_stores_it(client, reviewer, submitted):
-    client = admin_client(client, reviewer)
+def test_sending_back_asks_for_a_reason_first_and_stores_it(admin_login, client, reviewer, submitted):
+    client = admin_login(reviewer)
 
     form_page = act(client, "request_changes", submitted[:2])
     assert "Zur Überarbeitung zurückgeben" in form_page.content.decode()
@@ -82,20 +75,20 @@ def test_sending_back_asks_for_a_reason_first_and_stores_it(client, reviewer, su
     assert "2 Antworten zur Überarbeitung zurückgegeben." in response.content.decode()
 
 
-def test_other_as_reason_needs_an_explanation(client, reviewer, submitted):
-    response = act(admin_client(client, reviewer), "request_changes", submitted[:1], reason="other", detail="")
+def test_other_as_reason_needs_an_explanation(admin_login, client, reviewer, submitted):
+    response = act(admin_login(reviewer), "request_changes", submitted[:1], reason="other", detail="")
 
     assert "Bitte erläutern Sie den Grund." in response.content.decode()
     assert Answer.objects.get(pk=submitted[0].pk).status == "submitted"
 
 
-def test_approval_re_runs_validation_against_the_current_catalogue(client, reviewer, edition, submitted):
+def test_approval_re_runs_validation_against_the_current_catalogue(admin_login, client, reviewer, edition, submitted):
     # given: the allowed range shrank after the cities submitted
     busse = parameter(edition, "busse")
     busse.max_value = Decimal(15)
     busse.save()
 
-    response = act(admin_client(client, reviewer), "approve", submitted[:3])
+    response = act(admin_login(reviewer), "approve", submitted[:3])
 
     assert [Answer.objects.get(pk=a.pk).status for a in submitted[:3]] == ["approved", "approved", "submitted"]
     assert "Der Wert darf höchstens 15 % sein." in response.content.decode()
@@ -103,7 +96,7 @@ def test_approval_re_runs_validation_against_the_current_catalogue(client, revie
 
 @pytest.mark.parametrize("cities_count", [5, 25])
 def test_the_queue_shows_flags_with_a_fixed_number_of_queries(
-    client, reviewer, cities_count, django_assert_max_num_queries
+    admin_login, client, reviewer, cities_count, django_assert_max_num_queries
 ):
     # given: an edition where one city reports 1000 % where the others report about 10 %
     from tests import factories
@@ -118,7 +111,7 @@ def test_the_queue_shows_flags_with_a_fixed_number_of_queries(
             evidence_url="https://example.org/b.pdf",
             status=Answer.Status.SUBMITTED,
         )
-    client = admin_client(client, reviewer)
+    client = admin_login(reviewer)
 
     # when
     with django_assert_max_num_queries(16):
@@ -130,7 +123,7 @@ def test_the_queue_shows_flags_with_a_fixed_number_of_queries(
     assert content.count("Ausreißer") == 1
 
 
-def test_bulk_approve_takes_every_answer_the_filter_shows(client, reviewer, edition, cities, submitted):
+def test_bulk_approve_takes_every_answer_the_filter_shows(admin_login, client, reviewer, edition, cities, submitted):
     # given: one more answer of another parameter, outside the filter
     other = Answer.objects.create(
         edition=edition,
@@ -139,7 +132,7 @@ def test_bulk_approve_takes_every_answer_the_filter_shows(client, reviewer, edit
         value_bool=True,
         status=Answer.Status.SUBMITTED,
     )
-    client = admin_client(client, reviewer)
+    client = admin_login(reviewer)
 
     # when: "select all" across the filtered list (parameter = busse)
     busse = parameter(edition, "busse")

@@ -69,26 +69,6 @@ def edge_ids(edges) -> list[str]:
 
 
 @pytest.fixture
-def city(edition):
-    return cities_of(edition)[0]
-
-
-@pytest.fixture
-def other_city(edition):
-    return cities_of(edition)[1]
-
-
-@pytest.fixture
-def staff(city):
-    return UserFactory(cities=[city])
-
-
-@pytest.fixture
-def other_staff(other_city):
-    return UserFactory(cities=[other_city])
-
-
-@pytest.fixture
 def actors(staff, reviewer):
     return SimpleNamespace(staff=staff, reviewer=reviewer)
 
