@@ -357,8 +357,7 @@ def evidence_file_may_view(user, evidence_file: EvidenceFile) -> bool:
     once the edition is public (published or archived) and the answer approved; nobody else."""
     if evidence_file_is_public(evidence_file):
         return True
-    answer = evidence_file.answer
-    return bool(roles.belongs_to_city(user, answer) or roles.is_reviewer(user) or roles.is_editor(user))
+    return roles.may_see_answer(user, evidence_file.answer)
 
 
 def evidence_file_is_public(evidence_file: EvidenceFile) -> bool:

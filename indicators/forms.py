@@ -60,3 +60,11 @@ def initial_for(answer: Answer) -> dict:
         "as_of": answer.as_of,
         "version": answer.version,
     }
+
+
+class CommentForm(forms.Form):
+    """A message in an answer's thread (portal and admin)."""
+
+    body = forms.CharField(
+        label=_("Kommentar"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3, "maxlength": 4000})
+    )

@@ -1,6 +1,7 @@
 """Review flags: hints for reviewers on answers that deserve a second look.
 
-`answer_flags(answers)` returns, for every answer id, a list of flag codes:
+`answer_flags(answers)` returns, for every answer id, a list of flag codes (`answer_reviews` adds
+last edition's answer and the change in %, which the queue shows beside the value):
 
 - "outlier": numeric parameters only. The robust z-score over all answers *with a value* to the
   same parameter in the same edition (all cities, any status) exceeds ``settings.REVIEW_OUTLIER_Z``:
@@ -19,10 +20,12 @@ Flags are computed from the stored answers (the given objects are only used for 
 """
 
 from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Answer, Edition, EvidenceFile, Parameter
@@ -114,15 +117,15 @@ def _is_jump(parameter: Parameter, answer: Answer, old: Answer) -> bool:
     return False
 
 
-def _jump_ids(answers: list[Answer]) -> set[int]:
-    """Ids of the answers notably different (numbers) or worse (yes/no, choice) than last edition (≤ 2 queries)."""
+def _previous_by_answer(answers: list[Answer]) -> dict[int, Answer]:
+    """Answer id -> the city's approved answer to the same parameter key in the previous edition (≤ 2 queries)."""
     answered = [a for a in answers if a.has_value]
     if not answered:
-        return set()
+        return {}
     previous_of = _previous_edition_ids(answered)
     answered = [a for a in answered if a.edition_id in previous_of]
     if not answered:
-        return set()
+        return {}
     old_answers = Answer.objects.filter(
         edition_id__in=set(previous_of.values()),
         city_id__in={a.city_id for a in answered},
@@ -130,34 +133,70 @@ def _jump_ids(answers: list[Answer]) -> set[int]:
         status=Answer.Status.APPROVED,
     ).select_related("parameter")
     old_by_key = {(old.edition_id, old.city_id, old.parameter.key): old for old in old_answers}
-    flagged = set()
+    result = {}
     for answer in answered:
         old = old_by_key.get((previous_of[answer.edition_id], answer.city_id, answer.parameter.key))
-        if old is not None and _is_jump(answer.parameter, answer, old):
-            flagged.add(answer.pk)
-    return flagged
+        if old is not None:
+            result[answer.pk] = old
+    return result
 
 
-def answer_flags(answers: list[Answer]) -> dict[int, list[str]]:
-    """Flag codes ("outlier", "jump", "evidence_missing") by answer id; at most 4 queries for any number of answers."""
-    ids = [a.pk for a in answers if a.pk is not None]
-    if not ids:
-        return {}
-    stored = list(
-        Answer.objects.filter(pk__in=ids)
-        .select_related("parameter", "city", "edition")
-        .annotate(has_files=Exists(EvidenceFile.objects.filter(answer=OuterRef("pk"))))
+def change_percent(answer: Answer, old: Answer | None) -> Decimal | None:
+    """The change of a number against last edition's in %, or None (not numbers, or last year 0)."""
+    if old is None or not answer.parameter.is_numeric or not old.parameter.is_numeric:
+        return None
+    if answer.value_number is None or old.value_number is None or old.value_number == 0:
+        return None
+    return (answer.value_number - old.value_number) / abs(old.value_number) * 100
+
+
+@dataclass
+class Review:
+    """What the queue shows beside an answer: its flags and last edition's answer with the change."""
+
+    flags: list[str] = field(default_factory=list)
+    previous: Answer | None = None
+    change_percent: Decimal | None = None
+
+
+def _stored(answers) -> list[Answer]:
+    """The answers as stored, with what the flags need; a queryset is used as it is (no id list)."""
+    if isinstance(answers, QuerySet):
+        queryset = answers
+    else:
+        ids = [a.pk for a in answers if a.pk is not None]
+        if not ids:
+            return []
+        queryset = Answer.objects.filter(pk__in=ids)
+    return list(
+        queryset.select_related("parameter", "city", "edition").annotate(
+            has_files=Exists(EvidenceFile.objects.filter(answer=OuterRef("pk")))
+        )
     )
+
+
+def answer_reviews(answers) -> dict[int, Review]:
+    """Flags and last edition's comparison by answer id, for a list or a queryset of answers, at most
+    4 queries for any number of answers."""
+    stored = _stored(answers)
+    if not stored:
+        return {}
     outliers = _outlier_ids(stored)
-    jumps = _jump_ids(stored)
-    flags: dict[int, list[str]] = {}
+    previous = _previous_by_answer(stored)
+    reviews: dict[int, Review] = {}
     for answer in stored:
-        codes = []
+        old = previous.get(answer.pk)
+        review = Review(previous=old, change_percent=change_percent(answer, old))
         if answer.pk in outliers:
-            codes.append(OUTLIER)
-        if answer.pk in jumps:
-            codes.append(JUMP)
+            review.flags.append(OUTLIER)
+        if old is not None and _is_jump(answer.parameter, answer, old):
+            review.flags.append(JUMP)
         if answer.parameter.evidence_required and not answer.evidence_url and not answer.has_files:
-            codes.append(EVIDENCE_MISSING)
-        flags[answer.pk] = codes
-    return flags
+            review.flags.append(EVIDENCE_MISSING)
+        reviews[answer.pk] = review
+    return reviews
+
+
+def answer_flags(answers) -> dict[int, list[str]]:
+    """Flag codes ("outlier", "jump", "evidence_missing") by answer id; at most 4 queries for any number of answers."""
+    return {pk: review.flags for pk, review in answer_reviews(answers).items()}

@@ -55,6 +55,10 @@ def is_coordinator_of(user: User, obj) -> bool:
 # The conflict-of-interest rule: a reviewer never acts on a city they belong to.
 may_review = is_reviewer & ~belongs_to_city
 
+# Who sees a city's unpublished answer (its evidence, history and comment thread): its own staff,
+# the reviewers and the editors.
+may_see_answer = belongs_to_city | is_reviewer | is_editor
+
 rules.add_perm("indicators.edit_answer_of_city", belongs_to_city)
 rules.add_perm("indicators.review_answer", may_review)
 rules.add_perm("indicators.manage_edition", is_editor)

@@ -153,9 +153,9 @@ def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
     )
     answers = {
         a.parameter_id: a
-        for a in Answer.objects.filter(edition=edition, city=city).prefetch_related(
-            Prefetch("evidence_files", queryset=EvidenceFile.objects.order_by("uploaded_at", "id"))
-        )
+        for a in Answer.objects.filter(edition=edition, city=city)
+        .annotate(comment_count=Count("comments"))
+        .prefetch_related(Prefetch("evidence_files", queryset=EvidenceFile.objects.order_by("uploaded_at", "id")))
     }
     before = edition.previous()
     previous = previous_answers(edition=before, city=city)
@@ -212,3 +212,12 @@ def edition_board(edition: Edition) -> list[BoardRow]:
         found = counts.get(participation.city_id, {})
         rows.append(BoardRow(participation=participation, total=total, **{s: found.get(s, 0) for s in Status.values}))
     return sorted(rows, key=lambda row: row.participation.city.name)
+
+
+def answer_history(answer: Answer) -> list:
+    """The answer's audit records, newest first, each with its value formatted (one query)."""
+    parameter = answer.parameter
+    records = list(answer.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    for record in records:
+        record.display_value = parameter.format_value(parameter.typed_value(record))
+    return records

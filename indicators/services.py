@@ -22,6 +22,7 @@ from indicators.models import (
     Parameter,
     Participation,
 )
+from indicators.notifications import notify_if_fully_approved, notify_resubmitted, notify_sent_back
 
 Status = Answer.Status
 Phase = Edition.Phase
@@ -303,7 +304,9 @@ def answer_submit(*, user, answer: Answer, expected_version: int | None = None) 
     if problem:
         raise ValidationError(problem)
     answer.updated_by = user
-    return _transition(answer, Status.SUBMITTED, user=user)
+    answer = _transition(answer, Status.SUBMITTED, user=user)
+    notify_resubmitted(answer=answer)
+    return answer
 
 
 def answers_submit_complete(
@@ -354,19 +357,34 @@ def answer_approve(*, user, answer: Answer, expected_version: int | None = None)
     answer.reviewed_by, answer.reviewed_at, answer.review_reason = user, timezone.now(), ""
     answer = _transition(answer, Status.APPROVED, user=user, reason=_("freigegeben"))
     notify_approved_data_changed(answer.edition_id)
+    notify_if_fully_approved(answer=answer)
     return answer
 
 
+def _review_each(answers, review) -> tuple[list[Answer], list[tuple[Answer, str]]]:
+    """Apply `review` (an atomic service) to each answer; returns (done, failed with the reason).
+
+    One transaction with a savepoint per answer: a failure leaves that answer as it was, and the
+    work after commit (one recompute, the e-mails grouped per recipient) runs once for the batch.
+    """
+    done, failed = [], []
+    with transaction.atomic():
+        for answer in answers:
+            try:
+                done.append(review(answer))
+            except (ValidationError, PermissionDenied, ConflictError) as error:
+                failed.append((answer, " ".join(getattr(error, "messages", [str(error)]))))
+    return done, failed
+
+
 def answers_approve(*, user, answers) -> tuple[list[Answer], list[tuple[Answer, str]]]:
-    """Approve many answers, each on its own through answer_approve (validation re-run for each);
-    returns (approved, failed with the reason). A failure leaves that answer as it was."""
-    approved, failed = [], []
-    for answer in answers:
-        try:
-            approved.append(answer_approve(user=user, answer=answer))
-        except (ValidationError, PermissionDenied, ConflictError) as error:
-            failed.append((answer, " ".join(getattr(error, "messages", [str(error)]))))
-    return approved, failed
+    """Approve many answers, each through answer_approve (validation re-run for each); see _review_each."""
+    return _review_each(answers, lambda answer: answer_approve(user=user, answer=answer))
+
+
+def answers_request_changes(*, user, answers, reason: str) -> tuple[list[Answer], list[tuple[Answer, str]]]:
+    """Send many answers back with the same reason, each through answer_request_changes; see _review_each."""
+    return _review_each(answers, lambda answer: answer_request_changes(user=user, answer=answer, reason=reason))
 
 
 # Reasons a reviewer picks from when sending an answer back (free text is added to them).
@@ -389,7 +407,9 @@ def answer_request_changes(*, user, answer: Answer, reason: str, expected_versio
     if not reason:
         raise ValidationError({"reason": _("Bitte begründen Sie, was geändert werden soll.")})
     answer.reviewed_by, answer.reviewed_at, answer.review_reason = user, timezone.now(), reason
-    return _transition(answer, Status.CHANGES_REQUESTED, user=user, reason=reason)
+    answer = _transition(answer, Status.CHANGES_REQUESTED, user=user, reason=reason)
+    notify_sent_back(answer=answer)
+    return answer
 
 
 # --- Editions and catalogue -------------------------------------------------------------------

@@ -21,6 +21,11 @@ urlpatterns = [
         "<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/history/", views.answer_history, name="answer_history"
     ),
     path(
+        "<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/comments/",
+        views.answer_comment_add,
+        name="answer_comment_add",
+    ),
+    path(
         "<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/evidence/",
         views.evidence_upload,
         name="evidence_upload",

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from indicators import evidence, questionnaire_io, selectors, services
-from indicators.forms import AnswerForm
+from indicators import comments, evidence, questionnaire_io, selectors, services
+from indicators.forms import AnswerForm, CommentForm
 from indicators.models import Answer, City, CityMembership, Domain, Edition, EvidenceFile, Parameter, Participation
 
 # Model field names in service errors, mapped to the form's fields.
@@ -264,19 +264,53 @@ def submit_complete(request, city_slug: str, year: int):
     return redirect(f"{url}#d-{domain.key}" if domain else url)
 
 
-@login_required
-def answer_history(request, city_slug: str, year: int, parameter_key: str):
+def _answer_of(request, city_slug: str, year: int, parameter_key: str) -> Answer:
     city, edition = _workplace(request, city_slug, year)
     parameter = _parameter(edition, parameter_key)
     answer = get_object_or_404(Answer, edition=edition, city=city, parameter=parameter)
-    records = list(answer.history.select_related("history_user").order_by("-history_date", "-history_id"))
-    for record in records:
-        record.display_value = parameter.format_value(parameter.typed_value(record))
+    answer.city, answer.edition, answer.parameter = city, edition, parameter
+    return answer
+
+
+def _history_page(request, answer: Answer, *, comment_form=None, status=200):
     return render(
         request,
         "indicators/answer_history.html",
-        {"city": city, "edition": edition, "parameter": parameter, "answer": answer, "records": records},
+        {
+            "city": answer.city,
+            "edition": answer.edition,
+            "parameter": answer.parameter,
+            "answer": answer,
+            "records": selectors.answer_history(answer),
+            "comments": comments.answer_comments(answer),
+            "comment_form": comment_form or CommentForm(),
+            "comments_open": not answer.edition.is_public,
+        },
+        status=status,
     )
+
+
+@login_required
+def answer_history(request, city_slug: str, year: int, parameter_key: str):
+    """The answer's audit history and its comment thread with the reviewers."""
+    return _history_page(request, _answer_of(request, city_slug, year, parameter_key))
+
+
+@login_required
+@require_POST
+def answer_comment_add(request, city_slug: str, year: int, parameter_key: str):
+    answer = _answer_of(request, city_slug, year, parameter_key)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            comments.answer_comment_add(user=request.user, answer=answer, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+    if not form.is_valid():
+        return _history_page(request, answer, comment_form=form, status=400)
+    messages.success(request, _("Kommentar gespeichert."))
+    url = reverse("indicators:answer_history", args=[answer.city.slug, answer.edition.year, answer.parameter.key])
+    return redirect(f"{url}#comments")
 
 
 # --- Bulk import and export ---------------------------------------------------------------------

@@ -1,18 +1,13 @@
 """Celery tasks: coalesced, idempotent recomputes of an edition's scores, and a periodic reconcile."""
 
-import logging
-
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
-from kombu.exceptions import OperationalError as KombuOperationalError
-from redis.exceptions import RedisError
 
 from indicators.models import Edition
 from scoring.services import scores_recompute
-
-logger = logging.getLogger(__name__)
+from smartcity.task_queue import enqueue
 
 
 def _pending_key(edition_id: int) -> str:
@@ -24,25 +19,17 @@ def request_recompute(edition_id: int) -> bool:
 
     A burst of approvals within SCORES_RECOMPUTE_DELAY_SECONDS becomes one task: the first sets a
     pending flag (atomic cache.add) and enqueues with a countdown; the task clears the flag when it
-    starts, so changes made while it runs enqueue the next one. A broker or cache outage is logged,
-    never raised: the decision that triggered it is already committed, and `scores_reconcile`
-    catches up once the outage is over.
+    starts, so changes made while it runs enqueue the next one. Never raises (smartcity.task_queue):
+    the decision that triggered it is already committed, and `scores_reconcile` catches up.
     """
     delay = settings.SCORES_RECOMPUTE_DELAY_SECONDS
-    try:
-        if not cache.add(_pending_key(edition_id), 1, timeout=delay + 300):
-            return False
-        scores_recompute_task.apply_async((edition_id,), countdown=delay)
-        return True
-    except (KombuOperationalError, RedisError, OSError):  # broker or cache unreachable: see docstring
-        logger.warning(
-            "could not enqueue the recompute of edition %s; reconcile will catch up", edition_id, exc_info=True
-        )
-        try:
-            cache.delete(_pending_key(edition_id))
-        except (RedisError, OSError):
-            pass  # the flag expires by itself
-        return False
+    return enqueue(
+        scores_recompute_task,
+        (edition_id,),
+        countdown=delay,
+        pending_key=_pending_key(edition_id),
+        description=f"the recompute of edition {edition_id}",
+    )
 
 
 @shared_task(

@@ -158,6 +158,19 @@ EMAIL_BACKEND = env(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Smart City Index <noreply@localhost>")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Seconds an SMTP connection may block; a hanging mail server must not hold a worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
+# --- Notifications of the review workflow (indicators/notifications.py) --------------------------
+# The site's address for links in e-mails (no trailing slash needed).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# After this many failed attempts (backoff 1, 2, 4 … 60 minutes) a notification is given up.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -194,6 +207,11 @@ CELERY_BEAT_SCHEDULE = {
     "scores-reconcile": {
         "task": "scoring.tasks.scores_reconcile",
         "schedule": env.int("SCORES_RECONCILE_SECONDS", default=300),
+    },
+    # Sends pending notifications: catches up after a broker outage and retries failed mails.
+    "notifications-send": {
+        "task": "indicators.tasks.notifications_send_task",
+        "schedule": env.int("NOTIFICATION_SEND_SECONDS", default=60),
     },
 }
 

@@ -3,6 +3,12 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+# Reviewers and editors work in the admin; it should say where they are.
+admin.site.site_header = _("Smart City Index: Redaktion und Prüfung")
+admin.site.site_title = _("Smart City Index")
+admin.site.index_title = _("Übersicht")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),

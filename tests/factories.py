@@ -169,6 +169,16 @@ def small_edition(*, cities: int = 5, year: int = 2030, phase: str = Edition.Pha
     return edition
 
 
+# A valid stored value per parameter of small_edition().
+VALID_VALUE = {
+    "online-termine": {"value_bool": True},
+    "smart-meter": {"value_choice": "live"},
+    "wartezeit": {"value_number": Decimal(10)},
+    "busse": {"value_number": Decimal(50)},
+    "ladepunkte": {"value_number": Decimal(100)},
+}
+
+
 def parameter(edition: Edition, key: str) -> Parameter:
     return Parameter.objects.get(indicator__domain__edition=edition, key=key)
 

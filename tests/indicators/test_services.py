@@ -13,6 +13,7 @@ from indicators.models import Answer, Domain, Edition, Indicator, InnovationProj
 from indicators.services import AnswerInput, ConflictError, WorkflowError
 from scoring.models import DomainScore, ScoreRun
 from tests.factories import (
+    VALID_VALUE,
     AnswerFactory,
     CityFactory,
     EditionFactory,
@@ -50,14 +51,6 @@ NO_REVIEW_IN_PHASE = "In dieser Phase der Ausgabe wird nicht geprüft."
 EDITORS_ONLY = "Nur die Redaktion kann Ausgaben und Katalog verwalten."
 CONFLICT = "Die Antwort wurde inzwischen von jemand anderem geändert."
 
-# A valid stored value per parameter of small_edition().
-VALID_VALUE = {
-    "online-termine": {"value_bool": True},
-    "smart-meter": {"value_choice": "live"},
-    "wartezeit": {"value_number": Decimal(10)},
-    "busse": {"value_number": Decimal(50)},
-    "ladepunkte": {"value_number": Decimal(100)},
-}
 EVIDENCE_URL = "https://stadt.example/nachweis.pdf"
 
 
