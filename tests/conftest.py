@@ -1,8 +1,10 @@
 """Shared fixtures: users by role, a small edition, and the services tier (PostgreSQL, Redis, worker)."""
 
+import importlib
 import os
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.cache import cache
 
 from smartcity.celery import app as celery_app
@@ -60,3 +62,14 @@ def _german_first():
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def role_groups(db):
+    """The reviewer and editor groups with their admin permissions, as the data migrations make them.
+
+    Transactional tests (browser, services) flush the database after each test, which removes what
+    data migrations created; this puts it back by running the same migration code.
+    """
+    importlib.import_module("indicators.migrations.0002_roles_groups").create_groups(django_apps, None)
+    importlib.import_module("indicators.migrations.0006_notification_permissions").grant(django_apps, None)

@@ -6,9 +6,12 @@ from django.db import migrations
 
 def grant(apps, schema_editor):
     for app_config in apps.get_app_configs():
-        app_config.models_module = True  # permissions are normally created after all migrations
+        # Permissions are normally created after all migrations; restore the flag (tests call this
+        # with the global registry, see tests/conftest.py::role_groups).
+        previous = getattr(app_config, "models_module", None)
+        app_config.models_module = previous or True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = previous
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     view = Permission.objects.filter(content_type__app_label="indicators", codename="view_notification")

@@ -17,7 +17,7 @@ def log_in(page, url: str, username: str) -> None:
     page.locator("input[type=submit], main button[type=submit]").first.click()
 
 
-def test_reviewer_sends_back_city_fixes_and_resubmits_reviewer_approves(live_server, chromium, edition):
+def test_reviewer_sends_back_city_fixes_and_resubmits_reviewer_approves(live_server, chromium, role_groups, edition):
     # given: the first city submitted 90 % low-emission buses; another city's answer is a draft
     city, other = cities_of(edition)[:2]
     answer = Answer.objects.create(
