@@ -1,7 +1,112 @@
 """Reads of published results for the public pages (a fixed number of queries per page)."""
 
-from indicators.models import Domain, Edition
-from scoring.models import CityScore, DomainScore, ScoreRun
+from dataclasses import dataclass
+
+from django.db.models import Count
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import City, Domain, Edition, Indicator
+from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
+
+TOP_COUNT = 10
+CLIMBER_COUNT = 5
+
+
+@dataclass(frozen=True)
+class SizeClass:
+    """Cities by population: `minimum` inclusive, `maximum` exclusive, None for no bound."""
+
+    key: str
+    label: Promise
+    minimum: int | None
+    maximum: int | None
+
+    def contains(self, population: int) -> bool:
+        return (self.minimum is None or population >= self.minimum) and (
+            self.maximum is None or population < self.maximum
+        )
+
+
+# The smallest class has no lower bound: a big city that falls just under 100,000 inhabitants stays in
+# the index for the edition and must still belong to a class rather than vanish from every filter.
+SIZE_CLASSES: tuple[SizeClass, ...] = (
+    SizeClass("100-200k", _("100.000 bis 200.000 Einwohner"), None, 200_000),
+    SizeClass("200-500k", _("200.000 bis 500.000 Einwohner"), 200_000, 500_000),
+    SizeClass("500k-1m", _("500.000 bis 1 Million Einwohner"), 500_000, 1_000_000),
+    SizeClass("ueber-1m", _("über 1 Million Einwohner"), 1_000_000, None),
+)
+SIZE_CLASS_BY_KEY: dict[str, SizeClass] = {size.key: size for size in SIZE_CLASSES}
+
+
+# The federal states as City.state names them (Destatis). The filter offers all of them, so a link that
+# filters by a state stays valid in every edition, also in one without a city of that state.
+FEDERAL_STATES: tuple[str, ...] = (
+    "Baden-Württemberg",
+    "Bayern",
+    "Berlin",
+    "Brandenburg",
+    "Bremen",
+    "Hamburg",
+    "Hessen",
+    "Mecklenburg-Vorpommern",
+    "Niedersachsen",
+    "Nordrhein-Westfalen",
+    "Rheinland-Pfalz",
+    "Saarland",
+    "Sachsen",
+    "Sachsen-Anhalt",
+    "Schleswig-Holstein",
+    "Thüringen",
+)
+
+
+@dataclass(frozen=True)
+class CityFilter:
+    """Which cities of a ranking to show; empty values filter nothing. Filtering never re-ranks."""
+
+    state: str = ""
+    size: str = ""  # a key of SIZE_CLASSES
+    search: str = ""  # a case-insensitive part of the city's name
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.state or self.size or self.search)
+
+    def matches(self, city: City) -> bool:
+        if self.state and city.state != self.state:
+            return False
+        if self.size and not SIZE_CLASS_BY_KEY[self.size].contains(city.population):
+            return False
+        return not self.search or self.search.casefold() in city.name.casefold()
+
+    def apply(self, rows: list) -> list:
+        """The rows (anything with a `city`) whose city matches, in their order."""
+        return [row for row in rows if self.matches(row.city)]
+
+    def as_query(self) -> dict[str, str]:
+        """The filter as GET parameters, for links that keep it."""
+        params = {"land": self.state, "groesse": self.size, "suche": self.search}
+        return {name: value for name, value in params.items() if value}
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    """One city in a ranking as shown: by total, or by one domain (then rank and trend are the domain's)."""
+
+    city: City
+    rank: int
+    trend: int | None  # previous rank − rank; None for a city new to the index
+    total: float
+    domain_scores: list[DomainScore | None]  # in the domains' order
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    city: City
+    rank: int
+    score: float | None
+    raw_percent: float | None  # the raw value (share of the points reached, 0..1) in percent
 
 
 def public_editions():
@@ -10,6 +115,21 @@ def public_editions():
 
 def published_run(edition: Edition) -> ScoreRun | None:
     return ScoreRun.objects.filter(edition=edition, is_published=True).first()
+
+
+def published(year: int | None = None) -> tuple[Edition | None, ScoreRun | None, list[Edition]]:
+    """(edition, its published run, all public editions newest first) for `year`, or the newest when
+    year is None (2 queries). (None, None, editions) when that year is not public or has no published run:
+    the views answer 404, so an unpublished edition is indistinguishable from a missing one."""
+    editions = list(public_editions())
+    if year is None:
+        edition = editions[0] if editions else None
+    else:
+        edition = next((e for e in editions if e.year == year), None)
+    run = published_run(edition) if edition is not None else None
+    if run is None:
+        return None, None, editions
+    return edition, run, editions
 
 
 def ranking(run: ScoreRun) -> tuple[list[Domain], list[CityScore]]:
@@ -25,3 +145,87 @@ def ranking(run: ScoreRun) -> tuple[list[Domain], list[CityScore]]:
     for row in rows:
         row.domain_list = [by_city.get(row.city_id, {}).get(d.pk) for d in domains]
     return domains, rows
+
+
+def ranking_rows(domains: list[Domain], scores: list[CityScore], *, by: Domain | None = None) -> list[RankingRow]:
+    """The rows of `ranking()` as shown: by total rank, or with `by` ordered by that domain's rank (ties by
+    name) and showing its rank and trend. A city without a score in that domain comes last."""
+    rows = [
+        RankingRow(city=s.city, rank=s.rank, trend=s.trend, total=s.total, domain_scores=s.domain_list) for s in scores
+    ]
+    if by is None:
+        return rows
+    index = next(i for i, domain in enumerate(domains) if domain.pk == by.pk)
+    shown = []
+    for row in rows:
+        score = row.domain_scores[index]
+        if score is None:
+            shown.append((1, 0, row))
+            continue
+        trend = None if score.previous_rank is None else score.previous_rank - score.rank
+        shown.append((0, score.rank, RankingRow(row.city, score.rank, trend, row.total, row.domain_scores)))
+    shown.sort(key=lambda item: (item[0], item[1], item[2].city.name))
+    return [row for _missing, _rank, row in shown]
+
+
+def catalogue(domains: list[Domain]) -> list[Domain]:
+    """The domains, each with `indicator_list`: its indicators in order (1 query)."""
+    by_domain: dict[int, list[Indicator]] = {domain.pk: [] for domain in domains}
+    for indicator in Indicator.objects.filter(domain__in=domains).order_by("position", "id"):
+        by_domain[indicator.domain_id].append(indicator)
+    for domain in domains:
+        domain.indicator_list = by_domain[domain.pk]
+    return domains
+
+
+def published_indicator(run: ScoreRun, key: str) -> Indicator | None:
+    """The edition's indicator with `key`, with its domain (1 query). Keys are unique within a domain;
+    should two domains share one, the first domain's indicator is meant."""
+    return (
+        Indicator.objects.filter(domain__edition_id=run.edition_id, key=key)
+        .select_related("domain")
+        .order_by("domain__position", "domain_id")
+        .first()
+    )
+
+
+def indicator_ranking(run: ScoreRun, indicator: Indicator) -> list[IndicatorRow]:
+    """Every city's score in one indicator, by rank then name (1 query)."""
+    scores = (
+        IndicatorScore.objects.filter(run=run, indicator=indicator)
+        .select_related("city")
+        .order_by("rank", "city__name")
+    )
+    return [IndicatorRow(s.city, s.rank, s.score, None if s.raw is None else s.raw * 100) for s in scores]
+
+
+def states(rows: list) -> list[str]:
+    """The federal states to filter by: all of them and any other the rows' cities name, alphabetically."""
+    return sorted(set(FEDERAL_STATES) | {row.city.state for row in rows})
+
+
+@dataclass(frozen=True)
+class HomeSummary:
+    city_count: int
+    domain_count: int
+    indicator_count: int
+    top: list[CityScore]
+    climbers: list[CityScore]
+
+
+def home_summary(run: ScoreRun) -> HomeSummary:
+    """What the home page shows of a published run (2 queries, any number of cities).
+
+    `top` holds every city ranked TOP_COUNT or better (so a tie at the last place is not cut in two);
+    `climbers` the up to CLIMBER_COUNT cities that gained most places, best rank first among equals.
+    """
+    scores = list(CityScore.objects.filter(run=run).select_related("city").order_by("rank", "city__name"))
+    domains = list(Domain.objects.filter(edition_id=run.edition_id).annotate(indicator_count=Count("indicators")))
+    climbers = sorted((s for s in scores if s.trend is not None and s.trend > 0), key=lambda s: (-s.trend, s.rank))
+    return HomeSummary(
+        city_count=len(scores),
+        domain_count=len(domains),
+        indicator_count=sum(domain.indicator_count for domain in domains),
+        top=[s for s in scores if s.rank <= TOP_COUNT],
+        climbers=climbers[:CLIMBER_COUNT],
+    )

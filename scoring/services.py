@@ -18,6 +18,7 @@ from indicators.models import Answer, City, Domain, Edition, Indicator, Innovati
 from indicators.services import edition_move
 from scoring import engine
 from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
+from scoring.public_cache import public_cache_clear
 
 
 def _code_version() -> str:
@@ -366,4 +367,5 @@ def edition_publish(*, user, edition: Edition, reason: str = "") -> ScoreRun:
     edition_move(user=user, edition=edition, phase=Edition.Phase.PUBLISHED, reason=reason)
     ScoreRun.objects.filter(pk=run.pk).update(is_published=True, published_at=timezone.now())
     run.refresh_from_db()
+    transaction.on_commit(public_cache_clear)  # the public pages show the new results at once
     return run

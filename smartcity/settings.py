@@ -166,6 +166,12 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 # Seconds an SMTP connection may block; a hanging mail server must not hold a worker.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
+# Seconds a public page stays cached for anonymous readers (the cache is dropped on every publish anyway).
+PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=3600)
+# Licence of the open data files (/daten/): named in every file's header and on the download page.
+OPEN_DATA_LICENSE = env("OPEN_DATA_LICENSE", default="CC BY 4.0")
+OPEN_DATA_LICENSE_URL = env("OPEN_DATA_LICENSE_URL", default="https://creativecommons.org/licenses/by/4.0/")
+
 # --- Notifications of the review workflow (indicators/notifications.py) --------------------------
 # The site's address for links in e-mails (no trailing slash needed).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

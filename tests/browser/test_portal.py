@@ -4,6 +4,7 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 
 from indicators.models import Answer, EvidenceFile
+from tests.browser.helpers import wait_for_htmx
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,6 +27,7 @@ def test_staff_answer_three_parameters_upload_a_pdf_see_progress_move_and_submit
     page.fill("input[name=password]", "secret-pass-123")
     page.click("main button[type=submit]")
     page.click("text=Zum Fragebogen")
+    wait_for_htmx(page)
     progress = page.locator("#progress-overall .progress-text")
     assert progress.inner_text().startswith("0 von 5 beantwortet")
 

@@ -5,19 +5,10 @@ from decimal import Decimal
 import pytest
 
 from indicators.models import Answer
+from tests.browser.helpers import log_in
 from tests.factories import UserFactory, cities_of, parameter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, url: str, username: str) -> None:
-    page.goto(url)
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "secret-pass-123")
-    page.locator("input[type=submit], main button[type=submit]").first.click()
-    page.wait_for_load_state("load")
-    if "/portal/" in url:  # autosave needs htmx initialised before the first keystroke
-        page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
 
 
 def test_reviewer_sends_back_city_fixes_and_resubmits_reviewer_approves(live_server, chromium, role_groups, edition):

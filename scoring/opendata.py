@@ -1,0 +1,519 @@
+"""Open data of published editions: results and approved answers as CSV and JSON, and their recomputation.
+
+Each file is built in two steps: a few reads with a fixed number of queries (`load_*`), then pure
+builders over the loaded rows (`*_records`, `*_csv`, `header`). Numbers in the files are always
+machine-readable (a dot as decimal separator, no grouping), whatever the language of the page.
+
+Every JSON file starts with a `header` holding what is needed to recompute the ranking: the edition,
+the licence, the run's `input_hash` and `code_version`, the run's methodology as data, the catalogue
+(keys, kinds, weights, options with points, per capita, direction, goalposts) and the ranked cities
+with their population. `recompute_from_open_data` turns the answers file back into the engine's
+inputs and recomputes the published totals and ranks.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Prefetch
+
+from indicators.models import Answer, City, Domain, Edition, Indicator, Parameter, plain_number
+from scoring import engine
+from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
+
+RESULTS, ANSWERS = "results", "answers"
+DATASETS = (RESULTS, ANSWERS)
+FORMATS = ("csv", "json")
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+
+RESULTS_CITY_COLUMNS = (
+    "city",
+    "slug",
+    "ags",
+    "state",
+    "population",
+    "total",
+    "rank",
+    "previous_rank",
+    "trend",
+    "completeness",
+)
+ANSWERS_COLUMNS = ("city", "ags", "parameter", "parameter_name", "kind", "value", "unit", "evidence_url", "as_of")
+
+
+def filename(year: int, dataset: str, fmt: str) -> str:
+    return f"smart-city-index-{year}-{dataset}.{fmt}"
+
+
+@dataclass(frozen=True)
+class OpenDataFile:
+    content: str
+    content_type: str
+    filename: str
+
+
+def build_file(edition: Edition, run: ScoreRun, dataset: str, fmt: str) -> OpenDataFile:
+    """One file of a published edition. Queries: results 6; answers as JSON 6, as CSV 5.
+
+    Raises ValueError for an unknown dataset or format (the view checks both first)."""
+    if dataset not in DATASETS or fmt not in FORMATS:
+        raise ValueError(f"unknown open data file {dataset}.{fmt}")
+    domains = load_catalogue(edition)
+    city_scores = load_city_scores(run)
+    cities = [score.city for score in city_scores]
+    if dataset == RESULTS:
+        records = results_records(domains, city_scores, load_domain_scores(run), load_indicator_scores(run))
+        if fmt == "csv":
+            content = results_csv(domains, records)
+        else:
+            content = to_json({"header": header(edition, run, domains, cities, RESULTS), "results": records})
+    else:
+        answers = answers_records(domains, cities, load_approved_answers(edition, run))
+        if fmt == "csv":
+            content = answers_csv(answers)
+        else:
+            bonus = bonus_records(domains, cities, load_domain_scores(run))
+            content = to_json(
+                {
+                    "header": header(edition, run, domains, cities, ANSWERS),
+                    "answers": answers,
+                    "innovation_bonus": bonus,
+                }
+            )
+    return OpenDataFile(content=content, content_type=CONTENT_TYPES[fmt], filename=filename(edition.year, dataset, fmt))
+
+
+# --------------------------------------------------------------------------- reads (fixed query counts)
+
+
+def load_catalogue(edition: Edition) -> list[Domain]:
+    """The edition's domains in order, each with `indicator_list`, each with `parameter_list` (3 queries)."""
+    parameters = Prefetch("parameters", queryset=Parameter.objects.order_by("position", "id"), to_attr="parameter_list")
+    indicators = Prefetch(
+        "indicators",
+        queryset=Indicator.objects.order_by("position", "id").prefetch_related(parameters),
+        to_attr="indicator_list",
+    )
+    return list(Domain.objects.filter(edition=edition).order_by("position", "id").prefetch_related(indicators))
+
+
+def load_city_scores(run: ScoreRun) -> list[CityScore]:
+    """Every ranked city's total with its city, by rank then name (1 query)."""
+    return list(CityScore.objects.filter(run=run).select_related("city").order_by("rank", "city__name", "city_id"))
+
+
+def load_domain_scores(run: ScoreRun) -> dict[tuple[int, int], DomainScore]:
+    """(city id, domain id) -> DomainScore (1 query)."""
+    return {(score.city_id, score.domain_id): score for score in DomainScore.objects.filter(run=run)}
+
+
+def load_indicator_scores(run: ScoreRun) -> dict[tuple[int, int], tuple[float | None, int]]:
+    """(city id, indicator id) -> (score, rank) (1 query)."""
+    rows = IndicatorScore.objects.filter(run=run).values_list("city_id", "indicator_id", "score", "rank")
+    return {(city_id, indicator_id): (score, rank) for city_id, indicator_id, score, rank in rows}
+
+
+def load_approved_answers(edition: Edition, run: ScoreRun) -> list[tuple]:
+    """Approved answers of the run's cities, by AGS then catalogue order (1 query).
+
+    Rows: (city id, parameter id, value_bool, value_choice, value_number, evidence_url, as_of). Only
+    approved answers are ever public; answers of cities that were not ranked are left out, as the run
+    left them out.
+    """
+    return list(
+        Answer.objects.filter(
+            edition=edition,
+            status=Answer.Status.APPROVED,
+            city_id__in=CityScore.objects.filter(run=run).values("city_id"),
+        )
+        .order_by(
+            "city__ags",
+            "parameter__indicator__domain__position",
+            "parameter__indicator__domain_id",
+            "parameter__indicator__position",
+            "parameter__indicator_id",
+            "parameter__position",
+            "parameter_id",
+        )
+        .values_list("city_id", "parameter_id", "value_bool", "value_choice", "value_number", "evidence_url", "as_of")
+    )
+
+
+# --------------------------------------------------------------------------- builders (pure)
+
+
+def _number(value) -> float | None:
+    """A float for the files; None for a missing value (NaN never reaches a file)."""
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _indicators(domains: list[Domain]) -> list[Indicator]:
+    return [indicator for domain in domains for indicator in domain.indicator_list]
+
+
+def _parameters(domains: list[Domain]) -> list[Parameter]:
+    return [parameter for indicator in _indicators(domains) for parameter in indicator.parameter_list]
+
+
+def catalogue_data(domains: list[Domain]) -> dict:
+    """The catalogue as plain data, in the order the engine uses (domains, indicators, parameters by position)."""
+
+    def parameter_data(parameter: Parameter) -> dict:
+        goalposts = None
+        if parameter.goal_worst is not None and parameter.goal_best is not None:
+            goalposts = {"worst": float(parameter.goal_worst), "best": float(parameter.goal_best)}
+        return {
+            "key": parameter.key,
+            "name_de": parameter.name_de,
+            "name_en": parameter.name_en,
+            "kind": parameter.kind,
+            "unit": parameter.unit,
+            "weight": float(parameter.weight),
+            "per_capita": parameter.per_capita,
+            "higher_is_better": parameter.higher_is_better,
+            "min": _number(parameter.min_value),
+            "max": _number(parameter.max_value),
+            "goalposts": goalposts,
+            "options": [
+                {
+                    "key": option["key"],
+                    "label_de": option.get("label_de", option["key"]),
+                    "label_en": option.get("label_en", ""),
+                    "points": float(option["points"]),
+                }
+                for option in parameter.options
+            ]
+            if parameter.kind == Parameter.Kind.CHOICE
+            else [],
+            "source_de": parameter.source_de,
+            "source_en": parameter.source_en,
+        }
+
+    return {
+        "domains": [
+            {
+                "key": domain.key,
+                "name_de": domain.name_de,
+                "name_en": domain.name_en,
+                "weight": float(domain.weight),
+                "indicators": [
+                    {
+                        "key": indicator.key,
+                        "name_de": indicator.name_de,
+                        "name_en": indicator.name_en,
+                        "weight": float(indicator.weight),
+                        "parameters": [parameter_data(parameter) for parameter in indicator.parameter_list],
+                    }
+                    for indicator in domain.indicator_list
+                ],
+            }
+            for domain in domains
+        ]
+    }
+
+
+def header(edition: Edition, run: ScoreRun, domains: list[Domain], cities: list[City], dataset: str) -> dict:
+    """The header of a JSON file: edition, licence, run fingerprint, methodology, catalogue and cities (by AGS)."""
+    published_at = run.published_at or edition.published_at
+    return {
+        "dataset": dataset,
+        "edition": {"year": edition.year, "title": edition.title, "is_demo": edition.is_demo},
+        "published_at": published_at.isoformat() if published_at else None,
+        "licence": {"name": settings.OPEN_DATA_LICENSE, "url": settings.OPEN_DATA_LICENSE_URL},
+        "run": {
+            "input_hash": run.input_hash,
+            "code_version": run.code_version,
+            "city_count": run.city_count,
+            "approved_answer_count": run.approved_answer_count,
+        },
+        "methodology": run.methodology,
+        "catalogue": catalogue_data(domains),
+        "cities": [
+            {"ags": city.ags, "name": city.name, "slug": city.slug, "state": city.state, "population": city.population}
+            for city in sorted(cities, key=lambda city: city.ags)
+        ],
+    }
+
+
+def results_records(
+    domains: list[Domain],
+    city_scores: list[CityScore],
+    domain_scores: dict[tuple[int, int], DomainScore],
+    indicator_scores: dict[tuple[int, int], tuple[float | None, int]],
+) -> list[dict]:
+    """One record per city in rank order, with its domain and indicator scores keyed by catalogue key.
+
+    trend = previous rank − rank (None for a city new to the index); an indicator score is None where
+    the city had no data and the edition excludes missing data.
+    """
+    indicators = _indicators(domains)
+    records = []
+    for row in city_scores:
+        city = row.city
+        record = {
+            "city": city.name,
+            "slug": city.slug,
+            "ags": city.ags,
+            "state": city.state,
+            "population": city.population,
+            "total": row.total,
+            "rank": row.rank,
+            "previous_rank": row.previous_rank,
+            "trend": row.trend,
+            "completeness": row.completeness,
+            "domains": {},
+            "indicators": {},
+        }
+        for domain in domains:
+            score = domain_scores.get((row.city_id, domain.pk))
+            record["domains"][domain.key] = {
+                "score": score.score if score else None,
+                "rank": score.rank if score else None,
+                "bonus": score.bonus if score else None,
+            }
+        for indicator in indicators:
+            score, rank = indicator_scores.get((row.city_id, indicator.pk), (None, None))
+            record["indicators"][indicator.key] = {"score": _number(score), "rank": rank}
+        records.append(record)
+    return records
+
+
+def results_columns(domains: list[Domain]) -> list[str]:
+    """Stable CSV column names: the city's columns, then `domain:<key>:score|rank|bonus`, then
+    `indicator:<key>:score|rank`, in catalogue order."""
+    columns = list(RESULTS_CITY_COLUMNS)
+    for domain in domains:
+        columns += [f"domain:{domain.key}:{field}" for field in ("score", "rank", "bonus")]
+    for indicator in _indicators(domains):
+        columns += [f"indicator:{indicator.key}:{field}" for field in ("score", "rank")]
+    return columns
+
+
+def results_csv(domains: list[Domain], records: list[dict]) -> str:
+    def flat(record: dict) -> dict:
+        row = {column: record[column] for column in RESULTS_CITY_COLUMNS}
+        for key, scores in record["domains"].items():
+            row.update({f"domain:{key}:{field}": value for field, value in scores.items()})
+        for key, scores in record["indicators"].items():
+            row.update({f"indicator:{key}:{field}": value for field, value in scores.items()})
+        return row
+
+    return to_csv(results_columns(domains), [flat(record) for record in records])
+
+
+def _typed_value(kind: str, value_bool, value_choice, value_number):
+    """bool for yes/no, the option key for choice, a Decimal for numbers; None when there is no value."""
+    if kind == Parameter.Kind.YES_NO:
+        return value_bool
+    if kind == Parameter.Kind.CHOICE:
+        return value_choice or None
+    return value_number
+
+
+def answers_records(domains: list[Domain], cities: list[City], answers: list[tuple]) -> list[dict]:
+    """One record per approved answer (rows of load_approved_answers). Values keep their type: bool,
+    option key, or a Decimal (written as a plain decimal number); parameter names are German."""
+    parameters = {parameter.pk: parameter for parameter in _parameters(domains)}
+    city_by_id = {city.pk: city for city in cities}
+    records = []
+    for city_id, parameter_id, value_bool, value_choice, value_number, evidence_url, as_of in answers:
+        city, parameter = city_by_id[city_id], parameters[parameter_id]
+        records.append(
+            {
+                "city": city.name,
+                "ags": city.ags,
+                "parameter": parameter.key,
+                "parameter_name": parameter.name_de,
+                "kind": parameter.kind,
+                "value": _typed_value(parameter.kind, value_bool, value_choice, value_number),
+                "unit": parameter.unit,
+                "evidence_url": evidence_url or None,
+                "as_of": as_of.isoformat() if as_of else None,
+            }
+        )
+    return records
+
+
+def answers_csv(records: list[dict]) -> str:
+    return to_csv(list(ANSWERS_COLUMNS), records)
+
+
+def bonus_records(
+    domains: list[Domain], cities: list[City], domain_scores: dict[tuple[int, int], DomainScore]
+) -> list[dict]:
+    """The innovation bonus each city got per domain, as the run counted it (capped); only non-zero ones."""
+    records = []
+    for city in sorted(cities, key=lambda city: city.ags):
+        for domain in domains:
+            score = domain_scores.get((city.pk, domain.pk))
+            if score is not None and score.bonus:
+                records.append({"ags": city.ags, "domain": domain.key, "points": score.bonus})
+    return records
+
+
+def _csv_cell(value) -> str:
+    """Machine-readable cells: true/false, plain decimals with a dot, full float precision, empty for None."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return plain_number(value)
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(value)
+    return str(value)
+
+
+def to_csv(columns: list[str], rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(column)) for column in columns])
+    return buffer.getvalue()
+
+
+def _json_default(value):
+    if isinstance(value, Decimal):
+        # A JSON number as entered (30, 2.5); exact for the up to 15 significant digits answers carry.
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def to_json(data: dict) -> str:
+    """UTF-8 JSON; NaN or infinity never reach a file (they are not JSON)."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, default=_json_default)
+
+
+# --------------------------------------------------------------------------- recomputation
+
+
+@dataclass(frozen=True)
+class OpenDataInputs:
+    """The engine's inputs rebuilt from an answers file; cities by AGS, catalogue in published order."""
+
+    city_keys: tuple[str, ...]  # AGS
+    domain_keys: tuple[str, ...]
+    indicator_keys: tuple[str, ...]
+    parameter_keys: tuple[str, ...]
+    structure: engine.Structure
+    methodology: engine.Methodology
+    values: np.ndarray  # (C, P), NaN where no approved answer
+    population: np.ndarray  # (C,)
+    bonus: np.ndarray  # (C, D)
+
+
+def open_data_inputs(answers_file: str | bytes | dict[str, Any]) -> OpenDataInputs:
+    """Rebuild the engine's inputs from a published answers JSON file (its text, or the parsed object).
+
+    Weights, kinds, directions, per-capita flags, goalposts and settings come from the run's
+    methodology in the header (what the run used); the order of domains, indicators and parameters
+    and the points of choice options from the header's catalogue. yes/no answers become 1/0, choice
+    answers their option's points, numbers stay raw (the engine divides per-capita numbers by the
+    population in thousands). Answers without a value count as missing.
+    """
+    data = json.loads(answers_file) if isinstance(answers_file, (str, bytes)) else answers_file
+    head = data["header"]
+    method = head["methodology"]
+    domains = head["catalogue"]["domains"]
+
+    domain_keys, indicator_keys, parameter_keys = [], [], []
+    indicator_domain, param_indicator, choice_points = [], [], {}
+    for d, domain in enumerate(domains):
+        domain_keys.append(domain["key"])
+        for indicator in domain["indicators"]:
+            indicator_domain.append(d)
+            for parameter in indicator["parameters"]:
+                param_indicator.append(len(indicator_keys))
+                parameter_keys.append(parameter["key"])
+                if parameter["kind"] == Parameter.Kind.CHOICE:
+                    choice_points[parameter["key"]] = {o["key"]: float(o["points"]) for o in parameter["options"]}
+            indicator_keys.append(indicator["key"])
+
+    used = [method["parameters"][key] for key in parameter_keys]
+    goalposts = [p["goalposts"] or (math.nan, math.nan) for p in used]
+    structure = engine.Structure(
+        param_indicator=np.array(param_indicator, dtype=np.int64),
+        param_weight=np.array([p["weight"] for p in used], dtype=float),
+        param_kind=tuple(p["kind"] for p in used),
+        param_higher_is_better=np.array([p["higher_is_better"] for p in used], dtype=bool),
+        param_per_capita=np.array([p["per_capita"] for p in used], dtype=bool),
+        param_goal_worst=np.array([g[0] for g in goalposts], dtype=float),
+        param_goal_best=np.array([g[1] for g in goalposts], dtype=float),
+        indicator_domain=np.array(indicator_domain, dtype=np.int64),
+        indicator_weight=np.array([method["indicator_weights"][key] for key in indicator_keys], dtype=float),
+        domain_weight=np.array([method["domain_weights"][key] for key in domain_keys], dtype=float),
+    )
+    methodology = engine.Methodology(
+        missing_policy=method["missing_policy"],
+        normalisation=method["normalisation"],
+        aggregation=method["aggregation"],
+        bonus_cap=float(method["bonus_cap"]),
+    )
+
+    cities = sorted(head["cities"], key=lambda city: city["ags"])
+    row = {city["ags"]: i for i, city in enumerate(cities)}
+    column = {key: p for p, key in enumerate(parameter_keys)}
+    values = np.full((len(cities), len(parameter_keys)), np.nan)
+    for answer in data["answers"]:
+        value = answer["value"]
+        if value is None:
+            continue
+        if answer["kind"] == Parameter.Kind.YES_NO:
+            number = 1.0 if value else 0.0
+        elif answer["kind"] == Parameter.Kind.CHOICE:
+            number = choice_points[answer["parameter"]][value]
+        else:
+            number = float(value)
+        values[row[answer["ags"]], column[answer["parameter"]]] = number
+
+    domain_column = {key: d for d, key in enumerate(domain_keys)}
+    bonus = np.zeros((len(cities), len(domain_keys)))
+    for award in data.get("innovation_bonus", []):
+        bonus[row[award["ags"]], domain_column[award["domain"]]] += float(award["points"])
+
+    return OpenDataInputs(
+        city_keys=tuple(city["ags"] for city in cities),
+        domain_keys=tuple(domain_keys),
+        indicator_keys=tuple(indicator_keys),
+        parameter_keys=tuple(parameter_keys),
+        structure=structure,
+        methodology=methodology,
+        values=values,
+        population=np.array([city["population"] for city in cities], dtype=float),
+        bonus=bonus,
+    )
+
+
+def recompute_from_open_data(
+    answers_file: str | bytes | dict[str, Any], methodology: engine.Methodology | None = None
+) -> dict[str, tuple[float, int]]:
+    """Recompute an edition's ranking from its published answers file alone: {AGS: (total, rank)}.
+
+    With the published methodology this gives the published totals and ranks (up to floating-point
+    rounding of the last digits). Pass another `engine.Methodology` (e.g. missing_policy="exclude" or
+    aggregation="geometric") to see how the ranking would change under other settings.
+
+        >>> with open("smart-city-index-2024-answers.json", encoding="utf-8") as f:
+        ...     ranking = recompute_from_open_data(f.read())
+        >>> ranking["09162000"]  # (total, rank) of Munich
+    """
+    inputs = open_data_inputs(answers_file)
+    result = engine.compute(
+        inputs.structure, inputs.values, inputs.population, inputs.bonus, methodology or inputs.methodology
+    )
+    return {
+        ags: (float(total), int(rank))
+        for ags, total, rank in zip(inputs.city_keys, result.total, result.total_rank, strict=True)
+    }
