@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db import connection
 
 from smartcity.celery import app as celery_app
-from tests.browser.conftest import chromium  # noqa: F401 (the full chain runs in a real browser too)
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_START_SECONDS = 60
