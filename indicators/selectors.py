@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from indicators.models import Answer, City, Domain, Edition, EvidenceFile, Indicator, Parameter, Participation
 
@@ -221,3 +223,27 @@ def answer_history(answer: Answer) -> list:
     for record in records:
         record.display_value = parameter.format_value(parameter.typed_value(record))
     return records
+
+
+def workplace_or_404(*, user, city_slug: str, year: int) -> tuple[City, Edition]:
+    """The city and edition if the user works for the city and the edition is open to the portal; 404
+    otherwise, so other cities cannot be probed (portal views and the workspace API)."""
+    participation = (
+        Participation.objects.select_related("city", "edition")
+        .filter(
+            city__slug=city_slug,
+            edition__year=year,
+            edition__phase__in=PORTAL_PHASES,
+            city__memberships__user=user,
+        )
+        .first()
+    )
+    if participation is None:
+        raise Http404
+    return participation.city, participation.edition
+
+
+def parameter_or_404(edition: Edition, key: str) -> Parameter:
+    return get_object_or_404(
+        Parameter.objects.select_related("indicator__domain"), indicator__domain__edition=edition, key=key
+    )

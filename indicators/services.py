@@ -23,6 +23,7 @@ from indicators.models import (
     Participation,
 )
 from indicators.notifications import notify_if_fully_approved, notify_resubmitted, notify_sent_back
+from webhooks import events as webhook_events
 
 Status = Answer.Status
 Phase = Edition.Phase
@@ -101,7 +102,8 @@ def answer_mark_edited(answer: Answer, *, user) -> bool:
     forms conflict. Returns whether it was approved (the caller recomputes after commit)."""
     was_approved = answer.status == Status.APPROVED
     if answer.status in (Status.APPROVED, Status.CHANGES_REQUESTED):
-        answer.status = Status.DRAFT
+        old_status, answer.status = answer.status, Status.DRAFT
+        webhook_events.answer_status_changed(answer, old_status=old_status)
     if was_approved:
         answer.reviewed_by = answer.reviewed_at = None
     if answer.pk:
@@ -277,10 +279,11 @@ def _check_transition(answer: Answer, to_status: str) -> None:
 
 def _transition(answer: Answer, to_status: str, *, user, reason: str = "") -> Answer:
     _check_transition(answer, to_status)
-    answer.status = to_status
+    old_status, answer.status = answer.status, to_status
     answer.version += 1
     record_history(answer, user=user, reason=reason or Status(to_status).label)
     answer.save()
+    webhook_events.answer_status_changed(answer, old_status=old_status)
     return answer
 
 

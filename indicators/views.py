@@ -19,33 +19,10 @@ from django.views.decorators.http import require_POST
 
 from indicators import comments, evidence, questionnaire_io, selectors, services
 from indicators.forms import AnswerForm, CommentForm
-from indicators.models import Answer, City, CityMembership, Domain, Edition, EvidenceFile, Parameter, Participation
+from indicators.models import Answer, City, CityMembership, Domain, Edition, EvidenceFile, Parameter
 
 # Model field names in service errors, mapped to the form's fields.
 FORM_FIELD_OF = {"value_bool": "value", "value_choice": "value", "value_number": "value"}
-
-
-def _workplace(request, city_slug: str, year: int) -> tuple[City, Edition]:
-    """The city and edition, if the user works for the city and the edition is open to the portal."""
-    participation = (
-        Participation.objects.select_related("city", "edition")
-        .filter(
-            city__slug=city_slug,
-            edition__year=year,
-            edition__phase__in=selectors.PORTAL_PHASES,
-            city__memberships__user=request.user,
-        )
-        .first()
-    )
-    if participation is None:
-        raise Http404
-    return participation.city, participation.edition
-
-
-def _parameter(edition: Edition, key: str) -> Parameter:
-    return get_object_or_404(
-        Parameter.objects.select_related("indicator__domain"), indicator__domain__edition=edition, key=key
-    )
 
 
 @login_required
@@ -63,7 +40,7 @@ def dashboard(request):
 
 @login_required
 def questionnaire(request, city_slug: str, year: int):
-    city, edition = _workplace(request, city_slug, year)
+    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
     data = selectors.questionnaire(edition=edition, city=city)
     for row in data.rows():
         row.form = AnswerForm(parameter=row.parameter, answer=row.answer)
@@ -99,8 +76,8 @@ def _add_service_errors(form: AnswerForm, error: ValidationError) -> None:
 @login_required
 @require_POST
 def answer_save(request, city_slug: str, year: int, parameter_key: str):
-    city, edition = _workplace(request, city_slug, year)
-    parameter = _parameter(edition, parameter_key)
+    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+    parameter = selectors.parameter_or_404(edition, parameter_key)
     form = AnswerForm(request.POST, parameter=parameter)
     if not form.is_valid():
         return _render_row(request, city, edition, parameter, form=form, status=400)
@@ -139,8 +116,8 @@ def _row_url(city: City, edition: Edition, parameter: Parameter) -> str:
 @login_required
 @require_POST
 def answer_submit(request, city_slug: str, year: int, parameter_key: str):
-    city, edition = _workplace(request, city_slug, year)
-    parameter = _parameter(edition, parameter_key)
+    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+    parameter = selectors.parameter_or_404(edition, parameter_key)
     answer = get_object_or_404(Answer, edition=edition, city=city, parameter=parameter)
     return _row_action(
         request,
@@ -185,8 +162,8 @@ def _posted_version(request) -> int | None:
 @require_POST
 def answer_carry_over(request, city_slug: str, year: int, parameter_key: str):
     """Take over last edition's value: with a fresh source URL, or the confirmation that nothing changed."""
-    city, edition = _workplace(request, city_slug, year)
-    parameter = _parameter(edition, parameter_key)
+    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+    parameter = selectors.parameter_or_404(edition, parameter_key)
     return _row_action(
         request,
         city,
@@ -208,8 +185,8 @@ def answer_carry_over(request, city_slug: str, year: int, parameter_key: str):
 @require_POST
 def evidence_upload(request, city_slug: str, year: int, parameter_key: str):
     """Attach a document to the city's answer (the answer must exist: save a value or source first)."""
-    city, edition = _workplace(request, city_slug, year)
-    parameter = _parameter(edition, parameter_key)
+    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+    parameter = selectors.parameter_or_404(edition, parameter_key)
     answer = Answer.objects.filter(edition=edition, city=city, parameter=parameter).first()
 
     def upload():
@@ -227,7 +204,7 @@ def evidence_upload(request, city_slug: str, year: int, parameter_key: str):
 @login_required
 @require_POST
 def evidence_remove(request, city_slug: str, year: int, pk: int):
-    city, edition = _workplace(request, city_slug, year)
+    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
     evidence_file = get_object_or_404(
         EvidenceFile.objects.select_related("answer__parameter"), pk=pk, answer__city=city, answer__edition=edition
     )
@@ -248,7 +225,7 @@ def evidence_remove(request, city_slug: str, year: int, pk: int):
 @require_POST
 def submit_complete(request, city_slug: str, year: int):
     """Submit all complete drafts of the questionnaire, or of one domain (?domain=key)."""
-    city, edition = _workplace(request, city_slug, year)
+    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
     domain = None
     if request.POST.get("domain"):
         domain = get_object_or_404(Domain, edition=edition, key=request.POST["domain"])
@@ -265,8 +242,8 @@ def submit_complete(request, city_slug: str, year: int):
 
 
 def _answer_of(request, city_slug: str, year: int, parameter_key: str) -> Answer:
-    city, edition = _workplace(request, city_slug, year)
-    parameter = _parameter(edition, parameter_key)
+    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+    parameter = selectors.parameter_or_404(edition, parameter_key)
     answer = get_object_or_404(Answer, edition=edition, city=city, parameter=parameter)
     answer.city, answer.edition, answer.parameter = city, edition, parameter
     return answer
@@ -321,7 +298,7 @@ IMPORT_SESSION_KEY = "questionnaire-import"
 
 @login_required
 def questionnaire_export(request, city_slug: str, year: int, extension: str):
-    city, edition = _workplace(request, city_slug, year)
+    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
     if extension not in ("xlsx", "csv"):
         raise Http404
     filename = questionnaire_io.questionnaire_filename(edition=edition, city=city, extension=extension)
@@ -339,7 +316,7 @@ def questionnaire_export(request, city_slug: str, year: int, extension: str):
 @login_required
 def questionnaire_import(request, city_slug: str, year: int):
     """Upload → preview (nothing written) → confirm (everything or nothing, through answer_save)."""
-    city, edition = _workplace(request, city_slug, year)
+    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
     context = {"city": city, "edition": edition, "result": None}
     if request.method == "POST":
         if "confirm" in request.POST:

@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from indicators.models import City, Domain, Edition, Indicator
+from indicators.models import Answer, City, Domain, Edition, Indicator
 from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
 
 TOP_COUNT = 10
@@ -107,10 +107,50 @@ class IndicatorRow:
     rank: int
     score: float | None
     raw_percent: float | None  # the raw value (share of the points reached, 0..1) in percent
+    raw: float | None = None  # the raw value as stored (0..1)
 
 
 def public_editions():
     return Edition.objects.filter(phase__in=[Edition.Phase.PUBLISHED, Edition.Phase.ARCHIVED]).order_by("-year")
+
+
+def published_editions():
+    """Public editions that have a published run: the only ones the public API shows (no query until used)."""
+    return public_editions().filter(score_runs__is_published=True)
+
+
+def published_runs():
+    """The published runs of public editions with their edition, newest edition first (no query until used)."""
+    return (
+        ScoreRun.objects.filter(is_published=True, edition__phase__in=[Edition.Phase.PUBLISHED, Edition.Phase.ARCHIVED])
+        .select_related("edition")
+        .order_by("-edition__year")
+    )
+
+
+def ranked_cities():
+    """Cities ranked in at least one published run of a public edition (no query until used)."""
+    return City.objects.filter(pk__in=CityScore.objects.filter(run__in=published_runs()).values("city_id"))
+
+
+def size_class(population: int) -> SizeClass | None:
+    return next((size for size in SIZE_CLASSES if size.contains(population)), None)
+
+
+def city_scores(run: ScoreRun, city: City) -> tuple[list[DomainScore], list[IndicatorScore]]:
+    """A city's domain scores (with their domain) and indicator scores (with indicator and domain) in a run,
+    in catalogue order (2 queries, any number of cities)."""
+    domains = list(
+        DomainScore.objects.filter(run=run, city=city)
+        .select_related("domain")
+        .order_by("domain__position", "domain_id")
+    )
+    indicators = list(
+        IndicatorScore.objects.filter(run=run, city=city)
+        .select_related("indicator__domain")
+        .order_by("indicator__domain__position", "indicator__domain_id", "indicator__position", "indicator_id")
+    )
+    return domains, indicators
 
 
 def published_run(edition: Edition) -> ScoreRun | None:
@@ -196,7 +236,7 @@ def indicator_ranking(run: ScoreRun, indicator: Indicator) -> list[IndicatorRow]
         .select_related("city")
         .order_by("rank", "city__name")
     )
-    return [IndicatorRow(s.city, s.rank, s.score, None if s.raw is None else s.raw * 100) for s in scores]
+    return [IndicatorRow(s.city, s.rank, s.score, None if s.raw is None else s.raw * 100, s.raw) for s in scores]
 
 
 def states(rows: list) -> list[str]:
@@ -228,4 +268,26 @@ def home_summary(run: ScoreRun) -> HomeSummary:
         indicator_count=sum(domain.indicator_count for domain in domains),
         top=[s for s in scores if s.rank <= TOP_COUNT],
         climbers=climbers[:CLIMBER_COUNT],
+    )
+
+
+def approved_answers(run: ScoreRun):
+    """The approved answers of the cities ranked in a published run, with city and catalogue, by AGS then
+    catalogue order, as in the open-data answers file (no query until used; paginate it)."""
+    return (
+        Answer.objects.filter(
+            edition_id=run.edition_id,
+            status=Answer.Status.APPROVED,
+            city_id__in=CityScore.objects.filter(run=run).values("city_id"),
+        )
+        .select_related("city", "parameter__indicator__domain")
+        .order_by(
+            "city__ags",
+            "parameter__indicator__domain__position",
+            "parameter__indicator__domain_id",
+            "parameter__indicator__position",
+            "parameter__indicator_id",
+            "parameter__position",
+            "parameter_id",
+        )
     )

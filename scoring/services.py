@@ -19,6 +19,7 @@ from indicators.services import edition_move
 from scoring import engine
 from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
 from scoring.public_cache import public_cache_clear
+from webhooks import events as webhook_events
 
 
 def _code_version() -> str:
@@ -334,6 +335,7 @@ def scores_recompute(*, edition: Edition) -> tuple[ScoreRun | None, bool]:
             approved_answer_count=inputs.approved_answer_count,
         )
         _store_results(run, inputs, result)
+        webhook_events.scores_recomputed(run)
     # Measured after the commit, which on PostgreSQL checks the foreign keys of every result row.
     run.duration_ms = int((time.perf_counter() - started) * 1000)
     ScoreRun.objects.filter(pk=run.pk).update(duration_ms=run.duration_ms)
@@ -368,4 +370,5 @@ def edition_publish(*, user, edition: Edition, reason: str = "") -> ScoreRun:
     ScoreRun.objects.filter(pk=run.pk).update(is_published=True, published_at=timezone.now())
     run.refresh_from_db()
     transaction.on_commit(public_cache_clear)  # the public pages show the new results at once
+    webhook_events.edition_published(run)
     return run

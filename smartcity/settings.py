@@ -36,17 +36,24 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "simple_history",
     "rules",
     "django_htmx",
+    "corsheaders",
     "indicators",
     "scoring",
+    "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    # ETag on every GET response and 304 for a matching If-None-Match (API and pages).
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -180,15 +187,56 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "api.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScope"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "PAGE_SIZE": 100,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", default="120/min"),
+        "user": env("API_THROTTLE_USER", default="1200/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Smart City Index API",
-    "DESCRIPTION": "Published editions, rankings and scores of the Smart City Index.",
+    "DESCRIPTION": (
+        "Published editions, rankings, scores and approved answers of the Smart City Index (public, read-only, "
+        "no login), and for signed-in users: a city's answers (staff), reviews (reviewers), score runs (editors). "
+        "Authenticate with a session or a personal token (`Authorization: Bearer sci_…`, created at /konto/tokens/)."
+    ),
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
 }
+# CORS: only the public, read-only endpoints may be called from other sites (no cookies, GET only).
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_URLS_REGEX = r"^/api/v1/(?!workspace/|review/|editor/).*$"
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+# Webhooks may target http://127.0.0.1/localhost only when this is on (tests, local development).
+WEBHOOK_ALLOW_LOCAL_HTTP = env.bool("WEBHOOK_ALLOW_LOCAL_HTTP", default=DEBUG)
+# Seconds a webhook receiver has to connect and answer (webhooks/services.py).
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
+# After this many failed attempts (backoff 30 s, 1, 2, 4, 8 … 60 minutes) a delivery is given up.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+# One name for the webhook events in the OpenAPI schema (the fields "event" and "events" share them).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["WebhookEventEnum"] = "webhooks.models.WebhookEvent"
 
 # Security: strict once DEBUG is off (manage.py check --deploy stays clean).
 SESSION_COOKIE_SECURE = not DEBUG
@@ -218,6 +266,11 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-send": {
         "task": "indicators.tasks.notifications_send_task",
         "schedule": env.int("NOTIFICATION_SEND_SECONDS", default=60),
+    },
+    # Sends pending webhook deliveries: catches up after a broker outage and runs the retries.
+    "webhooks-deliver": {
+        "task": "webhooks.tasks.webhooks_deliver_task",
+        "schedule": env.int("WEBHOOK_DELIVER_SECONDS", default=60),
     },
 }
 

@@ -12,11 +12,18 @@ admin.site.index_title = _("Übersicht")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # The API is language-neutral (German messages unless Accept-Language asks for English).
+    path("api/", include("api.urls")),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("portal/", include("indicators.urls")),
+    path("konto/", include("api.token_urls")),
     path("", include("scoring.urls")),
     prefix_default_language=False,
 )
+
+# Outside any view (no route matches, or an unhandled error): JSON for the API, pages for the site.
+handler404 = "api.errors.page_not_found"
+handler500 = "api.errors.server_error"

@@ -74,6 +74,30 @@ def role_groups(db):
     """
     importlib.import_module("indicators.migrations.0002_roles_groups").create_groups(django_apps, None)
     importlib.import_module("indicators.migrations.0006_notification_permissions").grant(django_apps, None)
+    importlib.import_module("webhooks.migrations.0002_editor_permissions").grant(django_apps, None)
+
+
+# --- The edition's first two cities and their staff (tests of the portal, admin and API) ---
+
+
+@pytest.fixture
+def city(edition):
+    return factories.cities_of(edition)[0]
+
+
+@pytest.fixture
+def other_city(edition):
+    return factories.cities_of(edition)[1]
+
+
+@pytest.fixture
+def staff(city):
+    return factories.UserFactory(cities=[city])
+
+
+@pytest.fixture
+def other_staff(other_city):
+    return factories.UserFactory(cities=[other_city])
 
 
 # --- The browser (Playwright driving Debian's Chromium); here so that every test folder shares one ---

@@ -214,3 +214,12 @@ def coordinator_of(city: City, **kwargs) -> User:
     user = UserFactory(**kwargs)
     CityMembership.objects.create(user=user, city=city, role=CityMembership.Role.COORDINATOR)
     return user
+
+
+def api_token(user, scope: str = "write", name: str = "Test") -> str:
+    """A stored personal API token of `user`; returns the raw token (only its digest is stored)."""
+    from api.models import ApiToken
+
+    key, raw, digest = ApiToken.generate()
+    ApiToken.objects.create(user=user, name=name, scope=scope, key=key, digest=digest)
+    return raw

@@ -1,28 +1,6 @@
-"""Fixtures shared by the indicators tests: the edition's cities, their staff, an admin login."""
+"""Fixtures of the indicators tests: an admin login (cities and staff are in tests/conftest.py)."""
 
 import pytest
-
-from tests.factories import UserFactory, cities_of
-
-
-@pytest.fixture
-def city(edition):
-    return cities_of(edition)[0]
-
-
-@pytest.fixture
-def other_city(edition):
-    return cities_of(edition)[1]
-
-
-@pytest.fixture
-def staff(city):
-    return UserFactory(cities=[city])
-
-
-@pytest.fixture
-def other_staff(other_city):
-    return UserFactory(cities=[other_city])
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ urlpatterns += i18n_patterns(
         "portal/",
         include((indicators.urls.urlpatterns + indicators.coordination_urls.urlpatterns, "indicators")),
     ),
+    path("konto/", include("api.token_urls")),
     path("", include("scoring.urls")),
     prefix_default_language=False,
 )

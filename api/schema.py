@@ -1,0 +1,69 @@
+"""OpenAPI pieces shared by every API module: the error body and the standard error responses."""
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from rest_framework import serializers
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error response (see api.errors.exception_handler)."""
+
+    message = serializers.CharField(help_text="What went wrong, in German (English with Accept-Language: en).")
+    code = serializers.CharField(help_text="A stable machine-readable code: invalid, not_found, throttled, …")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per request field or query parameter; empty unless the input was invalid.",
+    )
+
+    class Meta:
+        ref_name = "Error"
+
+
+ERROR_EXAMPLES = {
+    400: OpenApiExample(
+        "invalid",
+        value={
+            "message": "Die Eingaben sind ungültig.",
+            "code": "invalid",
+            "errors": {"edition": ["Es gibt keine veröffentlichte Ausgabe 2041."]},
+        },
+        response_only=True,
+        status_codes=["400"],
+    ),
+    404: OpenApiExample(
+        "not_found",
+        value={"message": "Nicht gefunden.", "code": "not_found", "errors": {}},
+        response_only=True,
+        status_codes=["404"],
+    ),
+    429: OpenApiExample(
+        "throttled",
+        value={
+            "message": "Die Anfrage wurde gedrosselt. Erwarte Verfügbarkeit in 42 Sekunden.",
+            "code": "throttled",
+            "errors": {},
+        },
+        response_only=True,
+        status_codes=["429"],
+    ),
+}
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid query parameters; `errors` names each one.",
+    401: "Missing or invalid credentials.",
+    403: "Not allowed.",
+    404: "Not found (also for anything not published).",
+    429: "Too many requests; the `Retry-After` header says when to try again.",
+}
+
+
+def error_responses(*codes: int, media_type: str | None = None) -> dict:
+    """`responses` entries for `extend_schema`: each status with the error body and an example. With
+    `media_type` (e.g. "application/json" on an endpoint that also renders CSV) only for that type."""
+    return {
+        ((code, media_type) if media_type else code): OpenApiResponse(
+            response=ErrorSerializer,
+            description=ERROR_DESCRIPTIONS.get(code, ""),
+            examples=[ERROR_EXAMPLES[code]] if code in ERROR_EXAMPLES else [],
+        )
+        for code in codes
+    }

@@ -1,0 +1,329 @@
+"""Webhooks: registering endpoints, writing deliveries with each change, and sending them signed.
+
+`webhook_event` runs inside the transaction of the change (an answer's status, a score run, a
+publication): the change and its deliveries are saved together or not at all. After commit a task
+runs `webhooks_deliver`, which POSTs each due delivery; a failing receiver only postpones it (backoff),
+up to WEBHOOK_MAX_ATTEMPTS attempts, and every attempt is logged on the row with its response.
+"""
+
+import hashlib
+import hmac
+import http.client
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from indicators import roles
+from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, validate_webhook_url
+
+logger = logging.getLogger(__name__)
+
+# At most this many deliveries per run (a later run takes the rest).
+CLAIM_LIMIT = 100
+# Claimed rows are not due again for this long, so a parallel run never sends them twice; a run that
+# dies mid-way leaves its rows to be retried after it. Longer than the task's time limit (300 s).
+CLAIM_LEASE = timedelta(minutes=10)
+# A run stops sending after this many seconds and hands the rest back (below the task's soft limit of
+# 240 s, with room for one more timeout).
+RUN_BUDGET_SECONDS = 180
+BACKOFF_FIRST_SECONDS = 30
+BACKOFF_CAP_SECONDS = 3600
+# Kept of a receiver's answer (characters), and read of it (bytes) at most.
+RESPONSE_LIMIT = 2000
+RESPONSE_READ_BYTES = 8 * RESPONSE_LIMIT
+ATTEMPT_LOG_LIMIT = 20
+USER_AGENT = "SmartCityIndex-Webhooks/1.0"
+
+
+# --- Endpoints (editors) ---------------------------------------------------------------------
+
+
+def _check_editor(user) -> None:
+    if not roles.is_editor(user):
+        raise PermissionDenied(_("Nur die Redaktion kann Webhooks verwalten."))
+
+
+@transaction.atomic
+def webhook_endpoint_save(
+    *,
+    user,
+    endpoint: WebhookEndpoint | None = None,
+    url: str | None = None,
+    secret: str | None = None,
+    events: list[str] | None = None,
+    is_active: bool | None = None,
+    description: str | None = None,
+) -> WebhookEndpoint:
+    """Register an endpoint (`endpoint` None) or change one; a None argument leaves that field as it is.
+
+    Editors only. The URL must be https:// (local http only while WEBHOOK_ALLOW_LOCAL_HTTP is on),
+    the secret at least 16 characters, the events a non-empty subset of WebhookEvent. Changing an
+    endpoint keeps its secret unless a new one is given.
+    """
+    _check_editor(user)
+    if endpoint is None:
+        endpoint = WebhookEndpoint(created_by=user)
+    else:
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    changes = {"url": url, "secret": secret, "events": events, "is_active": is_active, "description": description}
+    for field, value in changes.items():
+        if value is not None:
+            setattr(endpoint, field, value.strip() if field in ("url", "secret", "description") else value)
+    endpoint.full_clean()
+    endpoint._history_user = user
+    endpoint.save()
+    return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_delete(*, user, endpoint: WebhookEndpoint) -> None:
+    """Remove an endpoint with its delivery log (deactivate it instead to keep the log)."""
+    _check_editor(user)
+    endpoint._history_user = user
+    endpoint.delete()
+
+
+@transaction.atomic
+def webhook_deliveries_retry(*, user, deliveries) -> int:
+    """Send undelivered deliveries again ("send again"): due now, with a fresh set of attempts.
+
+    Delivered rows are left alone; the attempt log is kept. Returns how many were reset. Delivery is
+    at least once: receivers recognise a repeated delivery by its X-SCI-Delivery id.
+    """
+    _check_editor(user)
+    count = WebhookDelivery.objects.filter(
+        pk__in=[delivery.pk for delivery in deliveries], delivered_at__isnull=True
+    ).update(attempts=0, next_attempt_at=timezone.now())
+    if count:
+        transaction.on_commit(_request_deliver)
+    return count
+
+
+# --- Writing deliveries (inside the change's transaction) --------------------------------------
+
+
+def encode_body(data: dict) -> str:
+    """The body as sent and signed: JSON with sorted keys, compact, ASCII only."""
+    return json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
+
+
+def webhook_event(event: str, payload: dict | Callable[[], dict]) -> list[WebhookDelivery]:
+    """One delivery per active endpoint subscribed to `event`, sent after commit; returns them.
+
+    Call it inside the transaction of the change: a rollback removes the deliveries and the enqueue.
+    `payload` may be a function building it, called only when some endpoint subscribes (building it
+    may cost queries). The body is {"event", "occurred_at", "data": payload}.
+    """
+    if event not in WebhookEvent.values:
+        raise ValueError(f"unknown webhook event {event!r}")
+    # The events list is JSON; `contains` is not portable (SQLite), and endpoints are few.
+    endpoints = [endpoint for endpoint in WebhookEndpoint.objects.filter(is_active=True) if event in endpoint.events]
+    if not endpoints:
+        return []
+    data = payload() if callable(payload) else payload
+    body = encode_body({"event": str(event), "occurred_at": timezone.now(), "data": data})
+    stored = json.loads(body)["data"]  # what the receivers get: dates as ISO strings
+    created = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(endpoint=endpoint, event=event, payload=stored, body=body) for endpoint in endpoints
+    )
+    transaction.on_commit(_request_deliver)
+    return created
+
+
+def _request_deliver() -> None:
+    from webhooks.tasks import request_webhooks_deliver  # the tasks module imports this one
+
+    request_webhooks_deliver()
+
+
+# --- Sending (the task's service) --------------------------------------------------------------
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The X-SCI-Signature header's value: "sha256=" and the hex HMAC-SHA256 of the raw body."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects are never followed (they could lead anywhere); a 3xx is a failed attempt."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def webhooks_deliver(*, now: datetime | None = None) -> dict:
+    """POST every due delivery to its endpoint; never raises for a receiver's errors.
+
+    Claims the due rows (undelivered, due, under WEBHOOK_MAX_ATTEMPTS) with a lease, then sends them
+    oldest first. A 2xx answer delivers; anything else (other status, redirect, timeout, refused
+    connection) is attempts + 1 and the next attempt after 30 s, 1, 2, 4 … minutes (at most an
+    hour). A row at the maximum stays failed with its log. Once an endpoint cannot be reached, its
+    other rows of the run count the same failure without trying again (a dead receiver costs one
+    timeout per run, not one per row). After RUN_BUDGET_SECONDS the rest is handed back, due at once.
+    Returns {"delivered", "failed", "claimed"}.
+    """
+    now = now or timezone.now()
+    deliveries = _claim(now)
+    deadline = time.monotonic() + RUN_BUDGET_SECONDS
+    unreachable: dict[int, dict] = {}  # endpoint id -> the failed attempt that showed it
+    delivered = failed = 0
+    for index, delivery in enumerate(deliveries):
+        if time.monotonic() > deadline:
+            WebhookDelivery.objects.filter(pk__in=[row.pk for row in deliveries[index:]]).update(next_attempt_at=now)
+            break
+        try:
+            attempt = unreachable.get(delivery.endpoint_id) or _attempt(delivery)
+        except SoftTimeLimitExceeded:
+            raise  # out of time: the lease hands the rest to a later run
+        except Exception as error:  # a bug must not stop the other rows; the row keeps the error
+            logger.error("webhook delivery %s failed", delivery.pk, exc_info=True)
+            attempt = _failure(f"{type(error).__name__}: {error}")
+        _record(delivery, attempt, now)
+        if attempt["ok"]:
+            delivered += 1
+        else:
+            failed += 1
+            if attempt["status_code"] is None and attempt.get("unreachable"):
+                not_sent = _("Nicht gesendet: %(error)s") % attempt
+                unreachable[delivery.endpoint_id] = {**attempt, "error": not_sent, "duration_ms": None}
+    return {"delivered": delivered, "failed": failed, "claimed": len(deliveries)}
+
+
+def _claim(now: datetime) -> list[WebhookDelivery]:
+    with transaction.atomic():
+        ids = list(
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .filter(delivered_at__isnull=True, next_attempt_at__lte=now, attempts__lt=settings.WEBHOOK_MAX_ATTEMPTS)
+            .order_by("id")
+            .values_list("pk", flat=True)[:CLAIM_LIMIT]
+        )
+        WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now + CLAIM_LEASE)
+    return list(WebhookDelivery.objects.filter(pk__in=ids).select_related("endpoint").order_by("id"))
+
+
+def _failure(error: str, *, status_code: int | None = None, response: str = "", duration_ms: int | None = None):
+    return {"ok": False, "status_code": status_code, "error": error, "response": response, "duration_ms": duration_ms}
+
+
+def _attempt(delivery: WebhookDelivery) -> dict:
+    """Send the delivery once; the outcome as {"ok", "status_code", "error", "response", "duration_ms"}."""
+    endpoint = delivery.endpoint
+    if not endpoint.is_active:
+        return {**_failure(_("Der Webhook ist deaktiviert.")), "give_up": True}
+    try:
+        validate_webhook_url(endpoint.url)  # the settings may have changed since it was registered
+    except ValidationError as error:
+        return {**_failure(" ".join(error.messages)), "give_up": True}
+    body = delivery.body.encode()
+    request = urllib.request.Request(
+        endpoint.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "X-SCI-Event": delivery.event,
+            "X-SCI-Delivery": str(delivery.pk),
+            "X-SCI-Timestamp": str(int(time.time())),
+            "X-SCI-Signature": signature(endpoint.secret, body),
+        },
+    )
+    started = time.perf_counter()
+    try:
+        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
+            status_code, text = response.status, _read(response)
+    except urllib.error.HTTPError as error:  # every status outside 2xx, redirects included
+        text = _read(error)
+        error.close()
+        if 300 <= error.code < 400:
+            message = _("Weiterleitung nach „%(location)s“ wird nicht verfolgt.") % {
+                "location": error.headers.get("Location", "")
+            }
+        else:
+            message = f"HTTP {error.code}"
+        return _failure(message, status_code=error.code, response=text, duration_ms=_since(started))
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        return {
+            **_failure(f"{type(reason).__name__}: {reason}", duration_ms=_since(started)),
+            "unreachable": True,
+        }
+    return {"ok": True, "status_code": status_code, "error": "", "response": text, "duration_ms": _since(started)}
+
+
+def _read(response) -> str:
+    try:
+        return response.read(RESPONSE_READ_BYTES).decode("utf-8", errors="replace")[:RESPONSE_LIMIT]
+    except (OSError, http.client.HTTPException):
+        return ""
+
+
+def _since(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+def _record(delivery: WebhookDelivery, attempt: dict, now: datetime) -> None:
+    """Store one attempt's outcome on the row: delivered, or postponed with backoff, or given up."""
+    max_attempts = settings.WEBHOOK_MAX_ATTEMPTS
+    delivery.attempts += 1
+    delivery.last_status_code = attempt["status_code"]
+    delivery.last_response = attempt["response"]
+    delivery.last_error = str(attempt["error"])[:RESPONSE_LIMIT]
+    delivery.duration_ms = attempt["duration_ms"]
+    delivery.attempt_log = [
+        *delivery.attempt_log,
+        {
+            "at": timezone.now().isoformat(),
+            "status_code": attempt["status_code"],
+            "error": delivery.last_error,
+            "duration_ms": attempt["duration_ms"],
+            "response": attempt["response"][:200],
+        },
+    ][-ATTEMPT_LOG_LIMIT:]
+    if attempt["ok"]:
+        delivery.delivered_at = now
+    elif attempt.get("give_up"):
+        delivery.attempts = max(delivery.attempts, max_attempts)
+    else:
+        seconds = min(BACKOFF_FIRST_SECONDS * 2 ** (delivery.attempts - 1), BACKOFF_CAP_SECONDS)
+        delivery.next_attempt_at = now + timedelta(seconds=seconds)
+    if not attempt["ok"] and delivery.attempts >= max_attempts:
+        logger.error(
+            "giving up webhook delivery %s (%s) to endpoint %s after %s attempts: %s",
+            delivery.pk,
+            delivery.event,
+            delivery.endpoint_id,
+            delivery.attempts,
+            delivery.last_error,
+        )
+    elif not attempt["ok"]:
+        logger.warning(
+            "webhook delivery %s failed (attempt %s): %s", delivery.pk, delivery.attempts, delivery.last_error
+        )
+    delivery.save(
+        update_fields=[
+            "attempts",
+            "next_attempt_at",
+            "delivered_at",
+            "last_status_code",
+            "last_response",
+            "last_error",
+            "duration_ms",
+            "attempt_log",
+        ]
+    )
