@@ -67,3 +67,29 @@ def error_responses(*codes: int, media_type: str | None = None) -> dict:
         )
         for code in codes
     }
+
+
+# The path parameters every module shares, described once (drf-spectacular cannot infer a text).
+PATH_PARAMETER_DESCRIPTIONS = {
+    "id": "The object's numeric id, as returned by the list.",
+    "year": "The edition's year, e.g. 2024.",
+    "city_slug": "The city's slug, e.g. `bochum` (one of your own cities).",
+    "parameter_key": "The parameter's key in the edition's catalogue, e.g. `anteil-emissionsarme-busse`.",
+    "slug": "The city's slug, e.g. `bochum`.",
+}
+QUERY_PARAMETER_DESCRIPTIONS = {
+    "format": "`csv` for the same rows as CSV (alternatively send `Accept: text/csv`); JSON by default.",
+}
+
+
+def describe_shared_parameters(result, generator, request, public):
+    """Postprocessing hook: fill in the description of shared path and format parameters that have none."""
+    for methods in result.get("paths", {}).values():
+        for operation in methods.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("description"):
+                    continue
+                known = PATH_PARAMETER_DESCRIPTIONS if parameter.get("in") == "path" else QUERY_PARAMETER_DESCRIPTIONS
+                if parameter["name"] in known:
+                    parameter["description"] = known[parameter["name"]]
+    return result

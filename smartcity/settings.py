@@ -223,6 +223,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.describe_shared_parameters",
+    ],
 }
 # CORS: only the public, read-only endpoints may be called from other sites (no cookies, GET only).
 CORS_ALLOW_ALL_ORIGINS = True
