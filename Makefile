@@ -31,6 +31,8 @@ lint: setup
 
 bench: setup
 	$(PY) bench/recompute.py
+	$(PY) bench/simulator.py
+	$(PY) bench/uncertainty.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles

@@ -407,10 +407,65 @@ class CityScores(Public, APIView):
         summary="A city's scores in a published edition",
         description=(
             "Total, rank, trend and completeness, each domain (score incl. bonus, rank, bonus) and each indicator "
-            "(score, rank, raw value). Without `edition`: the newest published edition the city is ranked in."
+            "(score, rank, raw value). Without `edition`: the newest published edition the city is ranked in.\n\n"
+            "From the run's robustness analysis: `rank_interval` of the total and of each domain (median rank and "
+            "5–95 % interval over the analysis' draws) and `indistinguishable_from`, the cities whose interval "
+            "overlaps this city's; both null while the analysis is not computed."
         ),
         parameters=[SLUG, edition_parameter("Year of a published edition; the newest one the city is ranked in.")],
-        responses={200: out.CityScoresSerializer, **ERRORS},
+        responses={
+            200: OpenApiResponse(
+                out.CityScoresSerializer,
+                examples=[
+                    OpenApiExample(
+                        "scores",
+                        value={
+                            "edition": 2024,
+                            "city": {
+                                "slug": "bochum",
+                                "name": "Bochum",
+                                "ags": "05911000",
+                                "state": "Nordrhein-Westfalen",
+                                "population": 364454,
+                            },
+                            "total": 61.2,
+                            "rank": 4,
+                            "rank_interval": {"median": 4.0, "low": 3, "high": 7},
+                            "indistinguishable_from": ["dortmund", "aachen", "bonn"],
+                            "previous_rank": 6,
+                            "trend": 2,
+                            "completeness": 0.95,
+                            "domains": [
+                                {
+                                    "key": "verwaltung",
+                                    "name_de": "Verwaltung",
+                                    "name_en": "Administration",
+                                    "score": 70.4,
+                                    "rank": 3,
+                                    "previous_rank": 3,
+                                    "trend": 0,
+                                    "bonus": 0.0,
+                                    "completeness": 1.0,
+                                    "rank_interval": {"median": 3.0, "low": 2, "high": 5},
+                                }
+                            ],
+                            "indicators": [
+                                {
+                                    "key": "serviceportal",
+                                    "domain": "verwaltung",
+                                    "name_de": "Serviceportal",
+                                    "name_en": "Service portal",
+                                    "score": 80.0,
+                                    "rank": 2,
+                                    "raw": 0.8,
+                                }
+                            ],
+                        },
+                    )
+                ],
+            ),
+            **ERRORS,
+        },
     )
     def get(self, request, slug: str):
         year = query(out.EditionQuerySerializer, request).get("edition")
@@ -423,8 +478,18 @@ class CityScores(Public, APIView):
                 _("%(city)s ist in der Ausgabe %(year)s nicht bewertet.") % {"city": city.name, "year": edition.year}
             )
         domains, indicators = selectors.city_scores(run, city)
+        uncertainties = selectors.rank_uncertainties(run, with_cities=True)
+        uncertainty = uncertainties.get(city.pk)
         score.city = city
         score.domains, score.indicators = domains, indicators
+        score.rank_interval = selectors.overall_interval(uncertainty)
+        score.indistinguishable_from = (
+            None
+            if uncertainty is None
+            else [uncertainties[pk].city.slug for pk in uncertainty.indistinguishable if pk in uncertainties]
+        )
+        for domain in domains:
+            domain.rank_interval = selectors.domain_interval(uncertainty, domain.domain.key)
         return Response(out.CityScoresSerializer(score).data)
 
 
@@ -473,6 +538,10 @@ class RankingList(Public, generics.ListAPIView):
             "The overall ranking (rows with total, completeness and every domain), or with `domain` a domain "
             "ranking (score incl. bonus, bonus, total; rank and trend are the domain's), or with `indicator` "
             "an indicator ranking (score, raw value). Filters never re-rank: a filtered city keeps its rank.\n\n"
+            "`rank_interval` (overall and domain rankings, and each domain of an overall row) is where the rank "
+            "plausibly lies under the published run's robustness analysis: the median rank and the 5–95 % "
+            'interval over its draws, e.g. `{"median": 4.0, "low": 3, "high": 7}`; null while the analysis is '
+            "not computed, and in indicator rankings. Not in the CSV.\n\n"
             "As CSV with `?format=csv` or `Accept: text/csv`: every matching row (not paginated), flat columns "
             "`rank, trend, city, slug, ags, state, population`, then `total, completeness, "
             "domain:<key>:score|rank|trend|bonus` (overall), `score, bonus, total` (domain) or `score, raw` "
@@ -503,6 +572,7 @@ class RankingList(Public, generics.ListAPIView):
                         "overall",
                         value={
                             "rank": 1,
+                            "rank_interval": {"median": 1.0, "low": 1, "high": 2},
                             "trend": 0,
                             "city": {
                                 "slug": "muenchen",
@@ -513,7 +583,16 @@ class RankingList(Public, generics.ListAPIView):
                             },
                             "total": 85.4,
                             "completeness": 1.0,
-                            "domains": [{"key": "verwaltung", "score": 90.1, "rank": 1, "trend": 2, "bonus": 3.0}],
+                            "domains": [
+                                {
+                                    "key": "verwaltung",
+                                    "score": 90.1,
+                                    "rank": 1,
+                                    "trend": 2,
+                                    "bonus": 3.0,
+                                    "rank_interval": {"median": 1.0, "low": 1, "high": 3},
+                                }
+                            ],
                         },
                     )
                 ],
@@ -567,8 +646,8 @@ class RankingList(Public, generics.ListAPIView):
             columns = [*CITY_COLUMNS, "score", "bonus", "total"]
         else:
             source = selectors.ranking_rows(domains, scores)
-            completeness = {score.city_id: score.completeness for score in scores}
-            rows = [_overall_row(row, domains, completeness[row.city.pk]) for row in source]
+            by_city = {score.city_id: score for score in scores}
+            rows = [_overall_row(row, domains, by_city[row.city.pk]) for row in source]
             columns = [*CITY_COLUMNS, "total", "completeness"] + [
                 f"domain:{d.key}:{field}" for d in domains for field in ("score", "rank", "trend", "bonus")
             ]
@@ -602,13 +681,15 @@ def _year_key(edition: Edition, key: str) -> dict:
     return {"year": edition.year, "key": key}
 
 
-def _overall_row(row: selectors.RankingRow, domains: list[Domain], completeness: float) -> dict:
+def _overall_row(row: selectors.RankingRow, domains: list[Domain], city_score: CityScore) -> dict:
+    """`city_score` is the row's CityScore as selectors.ranking() gives it (with `uncertainty`)."""
     return {
         "rank": row.rank,
+        "rank_interval": row.interval,
         "trend": row.trend,
         "city": row.city,
         "total": row.total,
-        "completeness": completeness,
+        "completeness": city_score.completeness,
         "domains": [
             {
                 "key": domain.key,
@@ -616,6 +697,7 @@ def _overall_row(row: selectors.RankingRow, domains: list[Domain], completeness:
                 "rank": score.rank if score else None,
                 "trend": None if score is None or score.previous_rank is None else score.previous_rank - score.rank,
                 "bonus": score.bonus if score else None,
+                "rank_interval": selectors.domain_interval(city_score.uncertainty, domain.key),
             }
             for domain, score in zip(domains, row.domain_scores, strict=True)
         ],
@@ -626,6 +708,7 @@ def _domain_row(row: selectors.RankingRow, index: int) -> dict:
     score = row.domain_scores[index]
     return {
         "rank": row.rank,
+        "rank_interval": row.interval,
         "trend": row.trend,
         "city": row.city,
         "score": score.score if score else None,
@@ -635,7 +718,15 @@ def _domain_row(row: selectors.RankingRow, index: int) -> dict:
 
 
 def _indicator_row(row: selectors.IndicatorRow) -> dict:
-    return {"rank": row.rank, "trend": None, "city": row.city, "score": row.score, "raw": row.raw}
+    # The robustness analysis covers the total and the domains, not single indicators.
+    return {
+        "rank": row.rank,
+        "rank_interval": None,
+        "trend": None,
+        "city": row.city,
+        "score": row.score,
+        "raw": row.raw,
+    }
 
 
 def _filtered(rows: list[dict], params: dict, *, states: list[str]) -> list[dict]:

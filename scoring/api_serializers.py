@@ -373,12 +373,36 @@ class CityDetailSerializer(CitySerializer):
 # --------------------------------------------------------------------------- rankings
 
 
+class RankIntervalSerializer(serializers.Serializer):
+    """Where a rank plausibly lies under the robustness analysis of the published run (Monte Carlo draws of
+    other plausible weights, scaling methods and missing-data rules). The official rank is unaffected."""
+
+    median = serializers.FloatField(help_text="The median rank over all draws.")
+    low = serializers.IntegerField(help_text="The best plausible rank: 5th percentile of the draws' ranks.")
+    high = serializers.IntegerField(help_text="The worst plausible rank: 95th percentile of the draws' ranks.")
+
+    class Meta:
+        ref_name = "PublicRankInterval"
+
+
+def rank_interval_field(of: str = "rank", null_also: str = "") -> RankIntervalSerializer:
+    """A nullable rank interval: of the total rank or of a domain's rank."""
+    return RankIntervalSerializer(
+        allow_null=True,
+        help_text=(
+            f"The {of}'s 5–95 % interval and median under the robustness analysis, e.g. "
+            f'`{{"median": 4.0, "low": 3, "high": 7}}`; null while the analysis is not computed{null_also}.'
+        ),
+    )
+
+
 class RankingDomainSerializer(serializers.Serializer):
     key = serializers.CharField()
     score = serializers.FloatField(allow_null=True)
     rank = serializers.IntegerField(allow_null=True)
     trend = serializers.IntegerField(allow_null=True, help_text="Previous rank − rank; null for a new city.")
     bonus = serializers.FloatField(allow_null=True, help_text="Innovation bonus counted in the score.")
+    rank_interval = rank_interval_field("domain rank")
 
     class Meta:
         ref_name = "PublicRankingDomain"
@@ -388,6 +412,9 @@ class RankingRowSerializer(serializers.Serializer):
     """One row of a ranking. Fields marked "overall", "domain" or "indicator" appear only in that ranking."""
 
     rank = serializers.IntegerField(help_text="Rank in this ranking; exact ties share a rank.")
+    rank_interval = rank_interval_field(
+        "rank", " and in indicator rankings (the analysis covers the total and the domains)"
+    )
     trend = serializers.IntegerField(
         allow_null=True,
         help_text="Previous published rank − rank; null for a city new to the index and in indicator rankings.",
@@ -427,6 +454,7 @@ class ScoreDomainSerializer(serializers.Serializer):
     trend = serializers.SerializerMethodField()
     bonus = serializers.FloatField()
     completeness = serializers.FloatField()
+    rank_interval = rank_interval_field("domain rank")
 
     class Meta:
         ref_name = "PublicScoreDomain"
@@ -453,6 +481,15 @@ class CityScoresSerializer(serializers.Serializer):
     city = CityRefSerializer()
     total = serializers.FloatField()
     rank = serializers.IntegerField()
+    rank_interval = rank_interval_field()
+    indistinguishable_from = serializers.ListField(
+        child=serializers.SlugField(),
+        allow_null=True,
+        help_text=(
+            "Slugs of the cities whose rank interval overlaps this city's (not distinguishable from it), nearest "
+            "official rank first; empty when there is none, null while the analysis is not computed."
+        ),
+    )
     previous_rank = serializers.IntegerField(allow_null=True)
     trend = serializers.IntegerField(allow_null=True, help_text="Previous rank − rank; null for a new city.")
     completeness = serializers.FloatField(help_text="Share of the parameters with an approved answer, 0..1.")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from indicators.models import Domain, Edition, Indicator, Parameter, translated
 from scoring import engine
-from scoring.models import ScoreRun
+from scoring.models import ScoreRun, UncertaintyAnalysis
 
 
 def number(value: float | Decimal) -> str:
@@ -220,6 +220,73 @@ def _total(aggregation: str, domain_weights: str) -> str:
     return _("Der Gesamtindex ist das gewichtete arithmetische Mittel der Themenbereiche. Gewichte: %(weights)s.") % {
         "weights": domain_weights
     }
+
+
+@dataclass
+class UncertaintyDescription:
+    """The robustness analysis of a run in words, from its stored settings."""
+
+    settings: list[tuple[str, str]]  # (label, value)
+    paragraphs: list[str]
+
+
+def _alternatives(choices, values: list[str]) -> str:
+    """The alternatives drawn from, by their labels: "z-Wert, Abstand zum Zielwert"; one alone is not varied."""
+    labels = [_label(choices, value) for value in values]
+    if not labels:
+        return _("nicht variiert")
+    if len(labels) == 1:
+        return _("nicht variiert: %(value)s") % {"value": labels[0]}
+    return _("je Ziehung zufällig eine von: %(values)s") % {"values": ", ".join(labels)}
+
+
+def describe_uncertainty(analysis: UncertaintyAnalysis | None) -> UncertaintyDescription | None:
+    """The methodology page's section on the robustness analysis of the published run; None while it is not
+    computed. Everything comes from the stored analysis: draws, weight spread, alternatives and seed."""
+    if analysis is None:
+        return None
+    alternatives = analysis.alternatives or {}
+    draws = number_format(analysis.draws, force_grouping=True)
+    spread = f"±{number(analysis.weight_spread * 100)} %"
+    settings = [
+        (_("Ziehungen (Neuberechnungen)"), draws),
+        (
+            _("Gewichte der Themenbereiche und Indikatoren"),
+            _("je Ziehung zufällig um bis zu %(spread)s verändert") % {"spread": spread},
+        ),
+        (_("Normierung"), _alternatives(Edition.Normalisation, alternatives.get("normalisation", []))),
+        (_("Umgang mit fehlenden Daten"), _alternatives(Edition.MissingPolicy, alternatives.get("missing_policy", []))),
+        (_("Startwert des Zufallsgenerators"), str(analysis.seed)),
+        (_("Berechnet am"), date_format(timezone.localtime(analysis.created_at), "DATE_FORMAT")),
+    ]
+    paragraphs = [
+        _(
+            "Ein Index beruht auf Festlegungen, die man auch anders hätte treffen können: Gewichte, Normierung, "
+            "Umgang mit fehlenden Daten. Die Robustheitsanalyse zeigt, wie stark die Ränge davon abhängen: Das "
+            "Ranking wurde %(draws)s-mal neu berechnet, jedes Mal mit zufällig gezogenen Gewichten (bis zu "
+            "%(spread)s vom veröffentlichten Gewicht) und den unten genannten Alternativen."
+        )
+        % {"draws": draws, "spread": spread},
+        _(
+            "Die Spanne eines Rangs reicht vom 5. bis zum 95. Perzentil der Ränge der Stadt über alle Ziehungen: "
+            "In neun von zehn Varianten lag ihr Rang in dieser Spanne. Der Median ist der mittlere Rang. Das "
+            "Ranking zeigt die Spanne neben jedem Rang, das Profil einer Stadt zum Beispiel als „Rang 4 von 82, "
+            "plausibel 3–7“, auch je Themenbereich."
+        ),
+        _(
+            "Zwei Städte sind nicht unterscheidbar, wenn sich ihre Spannen überschneiden: Unter anderen "
+            "plausiblen Festlegungen könnte jede der beiden vor der anderen liegen. Ihre Reihenfolge im "
+            "offiziellen Ranking ist dann nicht belastbar. Das Profil jeder Stadt nennt die Städte, von denen sie "
+            "nicht unterscheidbar ist."
+        ),
+        _(
+            "Der offizielle Rang wird allein mit der veröffentlichten Methodik dieser Ausgabe berechnet (siehe "
+            "oben). Die Robustheitsanalyse ändert ihn nicht; sie zeigt nur, wie belastbar er ist."
+        ),
+        _("Mit dem Startwert %(seed)s und denselben Eingaben ergibt die Analyse wieder genau dieselben Spannen.")
+        % {"seed": analysis.seed},
+    ]
+    return UncertaintyDescription(settings=settings, paragraphs=paragraphs)
 
 
 def describe(edition: Edition, run: ScoreRun, domains: list[Domain]) -> MethodologyDescription:

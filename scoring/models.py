@@ -96,3 +96,45 @@ class IndicatorScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.city_id}/{self.indicator_id}: {self.rank}."
+
+
+class UncertaintyAnalysis(models.Model):
+    """A Monte Carlo robustness analysis of one score run: how the ranks move under declared alternatives
+    (domain and indicator weights perturbed by ±weight_spread, the scaling method, the missing-data policy)."""
+
+    run = models.OneToOneField(ScoreRun, on_delete=models.CASCADE, related_name="uncertainty")
+    draws = models.PositiveIntegerField(_("Ziehungen"))
+    seed = models.BigIntegerField(_("Startwert"))
+    weight_spread = models.FloatField(_("Spanne der Gewichte"))
+    # The alternatives drawn from, as data: {"normalisation": [...], "missing_policy": [...]}.
+    alternatives = models.JSONField(_("Alternativen"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("Robustheitsanalyse")
+        verbose_name_plural = _("Robustheitsanalysen")
+
+    def __str__(self) -> str:
+        return f"{self.run} · {self.draws} draws"
+
+
+class RankUncertainty(models.Model):
+    """A city's plausible ranks in an analysis: median and the 5–95 % interval, overall and per domain,
+    and the cities whose overall intervals overlap its own (not distinguishable from it)."""
+
+    analysis = models.ForeignKey(UncertaintyAnalysis, on_delete=models.CASCADE, related_name="ranks")
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="+")
+    median_rank = models.FloatField(_("Median des Rangs"))
+    rank_low = models.PositiveIntegerField(_("bester plausibler Rang"))  # 5th percentile
+    rank_high = models.PositiveIntegerField(_("schlechtester plausibler Rang"))  # 95th percentile
+    # {domain key: [median, low, high]}
+    domain_ranks = models.JSONField(_("Ränge je Themenbereich"), default=dict)
+    # Ids of the cities whose 5–95 % interval overlaps this city's, nearest official rank first.
+    indistinguishable = models.JSONField(_("nicht unterscheidbar von"), default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["analysis", "city"], name="rank_uncertainty_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.city_id}: {self.rank_low}–{self.rank_high}"

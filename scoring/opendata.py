@@ -27,7 +27,7 @@ from django.db.models import Prefetch
 
 from indicators.models import Answer, City, Domain, Edition, Indicator, Parameter, plain_number
 from scoring import engine
-from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
+from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun
 
 RESULTS, ANSWERS = "results", "answers"
 DATASETS = (RESULTS, ANSWERS)
@@ -45,6 +45,10 @@ RESULTS_CITY_COLUMNS = (
     "previous_rank",
     "trend",
     "completeness",
+    # The rank's 5–95 % interval and median in the run's robustness analysis; empty while it is not computed.
+    "rank_low",
+    "rank_high",
+    "rank_median",
 )
 ANSWERS_COLUMNS = ("city", "ags", "parameter", "parameter_name", "kind", "value", "unit", "evidence_url", "as_of")
 
@@ -61,7 +65,7 @@ class OpenDataFile:
 
 
 def build_file(edition: Edition, run: ScoreRun, dataset: str, fmt: str) -> OpenDataFile:
-    """One file of a published edition. Queries: results 6; answers as JSON 6, as CSV 5.
+    """One file of a published edition. Queries: results 7; answers as JSON 6, as CSV 5.
 
     Raises ValueError for an unknown dataset or format (the view checks both first)."""
     if dataset not in DATASETS or fmt not in FORMATS:
@@ -70,7 +74,13 @@ def build_file(edition: Edition, run: ScoreRun, dataset: str, fmt: str) -> OpenD
     city_scores = load_city_scores(run)
     cities = [score.city for score in city_scores]
     if dataset == RESULTS:
-        records = results_records(domains, city_scores, load_domain_scores(run), load_indicator_scores(run))
+        records = results_records(
+            domains,
+            city_scores,
+            load_domain_scores(run),
+            load_indicator_scores(run),
+            load_rank_uncertainties(run),
+        )
         if fmt == "csv":
             content = results_csv(domains, records)
         else:
@@ -119,6 +129,15 @@ def load_indicator_scores(run: ScoreRun) -> dict[tuple[int, int], tuple[float | 
     """(city id, indicator id) -> (score, rank) (1 query)."""
     rows = IndicatorScore.objects.filter(run=run).values_list("city_id", "indicator_id", "score", "rank")
     return {(city_id, indicator_id): (score, rank) for city_id, indicator_id, score, rank in rows}
+
+
+def load_rank_uncertainties(run: ScoreRun) -> dict[int, tuple[float, int, int]]:
+    """city id -> (median rank, rank low, rank high) in the run's robustness analysis; empty while it is not
+    computed (1 query)."""
+    rows = RankUncertainty.objects.filter(analysis__run=run).values_list(
+        "city_id", "median_rank", "rank_low", "rank_high"
+    )
+    return {city_id: (median, low, high) for city_id, median, low, high in rows}
 
 
 def load_approved_answers(edition: Edition, run: ScoreRun) -> list[tuple]:
@@ -251,12 +270,16 @@ def results_records(
     city_scores: list[CityScore],
     domain_scores: dict[tuple[int, int], DomainScore],
     indicator_scores: dict[tuple[int, int], tuple[float | None, int]],
+    rank_uncertainties: dict[int, tuple[float, int, int]] | None = None,
 ) -> list[dict]:
     """One record per city in rank order, with its domain and indicator scores keyed by catalogue key.
 
     trend = previous rank − rank (None for a city new to the index); an indicator score is None where
-    the city had no data and the edition excludes missing data.
+    the city had no data and the edition excludes missing data; rank_low, rank_high and rank_median (the
+    rank's 5–95 % interval and median in the robustness analysis, from load_rank_uncertainties) are None
+    while the analysis is not computed.
     """
+    rank_uncertainties = rank_uncertainties or {}
     indicators = _indicators(domains)
     records = []
     for row in city_scores:
@@ -272,9 +295,15 @@ def results_records(
             "previous_rank": row.previous_rank,
             "trend": row.trend,
             "completeness": row.completeness,
+            "rank_low": None,
+            "rank_high": None,
+            "rank_median": None,
             "domains": {},
             "indicators": {},
         }
+        if row.city_id in rank_uncertainties:
+            median, low, high = rank_uncertainties[row.city_id]
+            record.update(rank_low=low, rank_high=high, rank_median=float(median))
         for domain in domains:
             score = domain_scores.get((row.city_id, domain.pk))
             record["domains"][domain.key] = {

@@ -11,7 +11,8 @@ from scoring.public_cache import public_page
 
 @public_page
 def methodology_view(request, year: int | None = None):
-    """How a published edition was computed (the newest by default); 5 queries whatever the number of cities.
+    """How a published edition was computed (the newest by default) and how robust its ranks are; 6 queries
+    whatever the number of cities.
 
     Without any published edition the latest page says so; an unpublished or unknown year is 404.
     """
@@ -21,10 +22,17 @@ def methodology_view(request, year: int | None = None):
             raise Http404
         return render(request, "scoring/methodology.html", {"edition": None, "editions": editions})
     description = methodology.describe(edition, run, opendata.load_catalogue(edition))
+    uncertainty = methodology.describe_uncertainty(selectors.uncertainty_analysis(run))
     return render(
         request,
         "scoring/methodology.html",
-        {"edition": edition, "run": run, "editions": editions, "methodology": description},
+        {
+            "edition": edition,
+            "run": run,
+            "editions": editions,
+            "methodology": description,
+            "uncertainty": uncertainty,
+        },
     )
 
 
@@ -58,7 +66,7 @@ def open_data_view(request):
 
 @public_page
 def open_data_file(request, year: int, dataset: str, fmt: str):
-    """A results or answers file of a published edition as CSV or JSON (8 queries or fewer, any number of
+    """A results or answers file of a published edition as CSV or JSON (9 queries or fewer, any number of
     cities); 404 for an unpublished edition, an unknown dataset or format."""
     if dataset not in opendata.DATASETS or fmt not in opendata.FORMATS:
         raise Http404

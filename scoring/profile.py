@@ -22,7 +22,8 @@ from django.utils.translation import ngettext
 from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter
 from scoring import engine
 from scoring.charts import chart
-from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
+from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun
+from scoring.selectors import RankInterval, domain_interval, overall_interval
 from scoring.services import load_inputs
 
 COMPARE_MIN = 2
@@ -135,6 +136,7 @@ class DomainRow:
     anchor: str
     explanation: str
     indicators: list[IndicatorRow] = field(default_factory=list)
+    interval: RankInterval | None = None  # the domain rank's 5–95 % interval; None without an analysis
 
 
 @dataclass
@@ -152,12 +154,16 @@ class CityProfile:
     total_explanation: str
     missing_policy: str
     charts: dict[str, dict]
+    # The robustness analysis of the run: the overall rank's 5–95 % interval (None while not computed) and
+    # the cities whose intervals overlap it, nearest official rank first.
+    interval: RankInterval | None = None
+    indistinguishable: list[City] = field(default_factory=list)
 
 
 def city_profile(*, city: City, run: ScoreRun, history: list[CityScore]) -> CityProfile | None:
     """Everything the city page shows for one published run; None when the city is not ranked in it.
 
-    `history` is city_history(city). Runs 9 queries plus load_inputs() (7, or 9 when an earlier
+    `history` is city_history(city). Runs 10 queries plus load_inputs() (7, or 9 when an earlier
     edition was published), whatever the number of cities.
     """
     score = next((row for row in history if row.run_id == run.pk), None)
@@ -189,6 +195,7 @@ def city_profile(*, city: City, run: ScoreRun, history: list[CityScore]) -> City
         .order_by("domain__position", "title")
     )
     cities = ranked_cities(run)
+    uncertainty = RankUncertainty.objects.filter(analysis__run=run, city=city).first()
     field_data = _FieldData(edition, {c.pk: c.name for c in cities}, city.pk, methodology)
 
     parameters_by_indicator: dict[int, list[Parameter]] = {}
@@ -206,6 +213,7 @@ def city_profile(*, city: City, run: ScoreRun, history: list[CityScore]) -> City
             trend=None if stored.previous_rank is None else stored.previous_rank - stored.rank,
             anchor=f"bereich-{domain.key}",
             explanation="",
+            interval=domain_interval(uncertainty, domain.key),
         )
     indicator_rows = []
     for indicator in indicators:
@@ -244,6 +252,8 @@ def city_profile(*, city: City, run: ScoreRun, history: list[CityScore]) -> City
     weakest = sorted(ranked[len(ranked) - shown :], key=lambda row: (row.score.score, row.indicator.name))
 
     domain_list = list(domain_rows.values())
+    cities_by_pk = {c.pk: c for c in cities}
+    neighbours = [] if uncertainty is None else uncertainty.indistinguishable
     return CityProfile(
         city=city,
         edition=edition,
@@ -258,6 +268,8 @@ def city_profile(*, city: City, run: ScoreRun, history: list[CityScore]) -> City
         total_explanation=_explain_total(score, len(domain_list), methodology),
         missing_policy=methodology.get("missing_policy", Edition.MissingPolicy.WORST),
         charts=_profile_charts(city, domain_list, history),
+        interval=overall_interval(uncertainty),
+        indistinguishable=[cities_by_pk[pk] for pk in neighbours if pk in cities_by_pk and pk != city.pk],
     )
 
 

@@ -7,7 +7,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Answer, City, Domain, Edition, Indicator
-from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
+from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun, UncertaintyAnalysis
 
 TOP_COUNT = 10
 CLIMBER_COUNT = 5
@@ -91,14 +91,58 @@ class CityFilter:
 
 
 @dataclass(frozen=True)
+class RankInterval:
+    """Where a city's rank plausibly lies (the robustness analysis): the median rank over all draws and the
+    5–95 % interval, `low` the best plausible rank (5th percentile), `high` the worst (95th)."""
+
+    median: float
+    low: int
+    high: int
+
+    def as_dict(self) -> dict:
+        return {"median": self.median, "low": self.low, "high": self.high}
+
+
+def overall_interval(uncertainty: RankUncertainty | None) -> RankInterval | None:
+    """A city's overall interval; None without an analysis."""
+    if uncertainty is None:
+        return None
+    return RankInterval(float(uncertainty.median_rank), uncertainty.rank_low, uncertainty.rank_high)
+
+
+def domain_interval(uncertainty: RankUncertainty | None, key: str) -> RankInterval | None:
+    """A city's interval in the domain `key` (domain_ranks holds [median, low, high]); None without one."""
+    if uncertainty is None or key not in uncertainty.domain_ranks:
+        return None
+    median, low, high = uncertainty.domain_ranks[key]
+    return RankInterval(float(median), int(low), int(high))
+
+
+def rank_uncertainties(run: ScoreRun, *, with_cities: bool = False) -> dict[int, RankUncertainty]:
+    """city id -> the city's RankUncertainty in the run's robustness analysis, with its city when asked;
+    empty while no analysis is computed (1 query, any number of cities)."""
+    rows = RankUncertainty.objects.filter(analysis__run=run)
+    if with_cities:
+        rows = rows.select_related("city")
+    return {row.city_id: row for row in rows}
+
+
+def uncertainty_analysis(run: ScoreRun) -> UncertaintyAnalysis | None:
+    """The run's robustness analysis; None while it is not computed (1 query)."""
+    return UncertaintyAnalysis.objects.filter(run=run).first()
+
+
+@dataclass(frozen=True)
 class RankingRow:
-    """One city in a ranking as shown: by total, or by one domain (then rank and trend are the domain's)."""
+    """One city in a ranking as shown: by total, or by one domain (then rank, trend and interval are the
+    domain's)."""
 
     city: City
     rank: int
     trend: int | None  # previous rank − rank; None for a city new to the index
     total: float
     domain_scores: list[DomainScore | None]  # in the domains' order
+    interval: RankInterval | None = None  # None while no robustness analysis is computed
 
 
 @dataclass(frozen=True)
@@ -173,25 +217,36 @@ def published(year: int | None = None) -> tuple[Edition | None, ScoreRun | None,
 
 
 def ranking(run: ScoreRun) -> tuple[list[Domain], list[CityScore]]:
-    """Domains in order and every city's total with its domain scores (3 queries, any number of cities).
+    """Domains in order and every city's total with its domain scores (4 queries, any number of cities).
 
-    Each row gets `domain_list`: its DomainScore per domain, in the domains' order.
+    Each row gets `domain_list`: its DomainScore per domain, in the domains' order, and `uncertainty`: its
+    RankUncertainty in the run's robustness analysis (None while none is computed).
     """
     domains = list(Domain.objects.filter(edition_id=run.edition_id).order_by("position", "id"))
     rows = list(CityScore.objects.filter(run=run).select_related("city").order_by("rank", "city__name"))
     by_city: dict[int, dict[int, DomainScore]] = {}
     for score in DomainScore.objects.filter(run=run):
         by_city.setdefault(score.city_id, {})[score.domain_id] = score
+    uncertainties = rank_uncertainties(run)
     for row in rows:
         row.domain_list = [by_city.get(row.city_id, {}).get(d.pk) for d in domains]
+        row.uncertainty = uncertainties.get(row.city_id)
     return domains, rows
 
 
 def ranking_rows(domains: list[Domain], scores: list[CityScore], *, by: Domain | None = None) -> list[RankingRow]:
     """The rows of `ranking()` as shown: by total rank, or with `by` ordered by that domain's rank (ties by
-    name) and showing its rank and trend. A city without a score in that domain comes last."""
+    name) and showing its rank, trend and interval. A city without a score in that domain comes last."""
     rows = [
-        RankingRow(city=s.city, rank=s.rank, trend=s.trend, total=s.total, domain_scores=s.domain_list) for s in scores
+        RankingRow(
+            city=s.city,
+            rank=s.rank,
+            trend=s.trend,
+            total=s.total,
+            domain_scores=s.domain_list,
+            interval=domain_interval(s.uncertainty, by.key) if by is not None else overall_interval(s.uncertainty),
+        )
+        for s in scores
     ]
     if by is None:
         return rows
@@ -203,7 +258,9 @@ def ranking_rows(domains: list[Domain], scores: list[CityScore], *, by: Domain |
             shown.append((1, 0, row))
             continue
         trend = None if score.previous_rank is None else score.previous_rank - score.rank
-        shown.append((0, score.rank, RankingRow(row.city, score.rank, trend, row.total, row.domain_scores)))
+        shown.append(
+            (0, score.rank, RankingRow(row.city, score.rank, trend, row.total, row.domain_scores, row.interval))
+        )
     shown.sort(key=lambda item: (item[0], item[1], item[2].city.name))
     return [row for _missing, _rank, row in shown]
 

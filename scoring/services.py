@@ -1,11 +1,14 @@
-"""Score runs: load an edition's approved inputs, run the engine, store results; publish an edition."""
+"""Score runs: load an edition's approved inputs, run the engine, store results; publish an edition;
+analyse a run's rank uncertainty."""
 
 import hashlib
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import FloatField
@@ -16,10 +19,12 @@ from django.utils.translation import gettext as _
 from indicators import roles
 from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter
 from indicators.services import edition_move
-from scoring import engine
-from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
+from scoring import engine, uncertainty
+from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun, UncertaintyAnalysis
 from scoring.public_cache import public_cache_clear
 from webhooks import events as webhook_events
+
+logger = logging.getLogger(__name__)
 
 
 def _code_version() -> str:
@@ -143,10 +148,12 @@ def load_inputs(edition: Edition) -> EditionInputs:
         indicator_weight=np.array([float(ind.weight) for ind in indicators], dtype=float),
         domain_weight=np.array([float(d.weight) for d in domains], dtype=float),
     )
+    # str(): an Edition created in this process holds TextChoices members, whose repr (hashed below) is not
+    # the value's; one read from the database holds plain strings. Both must hash the same.
     methodology = engine.Methodology(
-        missing_policy=edition.missing_policy,
-        normalisation=edition.normalisation,
-        aggregation=edition.aggregation,
+        missing_policy=str(edition.missing_policy),
+        normalisation=str(edition.normalisation),
+        aggregation=str(edition.aggregation),
         bonus_cap=float(edition.bonus_cap),
     )
 
@@ -339,7 +346,16 @@ def scores_recompute(*, edition: Edition) -> tuple[ScoreRun | None, bool]:
     # Measured after the commit, which on PostgreSQL checks the foreign keys of every result row.
     run.duration_ms = int((time.perf_counter() - started) * 1000)
     ScoreRun.objects.filter(pk=run.pk).update(duration_ms=run.duration_ms)
+    # Registered only now, so an eager task (dev, tests) does not count into the run's duration; inside a
+    # caller's transaction (edition_publish) it still waits for that commit.
+    transaction.on_commit(lambda: _request_uncertainty(run.pk))
     return run, True
+
+
+def _request_uncertainty(run_id: int) -> None:
+    from scoring.tasks import request_uncertainty  # tasks import this module
+
+    request_uncertainty(run_id)
 
 
 @transaction.atomic
@@ -363,12 +379,105 @@ def edition_publish(*, user, edition: Edition, reason: str = "") -> ScoreRun:
             )
             % {"count": pending}
         )
-    run, _created = scores_recompute(edition=edition)
+    run, created = scores_recompute(edition=edition)
     if run is None:
         raise ValidationError(_("Für diese Ausgabe gibt es noch keine Ergebnisse."))
     edition_move(user=user, edition=edition, phase=Edition.Phase.PUBLISHED, reason=reason)
     ScoreRun.objects.filter(pk=run.pk).update(is_published=True, published_at=timezone.now())
     run.refresh_from_db()
     transaction.on_commit(public_cache_clear)  # the public pages show the new results at once
+    if not created and not UncertaintyAnalysis.objects.filter(run=run).exists():
+        transaction.on_commit(lambda: _request_uncertainty(run.pk))  # a new run has requested its own
     webhook_events.edition_published(run)
     return run
+
+
+def uncertainty_analyse(
+    *,
+    run: ScoreRun,
+    draws: int | None = None,
+    seed: int | None = None,
+    weight_spread: float | None = None,
+) -> UncertaintyAnalysis | None:
+    """Compute and store the rank uncertainty of a score run (scoring/uncertainty.py); returns the analysis.
+
+    Idempotent: a run that already has an analysis gets it back unchanged, whatever the arguments.
+    draws and weight_spread default to settings.UNCERTAINTY_DRAWS and UNCERTAINTY_WEIGHT_SPREAD; the
+    seed defaults to one derived from the run's input hash, so an analysis can be re-derived.
+
+    Only a run whose inputs are still the edition's current ones (same input hash; a published run's
+    are frozen) can be analysed, because the analysis recomputes its indicator scores from them.
+    Otherwise, and for a run deleted meanwhile, nothing is stored and None is returned. The analysis
+    and its row per city are written in one transaction, under a lock on the run's row, so two
+    concurrent calls store one analysis.
+    """
+    existing = UncertaintyAnalysis.objects.filter(run=run).first()
+    if existing is not None:
+        return existing
+    draws = settings.UNCERTAINTY_DRAWS if draws is None else draws
+    weight_spread = settings.UNCERTAINTY_WEIGHT_SPREAD if weight_spread is None else weight_spread
+    seed = int(run.input_hash[:8], 16) if seed is None else seed
+    started = time.perf_counter()
+    inputs = load_inputs(run.edition)
+    if inputs.input_hash() != run.input_hash:
+        logger.info("score run %s: the edition's inputs changed since; no uncertainty analysis", run.pk)
+        return None
+    result = uncertainty.analyse(
+        inputs.structure,
+        inputs.values,
+        inputs.population,
+        inputs.bonus,
+        inputs.methodology,
+        draws=draws,
+        seed=seed,
+        weight_spread=weight_spread,
+    )
+    neighbours = uncertainty.indistinguishable(
+        result.rank_low, result.rank_high, result.official_rank, limit=settings.UNCERTAINTY_NEIGHBOURS_MAX
+    )
+    city_ids = inputs.city_ids.tolist()
+    with transaction.atomic():
+        if ScoreRun.objects.select_for_update().filter(pk=run.pk).first() is None:
+            return None
+        existing = UncertaintyAnalysis.objects.filter(run=run).first()
+        if existing is not None:
+            return existing
+        analysis = UncertaintyAnalysis(
+            run=run,
+            draws=draws,
+            seed=seed,
+            weight_spread=weight_spread,
+            alternatives={
+                "normalisation": list(result.normalisations),
+                "missing_policy": list(result.missing_policies),
+            },
+        )
+        analysis.full_clean()
+        analysis.save()
+        RankUncertainty.objects.bulk_create(
+            (
+                RankUncertainty(
+                    analysis=analysis,
+                    city_id=city_id,
+                    median_rank=float(result.median_rank[c]),
+                    rank_low=int(result.rank_low[c]),
+                    rank_high=int(result.rank_high[c]),
+                    domain_ranks={
+                        key: [
+                            float(result.domain_median[c, d]),
+                            int(result.domain_low[c, d]),
+                            int(result.domain_high[c, d]),
+                        ]
+                        for d, key in enumerate(inputs.domain_keys)
+                    },
+                    indistinguishable=[city_ids[j] for j in neighbours[c]],
+                )
+                for c, city_id in enumerate(city_ids)
+            ),
+            batch_size=1000,
+        )
+        if run.is_published:
+            transaction.on_commit(public_cache_clear)  # the public pages show the intervals at once
+    analysis.duration_ms = int((time.perf_counter() - started) * 1000)
+    UncertaintyAnalysis.objects.filter(pk=analysis.pk).update(duration_ms=analysis.duration_ms)
+    return analysis

@@ -1,4 +1,5 @@
-"""Celery tasks: coalesced, idempotent recomputes of an edition's scores, and a periodic reconcile."""
+"""Celery tasks: coalesced, idempotent recomputes of an edition's scores, the rank uncertainty analysis of
+a new score run, and a periodic reconcile."""
 
 from celery import shared_task
 from django.conf import settings
@@ -6,8 +7,21 @@ from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 
 from indicators.models import Edition
-from scoring.services import scores_recompute
+from scoring.models import ScoreRun, UncertaintyAnalysis
+from scoring.services import scores_recompute, uncertainty_analyse
 from smartcity.task_queue import enqueue
+
+# Tasks that write score runs: acknowledged after they ran (a killed worker's task is redelivered),
+# transient database errors retried with backoff, at most five times.
+DATABASE_TASK = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "max_retries": 5,
+}
 
 
 def _pending_key(edition_id: int) -> str:
@@ -32,17 +46,7 @@ def request_recompute(edition_id: int) -> bool:
     )
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=2,
-    retry_backoff_max=60,
-    max_retries=5,
-    soft_time_limit=900,
-    time_limit=960,
-)
+@shared_task(**DATABASE_TASK, soft_time_limit=900, time_limit=960)
 def scores_recompute_task(self, edition_id: int) -> dict:
     """Recompute one edition. Safe to run twice: unchanged inputs are a no-op."""
     cache.delete(_pending_key(edition_id))
@@ -53,12 +57,44 @@ def scores_recompute_task(self, edition_id: int) -> dict:
     return {"edition": edition_id, "run": run.pk if run else None, "created": created}
 
 
+def _uncertainty_pending_key(run_id: int) -> str:
+    return f"scores:uncertainty-pending:{run_id}"
+
+
+def request_uncertainty(run_id: int) -> bool:
+    """Enqueue the rank uncertainty analysis of a score run unless one is already waiting; True if enqueued.
+
+    Called after the run's commit (a new run, or a published run without an analysis). Never raises
+    (smartcity.task_queue); `scores_reconcile` catches up with the current runs of editions in progress.
+    """
+    return enqueue(
+        uncertainty_analyse_task,
+        (run_id,),
+        pending_key=_uncertainty_pending_key(run_id),
+        description=f"the uncertainty analysis of score run {run_id}",
+    )
+
+
+@shared_task(**DATABASE_TASK, soft_time_limit=600, time_limit=660)
+def uncertainty_analyse_task(self, run_id: int) -> dict:
+    """Analyse one score run's rank uncertainty. Safe to run twice: a run keeps its first analysis."""
+    cache.delete(_uncertainty_pending_key(run_id))
+    run = ScoreRun.objects.select_related("edition").filter(pk=run_id).first()
+    if run is None:
+        return {"run": run_id, "analysis": None}
+    analysis = uncertainty_analyse(run=run)
+    return {"run": run_id, "analysis": analysis.pk if analysis else None}
+
+
 @shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
 def scores_reconcile() -> list[int]:
-    """Recompute every edition whose results may lag behind its approved data (periodic, via beat)."""
+    """Recompute every edition whose results may lag behind its approved data (periodic, via beat), and
+    request the uncertainty analysis of its current run when that has none yet."""
     recomputed = []
     for edition in Edition.objects.filter(phase__in=[Edition.Phase.COLLECTION, Edition.Phase.REVIEW]):
-        _run, created = scores_recompute(edition=edition)
+        run, created = scores_recompute(edition=edition)
         if created:
             recomputed.append(edition.year)
+        elif run is not None and not UncertaintyAnalysis.objects.filter(run=run).exists():
+            request_uncertainty(run.pk)  # a new run requests its own after its commit
     return recomputed

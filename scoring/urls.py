@@ -1,8 +1,8 @@
-"""Public pages of published editions: home, rankings, city profiles, comparison, methodology, open data."""
+"""Public pages of published editions: home, rankings, city profiles, comparison, simulator, methodology, open data."""
 
 from django.urls import path
 
-from scoring import opendata_views, profile_views, views
+from scoring import opendata_views, profile_views, simulator_views, views
 
 app_name = "scoring"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("stadt/<slug:slug>/", profile_views.city_view, name="city_latest"),
     path("stadt/<slug:slug>/<int:year>/", profile_views.city_view, name="city"),
     path("vergleich/<int:year>/", profile_views.compare_view, name="compare"),
+    path("simulator/<int:year>/", simulator_views.simulator_pick_view, name="simulator_pick"),
+    path("simulator/<int:year>/<slug:city_slug>/", simulator_views.simulator_view, name="simulator"),
     path("methodik/", opendata_views.methodology_view, name="methodology_latest"),
     path("methodik/<int:year>/", opendata_views.methodology_view, name="methodology"),
     path("daten/", opendata_views.open_data_view, name="open_data"),

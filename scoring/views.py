@@ -68,6 +68,8 @@ def ranking_view(request, year: int | None = None):
         "reset_query": _query({"sortierung": sort_domain.key if sort_domain else ""}),
         "rows": shown,
         "city_count": len(rows),
+        # The interval column only once the run's robustness analysis is computed.
+        "show_intervals": any(score.uncertainty is not None for score in scores),
     }
     return render(request, "scoring/ranking.html", context, status=status)
 

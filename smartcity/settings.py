@@ -157,6 +157,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # How long a recompute request waits for more changes before it runs (coalescing bursts).
 SCORES_RECOMPUTE_DELAY_SECONDS = env.int("SCORES_RECOMPUTE_DELAY_SECONDS", default=2)
+# Rank uncertainty (scoring/uncertainty.py): Monte Carlo draws per score run, and how far each domain and
+# indicator weight is perturbed (a factor uniform in [1 - spread, 1 + spread]; spread in [0, 1)).
+UNCERTAINTY_DRAWS = env.int("UNCERTAINTY_DRAWS", default=1000)
+UNCERTAINTY_WEIGHT_SPREAD = env.float("UNCERTAINTY_WEIGHT_SPREAD", default=0.25)
+# At most this many "not distinguishable" neighbours are stored per city (the nearest by official rank).
+UNCERTAINTY_NEIGHBOURS_MAX = env.int("UNCERTAINTY_NEIGHBOURS_MAX", default=10)
 
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",

@@ -27,6 +27,15 @@ def trend(rank_change) -> str:
     return _("neu") if shown == NEW_CITY else shown
 
 
+@register.filter
+def rank_interval(interval) -> str:
+    """A selectors.RankInterval as shown: "3–7" (also "1–1": always a range, never mistaken for a rank);
+    "–" without one."""
+    if interval is None:
+        return "–"
+    return f"{interval.low}\u2013{interval.high}"
+
+
 @register.simple_tag(takes_context=True)
 def language_links(context) -> list[dict]:
     """The current page in every language: [{"code", "name", "url", "current"}] (links, so pages stay cacheable)."""

@@ -581,11 +581,19 @@ def overall_row(edition: Edition, name: str) -> dict:
         stored = DomainScore.objects.get(run=run, city=score.city, domain=domain)
         trend = None if stored.previous_rank is None else stored.previous_rank - stored.rank
         domains.append(
-            {"key": domain.key, "score": stored.score, "rank": stored.rank, "trend": trend, "bonus": stored.bonus}
+            {
+                "key": domain.key,
+                "score": stored.score,
+                "rank": stored.rank,
+                "trend": trend,
+                "bonus": stored.bonus,
+                "rank_interval": None,  # no robustness analysis in these tests
+            }
         )
     total, rank, previous = TOTALS[name]
     return {
         "rank": rank,
+        "rank_interval": None,
         "trend": None if previous is None else previous - rank,
         "city": city_ref(score.city),
         "total": total,
@@ -618,6 +626,7 @@ def test_the_overall_ranking_of_the_newest_published_edition(api, ranked, hidden
         "rank": 5,
         "trend": -2,
         "bonus": 1.5,
+        "rank_interval": None,
     }
 
 
@@ -645,6 +654,7 @@ def test_a_domain_ranking_shows_the_domains_score_rank_trend_and_bonus(api, rank
     assert body["results"] == [
         {
             "rank": rank,
+            "rank_interval": None,
             "trend": None if previous is None else previous - rank,
             "city": city_ref(city_by_name(name)),
             "score": score,
@@ -666,13 +676,25 @@ def test_an_indicator_ranking_shows_score_and_raw_value(api, ranked):
     assert response.status_code == 200
     body = response.json()
     assert (body["edition"], body["domain"], body["indicator"]) == (2040, None, "verkehr")
+    expected = [
+        (1, "Köln", 100.0, 0.75),
+        (2, "Aachen", 62.5, 0.5),
+        (2, "München", 62.5, 0.5),
+        (4, "Bonn", 20.0, 0.2),
+        (5, "Würzburg", 0.0, 0.1),
+        (6, "Berlin", None, None),
+    ]
+    # The robustness analysis covers the total and the domains: never an interval in an indicator ranking.
     assert body["results"] == [
-        {"rank": 1, "trend": None, "city": city_ref(city_by_name("Köln")), "score": 100.0, "raw": 0.75},
-        {"rank": 2, "trend": None, "city": city_ref(city_by_name("Aachen")), "score": 62.5, "raw": 0.5},
-        {"rank": 2, "trend": None, "city": city_ref(city_by_name("München")), "score": 62.5, "raw": 0.5},
-        {"rank": 4, "trend": None, "city": city_ref(city_by_name("Bonn")), "score": 20.0, "raw": 0.2},
-        {"rank": 5, "trend": None, "city": city_ref(city_by_name("Würzburg")), "score": 0.0, "raw": 0.1},
-        {"rank": 6, "trend": None, "city": city_ref(city_by_name("Berlin")), "score": None, "raw": None},
+        {
+            "rank": rank,
+            "rank_interval": None,
+            "trend": None,
+            "city": city_ref(city_by_name(name)),
+            "score": score,
+            "raw": raw,
+        }
+        for rank, name, score, raw in expected
     ]
 
 
@@ -897,6 +919,7 @@ def scores_body(edition: Edition, slug: str) -> dict:
                 "trend": None if stored.previous_rank is None else stored.previous_rank - stored.rank,
                 "bonus": stored.bonus,
                 "completeness": stored.completeness,
+                "rank_interval": None,  # no robustness analysis in these tests
             }
         )
     indicators = []
@@ -918,6 +941,8 @@ def scores_body(edition: Edition, slug: str) -> dict:
         "city": city_ref(c),
         "total": total.total,
         "rank": total.rank,
+        "rank_interval": None,
+        "indistinguishable_from": None,
         "previous_rank": total.previous_rank,
         "trend": total.trend,
         "completeness": total.completeness,
@@ -1271,14 +1296,14 @@ QUERY_PINS = [
     ("cities/?state=Bayern&size=100-200k&search=STADT&ordering=-population", 3),
     ("cities/?edition=2040", 3),
     ("cities/{slug}/", 2),
-    ("cities/{slug}/scores/", 6),
-    ("cities/{slug}/scores/?edition=2039", 6),
+    ("cities/{slug}/scores/", 7),
+    ("cities/{slug}/scores/?edition=2039", 7),
     ("cities/{slug}/history/", 2),
-    ("rankings/", 5),
-    ("rankings/?edition=2039&state=Bayern&ordering=name&page_size=2", 5),
-    ("rankings/?domain=mobilitaet", 5),
-    ("rankings/?indicator=verkehr&size=100-200k", 7),
-    ("rankings/?format=csv", 5),
+    ("rankings/", 6),
+    ("rankings/?edition=2039&state=Bayern&ordering=name&page_size=2", 6),
+    ("rankings/?domain=mobilitaet", 6),
+    ("rankings/?indicator=verkehr&size=100-200k", 8),
+    ("rankings/?format=csv", 6),
     ("answers/", 4),
     ("answers/?city={slug}&parameter=busse", 6),
 ]

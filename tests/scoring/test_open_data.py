@@ -27,6 +27,9 @@ RESULT_COLUMNS = [
     "previous_rank",
     "trend",
     "completeness",
+    "rank_low",
+    "rank_high",
+    "rank_median",
     "domain:verwaltung:score",
     "domain:verwaltung:rank",
     "domain:verwaltung:bonus",
@@ -152,6 +155,7 @@ def test_results_csv_has_stable_columns_and_one_row_per_city_in_rank_order(clien
     assert first["total"] == repr(CityScore.objects.get(run=run, city=city).total)
     assert first["previous_rank"] == "" and first["trend"] == ""
     assert first["completeness"] == "1.0"
+    assert (first["rank_low"], first["rank_high"], first["rank_median"]) == ("", "", "")  # no analysis yet
     assert first["domain:mobilitaet:score"] == repr(domain.score)
     assert first["domain:mobilitaet:rank"] == str(domain.rank)
     assert first["domain:mobilitaet:bonus"] == "0.0"
@@ -257,9 +261,13 @@ def test_results_json_has_a_header_to_recompute_from_and_every_score(client, edi
         "previous_rank",
         "trend",
         "completeness",
+        "rank_low",
+        "rank_high",
+        "rank_median",
         "domains",
         "indicators",
     }
+    assert (first["rank_low"], first["rank_high"], first["rank_median"]) == (None, None, None)  # no analysis
     assert list(first["domains"]) == ["verwaltung", "mobilitaet"]
     assert set(first["domains"]["verwaltung"]) == {"score", "rank", "bonus"}
     assert list(first["indicators"]) == ["serviceportal", "energie", "verkehr"]
@@ -405,9 +413,10 @@ def test_unknown_datasets_and_formats_are_not_found(client, editor, path):
 @pytest.mark.parametrize(
     ("dataset", "fmt", "queries"),
     [
-        # editions, run, domains, indicators, parameters, city scores, + domain and indicator scores
-        ("results", "csv", 8),
-        ("results", "json", 8),
+        # editions, run, domains, indicators, parameters, city scores, + domain and indicator scores, rank
+        # uncertainties
+        ("results", "csv", 9),
+        ("results", "json", 9),
         # ... + approved answers (CSV), + domain scores for the bonus (JSON)
         ("answers", "csv", 7),
         ("answers", "json", 8),

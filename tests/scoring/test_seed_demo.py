@@ -39,6 +39,9 @@ def test_seed_demo_loads_three_editions_with_results_from_the_pipeline(capsys, s
         run = ScoreRun.objects.get(edition=editions[year], is_published=True)
         assert run.input_hash == load_inputs(editions[year]).input_hash()
         assert CityScore.objects.filter(run=run).count() == 81
+    # every demo run has its rank uncertainty, one row per ranked city
+    for run in ScoreRun.objects.filter(edition__in=editions.values()):
+        assert run.uncertainty.ranks.count() == run.city_count
     trends = CityScore.objects.filter(run__edition=editions[2023]).exclude(previous_rank=None).count()
     assert trends == 81
     assert ScoreRun.objects.filter(edition=editions[2024], is_published=False).count() == 1

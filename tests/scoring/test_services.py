@@ -117,6 +117,15 @@ def test_the_input_hash_is_built_from_keys_not_database_ids(answered, editor):
     assert load_inputs(clone).input_hash() != load_inputs(answered).input_hash()
 
 
+def test_the_input_hash_does_not_depend_on_how_the_edition_was_loaded(answered):
+    # given: the factory's edition holds TextChoices members, a reloaded one plain strings
+    reloaded = Edition.objects.get(pk=answered.pk)
+    assert type(answered.missing_policy) is not type(reloaded.missing_policy)
+
+    # then
+    assert load_inputs(answered).input_hash() == load_inputs(reloaded).input_hash()
+
+
 def test_unchanged_inputs_produce_no_new_run(answered):
     # given
     first, _ = scores_recompute(edition=answered)

@@ -58,10 +58,14 @@ def test_approval_runs_the_recompute_after_commit(submitted, reviewer, django_ca
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         answer_approve(user=reviewer, answer=answer)
 
-    # then
-    assert len(callbacks) == 1
+    # then: the approval's callback recomputed; the new run's own callback requested its analysis
+    assert [callback.__qualname__.split(".")[0] for callback in callbacks] == [
+        "notify_approved_data_changed",
+        "scores_recompute",
+    ]
     run = ScoreRun.objects.get(edition=submitted)
     assert run.approved_answer_count == 1
+    assert run.uncertainty.ranks.count() == 5
 
 
 def test_the_same_task_delivered_twice_gives_one_run(submitted):

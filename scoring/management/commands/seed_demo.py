@@ -1,4 +1,5 @@
-"""Load the demo: cities, three editions with synthetic answers, demo users, results from the real pipeline."""
+"""Load the demo: cities, three editions with synthetic answers, demo users, results (with their rank
+uncertainty) from the real pipeline."""
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -8,7 +9,7 @@ from indicators.demo import DEMO_PASSWORD, DEMO_YEARS, demo_edition_create, demo
 from indicators.importers import cities_import
 from indicators.models import Edition
 from indicators.services import edition_set_phase
-from scoring.services import edition_publish, scores_recompute
+from scoring.services import edition_publish, scores_recompute, uncertainty_analyse
 
 
 class Command(BaseCommand):
@@ -40,6 +41,11 @@ class Command(BaseCommand):
             else:
                 run, _created = scores_recompute(edition=edition)
                 self.stdout.write(f"Edition {year}: collecting, provisional run {run.pk if run else '-'}.")
+            if run is not None:
+                # Eager Celery has usually analysed the run already (a no-op then); with a real broker
+                # the demo must not depend on a worker running.
+                analysis = uncertainty_analyse(run=run)
+                self.stdout.write(f"  rank uncertainty: {analysis.draws if analysis else 0} draws.")
             previous = edition
         self.stdout.write(
             self.style.SUCCESS(f"Demo data loaded. Logins (local only), password for all: {DEMO_PASSWORD}")
