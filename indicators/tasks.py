@@ -2,10 +2,9 @@
 
 from celery import shared_task
 from django.core.cache import cache
-from django.db import InterfaceError, OperationalError
 
 from indicators.notifications import notifications_send
-from smartcity.task_queue import enqueue
+from smartcity.task_queue import OUTBOX_TASK, enqueue
 
 PENDING_KEY = "notifications:send-pending"
 
@@ -19,15 +18,7 @@ def request_notifications_send() -> bool:
     return enqueue(notifications_send_task, pending_key=PENDING_KEY, description="sending the notifications")
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=2,
-    retry_backoff_max=60,
-    max_retries=3,
-    soft_time_limit=240,
-    time_limit=300,
-)
+@shared_task(**OUTBOX_TASK)
 def notifications_send_task() -> dict:
     """Send the due notifications (also periodic, via beat). Safe to run twice: sent rows are not due."""
     cache.delete(PENDING_KEY)

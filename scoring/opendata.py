@@ -25,8 +25,8 @@ import numpy as np
 from django.conf import settings
 from django.db.models import Prefetch
 
-from indicators.models import Answer, City, Domain, Edition, Indicator, Parameter, plain_number
-from scoring import engine
+from indicators.models import City, Domain, Edition, Indicator, Parameter, plain_number
+from scoring import engine, selectors
 from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun
 
 RESULTS, ANSWERS = "results", "answers"
@@ -148,20 +148,8 @@ def load_approved_answers(edition: Edition, run: ScoreRun) -> list[tuple]:
     left them out.
     """
     return list(
-        Answer.objects.filter(
-            edition=edition,
-            status=Answer.Status.APPROVED,
-            city_id__in=CityScore.objects.filter(run=run).values("city_id"),
-        )
-        .order_by(
-            "city__ags",
-            "parameter__indicator__domain__position",
-            "parameter__indicator__domain_id",
-            "parameter__indicator__position",
-            "parameter__indicator_id",
-            "parameter__position",
-            "parameter_id",
-        )
+        selectors.approved_answers(run)
+        .select_related(None)
         .values_list("city_id", "parameter_id", "value_bool", "value_choice", "value_number", "evidence_url", "as_of")
     )
 

@@ -3,10 +3,24 @@
 import logging
 
 from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+
+# Options of the tasks that send an outbox (notifications, webhook deliveries): acknowledged after they
+# ran, transient database errors retried with backoff (at most 3 times), bounded in time. Their rows
+# stay due until sent, so a failed run loses nothing; the beat job runs them again.
+OUTBOX_TASK = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "max_retries": 3,
+    "soft_time_limit": 240,
+    "time_limit": 300,
+}
 
 
 def enqueue(

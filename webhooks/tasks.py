@@ -2,9 +2,8 @@
 
 from celery import shared_task
 from django.core.cache import cache
-from django.db import InterfaceError, OperationalError
 
-from smartcity.task_queue import enqueue
+from smartcity.task_queue import OUTBOX_TASK, enqueue
 from webhooks.services import webhooks_deliver
 
 PENDING_KEY = "webhooks:deliver-pending"
@@ -19,15 +18,7 @@ def request_webhooks_deliver() -> bool:
     return enqueue(webhooks_deliver_task, pending_key=PENDING_KEY, description="delivering the webhooks")
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=2,
-    retry_backoff_max=60,
-    max_retries=3,
-    soft_time_limit=240,
-    time_limit=300,
-)
+@shared_task(**OUTBOX_TASK)
 def webhooks_deliver_task() -> dict:
     """Send the due deliveries (also periodic, via beat). Safe to run twice: claimed and delivered rows are not due."""
     cache.delete(PENDING_KEY)
