@@ -1,8 +1,12 @@
 """One JSON shape for every API error: {"message": "...", "errors": {field: [messages]}, "code": "..."}."""
 
+import sys
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -68,8 +72,30 @@ def page_not_found(request, exception=None):
     return defaults.page_not_found(request, exception)
 
 
+# Seconds a client is asked to wait when the database is briefly unreachable (a restart, a failover).
+DATABASE_RETRY_AFTER_SECONDS = 30
+
+
+def _database_unavailable() -> bool:
+    """Whether the error being handled is the database being unreachable (Django calls handler500 from
+    inside its `except`, so the exception is the current one, also when a middleware raised it)."""
+    return isinstance(sys.exc_info()[1], (OperationalError, InterfaceError))
+
+
 def server_error(request):
-    """500: JSON under /api/ (the error shape), the site's page elsewhere; the traceback only goes to the log."""
+    """500: JSON under /api/ (the error shape), the site's page elsewhere; the traceback only goes to the log.
+
+    A database that cannot be reached is answered 503 with Retry-After instead: the request may be repeated
+    as it is, and the connection is re-established by the next request (CONN_HEALTH_CHECKS).
+    """
+    if _database_unavailable():
+        if _is_api(request):
+            body = error_body(_("Der Dienst ist kurz nicht erreichbar; bitte gleich noch einmal."), code="unavailable")
+            response = JsonResponse(body, status=503)
+        else:
+            response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response
     if _is_api(request):
         return JsonResponse(error_body(_("Ein interner Fehler ist aufgetreten."), code="error"), status=500)
     return defaults.server_error(request)

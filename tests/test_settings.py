@@ -46,6 +46,20 @@ def test_deploy_check_reports_nothing_with_production_settings():
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
+def test_static_files_collect_with_production_storage(tmp_path):
+    # given: DEBUG off, so static files are hashed and compressed (whitenoise's manifest storage)
+    # when
+    result = manage(
+        "collectstatic", "--noinput", DEBUG="0", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="index.example.org",
+        STATIC_ROOT=str(tmp_path),
+    )  # fmt: skip
+
+    # then: every reference inside the files resolves (a dangling source map once stopped the deploy)
+    assert result.returncode == 0, result.stderr[-2000:]
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    assert "vendor/chart-4.6.1.umd.min.js" in manifest and "js/charts.js" in manifest
+
+
 def test_embedded_defaults_are_sqlite_eager_celery_memory_cache_and_german():
     code = (
         "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, "

@@ -5,19 +5,13 @@ REQUIRE_SERVICES=1 (set by .ci/run) a missing service is a failure.
 """
 
 import os
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
 from smartcity.celery import app as celery_app
-
-ROOT = Path(__file__).resolve().parents[2]
-WORKER_START_SECONDS = 60
+from tests.services.processes import START_SECONDS, django_env, start_worker, stop, wait_for
 
 
 def _missing_services() -> str | None:
@@ -44,7 +38,8 @@ def services():
         pytest.skip(message)
 
 
-def _database_url() -> str:
+def database_url() -> str:
+    """The test database's address, for processes started by a test."""
     db = connection.settings_dict
     auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
@@ -55,51 +50,14 @@ def celery_worker_process(services, transactional_db, tmp_path):
     """A real `celery worker` on the test database; yields once it answers a ping, stopped afterwards."""
     celery_app.control.purge()
     log = tmp_path / "worker.log"
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "smartcity.settings"}
-    hostname = f"ci-{os.getpid()}@%h"
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "smartcity",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--hostname",
-                hostname,
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_worker(django_env(DATABASE_URL=database_url()), log, name="ci")
     try:
-        deadline = time.monotonic() + WORKER_START_SECONDS
-        while not celery_app.control.ping(timeout=1):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the Celery worker did not start:\n{log.read_text()[-3000:]}")
+        wait_for(
+            lambda: celery_app.control.ping(timeout=1),
+            seconds=START_SECONDS,
+            message=f"the Celery worker does not answer:\n{log.read_text()[-3000:]}",
+        )
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
         connection.close()  # the worker's connection is gone; make ours fresh before teardown
-
-
-def wait_until(condition, *, seconds: float, message: str):
-    """Poll `condition` until it returns something truthy; fail after `seconds` (bounded)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.25)
-    pytest.fail(message)

@@ -12,7 +12,7 @@ from scoring.services import scores_recompute
 from tests.browser.helpers import log_in
 from tests.factories import UserFactory, cities_of, small_edition
 from tests.scoring.test_services import answer_all
-from tests.services.conftest import wait_until
+from tests.services.processes import wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -67,7 +67,7 @@ def test_a_changed_answer_reaches_the_public_ranking_through_review_worker_and_p
 
     # then: the real worker recomputes with the approval
     all_answers = Answer.objects.filter(edition=edition).count()
-    run = wait_until(
+    run = wait_for(
         lambda: ScoreRun.objects.filter(edition=edition, approved_answer_count=all_answers).first(),
         seconds=60,
         message="the worker did not recompute within 60 s",

@@ -9,7 +9,7 @@ from scoring.models import CityScore, ScoreRun
 from scoring.services import current_run
 from tests import factories
 from tests.scoring.test_services import answer_all
-from tests.services.conftest import wait_until
+from tests.services.processes import wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +26,7 @@ def test_an_approval_is_recomputed_by_the_worker_and_changes_the_ranking(celery_
     answer_approve(user=reviewer, answer=answer)
 
     # then: the worker produced a run that includes the approval
-    run = wait_until(
+    run = wait_for(
         lambda: ScoreRun.objects.filter(edition=edition, approved_answer_count=before_count + 1).first(),
         seconds=60,
         message="the worker did not recompute within 60 s",
@@ -48,12 +48,12 @@ def test_a_burst_of_100_approvals_leads_to_a_few_recomputes(celery_worker_proces
         answer_approve(user=reviewer, answer=answer)
 
     # then: the worker catches up with all 100, in far fewer runs
-    wait_until(
+    wait_for(
         lambda: current_run(edition) is not None and current_run(edition).approved_answer_count == 100,
         seconds=90,
         message="the worker did not reach 100 approved answers within 90 s",
     )
-    wait_until(
+    wait_for(
         lambda: cache.get(f"scores:recompute-pending:{edition.pk}") is None,
         seconds=30,
         message="a recompute stayed pending",
