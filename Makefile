@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: setup db run test lint bench clean
+.PHONY: setup db run test lint audit bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: db
 
 lint: setup
 	$(VENV)/bin/ruff check .
+
+# Known vulnerabilities (PyPI's advisory data) in every package of the virtualenv, which holds exactly
+# the pinned requirements and what they pull in. --strict: a package that could not be checked fails too.
+audit: setup
+	$(PY) -m pip_audit --strict --progress-spinner off --skip-editable
 
 bench: setup
 	$(PY) bench/recompute.py
