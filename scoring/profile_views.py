@@ -67,7 +67,7 @@ class CompareForm(forms.Form):
         return [self.cities[slug] for slug in slugs]
 
 
-@public_page
+@public_page(query_lists=("stadt",))
 def compare_view(request, year: int):
     """2-4 cities of a published edition side by side. Without a selection a form to pick them;
     a wrong selection (too few or many, unknown or repeated cities) answers 400 with the reason and the form."""

@@ -226,7 +226,8 @@ def _unknown_errors(errors: dict, groups: list[DomainGroup]) -> list[str]:
     return [message for name, messages in errors.items() if name not in names for message in messages]
 
 
-@public_page
+# Only the unmodified page is cached: hypothetical answers and weights are endless variants.
+@public_page(uncached=(simulator.PARAMETER_PREFIX, simulator.DOMAIN_WEIGHT_PREFIX, simulator.INDICATOR_WEIGHT_PREFIX))
 def simulator_view(request, year: int, city_slug: str):
     """One city in a published edition with hypothetical answers and weights from the query string.
 
@@ -270,7 +271,7 @@ def simulator_view(request, year: int, city_slug: str):
     return render(request, "scoring/simulator.html", context, status=400 if errors else 200)
 
 
-@public_page
+@public_page(query=("stadt",))
 def simulator_pick_view(request, year: int):
     """The cities of a published edition to open the simulator for; `?stadt=<slug>` goes to that city's."""
     edition, run, _editions = selectors.published(year)

@@ -9,6 +9,11 @@ from scoring import selectors
 from scoring.forms import RankingFilterForm
 from scoring.public_cache import public_page
 
+# The filters of RankingFilterForm with a bounded set of values (each is its own cache entry); a free-text
+# search is computed for its reader and not stored.
+RANKING_QUERY = ("land", "groesse")
+SEARCH = ("suche",)
+
 
 def _query(params: dict[str, str]) -> str:
     """A query string ("?a=1&b=2", "" without any) of the non-empty params; links put the page's path before it."""
@@ -33,7 +38,7 @@ def home(request):
     return render(request, "scoring/home.html", context)
 
 
-@public_page
+@public_page(query=RANKING_QUERY + ("sortierung",), uncached=SEARCH)
 def ranking_view(request, year: int | None = None):
     """The ranking of a published edition (the newest by default), sortable by domain and filterable.
 
@@ -74,7 +79,7 @@ def ranking_view(request, year: int | None = None):
     return render(request, "scoring/ranking.html", context, status=status)
 
 
-@public_page
+@public_page(query=RANKING_QUERY, uncached=SEARCH)
 def indicator_ranking_view(request, year: int, key: str):
     """All cities of a published edition by one indicator's score; unknown year or key is 404."""
     edition, run, _editions = selectors.published(year)

@@ -5,12 +5,17 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from smartcity import views
+
 # Reviewers and editors work in the admin; it should say where they are.
 admin.site.site_header = _("Smart City Index: Redaktion und Prüfung")
 admin.site.site_title = _("Smart City Index")
 admin.site.index_title = _("Übersicht")
 
 urlpatterns = [
+    # Health probes: no language prefix, no login, never cached (load balancers, bench/load.sh's floor).
+    path("healthz/live", views.live, name="healthz_live"),
+    path("healthz/ready", views.ready, name="healthz_ready"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The API is language-neutral (German messages unless Accept-Language asks for English).
     path("api/", include("api.urls")),
