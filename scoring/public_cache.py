@@ -129,6 +129,13 @@ def public_cache_clear() -> None:
         logger.warning("could not clear the public page cache", exc_info=True)
 
 
+def public_cache_forget_local() -> None:
+    """Drop this process's own copies (its pages and the generation it trusts), not the shared cache's:
+    for a process whose shared cache was emptied behind its back (`cache.clear()`, as between tests)."""
+    _local.clear()
+    _generation.remember(None)
+
+
 def _new_generation() -> str:
     """The current generation token, created when there is none yet (first use, or evicted)."""
     generation = cache.get_or_set(GENERATION_KEY, lambda: uuid.uuid4().hex, timeout=None)
