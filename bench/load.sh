@@ -65,6 +65,7 @@ export LOG_LEVEL=WARNING
 export LOAD_BENCH_DIR="$ROOT/bench"
 
 WORK=$(mktemp -d -t smartcity-load.XXXXXX)
+export STATIC_ROOT="$WORK/static"   # collected for this run only, removed with $WORK
 GUNICORN_PID=""
 cleanup() {
   if [ -n "$GUNICORN_PID" ] && kill -0 "$GUNICORN_PID" 2>/dev/null; then
