@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from indicators import roles
 from indicators.models import Answer, Notification, Parameter, Participation
+from smartcity import task_queue
 
 logger = logging.getLogger(__name__)
 
@@ -125,12 +126,22 @@ def _write_about(answer: Answer, kind: str, recipients) -> list[Notification]:
     )
 
 
+NOTIFICATIONS_SEND_TASK = "indicators.tasks.notifications_send_task"
+
+
+def notifications_send_enqueue() -> bool:
+    """Request a send of the pending notifications (called after commit); returns True if enqueued.
+
+    A burst (the many answers of a bulk action) becomes one task. Never raises: the rows are
+    committed, and the beat job "notifications-send" sends them if this cannot be enqueued.
+    """
+    return task_queue.request(NOTIFICATIONS_SEND_TASK, coalesce=True, description="sending the notifications")
+
+
 def _write(notifications: Iterable[Notification]) -> list[Notification]:
     created = Notification.objects.bulk_create(list(notifications))
     if created:
-        from indicators.tasks import request_notifications_send  # the tasks module imports this one
-
-        transaction.on_commit(request_notifications_send)
+        transaction.on_commit(notifications_send_enqueue)
     return created
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -23,6 +24,7 @@ from indicators.models import (
     Participation,
 )
 from indicators.notifications import notify_if_fully_approved, notify_resubmitted, notify_sent_back
+from smartcity import task_queue
 from webhooks import events as webhook_events
 
 Status = Answer.Status
@@ -57,11 +59,27 @@ def record_history(instance, *, user, reason: str) -> None:
     instance._change_reason = reason[:100]
 
 
-def notify_approved_data_changed(edition_id: int) -> None:
-    """Recompute the edition after commit (the one allowed path from indicators to scoring)."""
-    from scoring.tasks import request_recompute
+SCORES_RECOMPUTE_TASK = "scoring.tasks.scores_recompute_task"
 
-    transaction.on_commit(lambda: request_recompute(edition_id))
+
+def scores_recompute_enqueue(edition_id: int) -> bool:
+    """Request a recompute of the edition now (after a commit); returns True if it was enqueued.
+
+    A burst of changes within SCORES_RECOMPUTE_DELAY_SECONDS becomes one task (coalesced per edition,
+    smartcity.task_queue). Never raises: `scores_reconcile` catches up with what could not be enqueued.
+    """
+    return task_queue.request(
+        SCORES_RECOMPUTE_TASK,
+        (edition_id,),
+        countdown=settings.SCORES_RECOMPUTE_DELAY_SECONDS,
+        coalesce=True,
+        description=f"the recompute of edition {edition_id}",
+    )
+
+
+def notify_approved_data_changed(edition_id: int) -> None:
+    """Recompute the edition after commit (the one path from indicators to scoring, by task name)."""
+    transaction.on_commit(lambda: scores_recompute_enqueue(edition_id))
 
 
 def assign_value(answer: Answer, parameter: Parameter, value: Any) -> None:

@@ -11,9 +11,9 @@ from rest_framework.views import APIView
 
 from api.private import IsEditor, PrivateAPIMixin, WorkflowRejected, private_errors
 from indicators.models import Edition
+from indicators.services import scores_recompute_enqueue
 from scoring.editor_api_serializers import RecomputeSerializer, ScoreRunDetailSerializer, ScoreRunSerializer
 from scoring.models import ScoreRun
-from scoring.tasks import request_recompute
 
 EDITOR_TAG = ["editor (editors)"]
 
@@ -102,7 +102,7 @@ class EditionRecompute(EditorOnly, APIView):
         edition = get_object_or_404(Edition, year=year)
         if edition.is_public:
             raise WorkflowRejected(_("Die Ergebnisse einer veröffentlichten Ausgabe sind eingefroren."))
-        enqueued = request_recompute(edition.pk)
+        enqueued = scores_recompute_enqueue(edition.pk)
         if enqueued:
             message = _("Die Neuberechnung der Ausgabe %(year)s wurde eingeplant.") % {"year": year}
         else:

@@ -22,6 +22,7 @@ from indicators.services import edition_move
 from scoring import engine, uncertainty
 from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun, UncertaintyAnalysis
 from scoring.public_cache import public_cache_clear
+from smartcity import task_queue
 from webhooks import events as webhook_events
 
 logger = logging.getLogger(__name__)
@@ -348,14 +349,25 @@ def scores_recompute(*, edition: Edition) -> tuple[ScoreRun | None, bool]:
     ScoreRun.objects.filter(pk=run.pk).update(duration_ms=run.duration_ms)
     # Registered only now, so an eager task (dev, tests) does not count into the run's duration; inside a
     # caller's transaction (edition_publish) it still waits for that commit.
-    transaction.on_commit(lambda: _request_uncertainty(run.pk))
+    transaction.on_commit(lambda: uncertainty_analyse_enqueue(run.pk))
     return run, True
 
 
-def _request_uncertainty(run_id: int) -> None:
-    from scoring.tasks import request_uncertainty  # tasks import this module
+UNCERTAINTY_ANALYSE_TASK = "scoring.tasks.uncertainty_analyse_task"
 
-    request_uncertainty(run_id)
+
+def uncertainty_analyse_enqueue(run_id: int) -> bool:
+    """Request the rank uncertainty analysis of a score run unless one is already waiting; True if enqueued.
+
+    Called after the run's commit (a new run, or a published run without an analysis). Never raises
+    (smartcity.task_queue); `scores_reconcile` catches up with the current runs of editions in progress.
+    """
+    return task_queue.request(
+        UNCERTAINTY_ANALYSE_TASK,
+        (run_id,),
+        coalesce=True,
+        description=f"the uncertainty analysis of score run {run_id}",
+    )
 
 
 @transaction.atomic
@@ -387,7 +399,7 @@ def edition_publish(*, user, edition: Edition, reason: str = "") -> ScoreRun:
     run.refresh_from_db()
     transaction.on_commit(public_cache_clear)  # the public pages show the new results at once
     if not created and not UncertaintyAnalysis.objects.filter(run=run).exists():
-        transaction.on_commit(lambda: _request_uncertainty(run.pk))  # a new run has requested its own
+        transaction.on_commit(lambda: uncertainty_analyse_enqueue(run.pk))  # a new run has requested its own
     webhook_events.edition_published(run)
     return run
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators import roles
+from smartcity import task_queue
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, validate_webhook_url
 
 logger = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ def webhook_deliveries_retry(*, user, deliveries) -> int:
         pk__in=[delivery.pk for delivery in deliveries], delivered_at__isnull=True
     ).update(attempts=0, next_attempt_at=timezone.now())
     if count:
-        transaction.on_commit(_request_deliver)
+        transaction.on_commit(webhooks_deliver_enqueue)
     return count
 
 
@@ -138,14 +139,20 @@ def webhook_event(event: str, payload: dict | Callable[[], dict]) -> list[Webhoo
     created = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(endpoint=endpoint, event=event, payload=stored, body=body) for endpoint in endpoints
     )
-    transaction.on_commit(_request_deliver)
+    transaction.on_commit(webhooks_deliver_enqueue)
     return created
 
 
-def _request_deliver() -> None:
-    from webhooks.tasks import request_webhooks_deliver  # the tasks module imports this one
+WEBHOOKS_DELIVER_TASK = "webhooks.tasks.webhooks_deliver_task"
 
-    request_webhooks_deliver()
+
+def webhooks_deliver_enqueue() -> bool:
+    """Request a run of the due deliveries (called after commit); returns True if enqueued.
+
+    A burst (the answers of a bulk approval) becomes one task. Never raises: the rows are committed,
+    and the beat job "webhooks-deliver" sends them (and runs the retries) if this cannot be enqueued.
+    """
+    return task_queue.request(WEBHOOKS_DELIVER_TASK, coalesce=True, description="delivering the webhooks")
 
 
 # --- Sending (the task's service) --------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.utils import timezone
 import indicators.notification_admin  # noqa: F401  (registers the admin before the URLs are first read)
 from indicators import services, tasks
 from indicators.models import Answer, CityMembership, Notification, Participation
-from indicators.notifications import notifications_send
+from indicators.notifications import notifications_send, notifications_send_enqueue
 from indicators.services import AnswerInput
 from tests.factories import VALID_VALUE, AnswerFactory, UserFactory, coordinator_of, parameter
 
@@ -491,9 +491,9 @@ def test_a_burst_of_requests_enqueues_one_send(monkeypatch, db):
     sent = []
     monkeypatch.setattr(tasks.notifications_send_task, "apply_async", lambda args: sent.append(args))
 
-    assert [tasks.request_notifications_send() for _ in range(3)] == [True, False, False]
+    assert [notifications_send_enqueue() for _ in range(3)] == [True, False, False]
     tasks.notifications_send_task.run()
-    assert tasks.request_notifications_send() is True
+    assert notifications_send_enqueue() is True
     assert sent == [(), ()]
 
 

@@ -68,9 +68,9 @@ def actors(staff, reviewer):
 
 @pytest.fixture
 def recompute_requests(monkeypatch):
-    """Edition ids passed to scoring.tasks.request_recompute (replaced by a recorder)."""
+    """Edition ids passed to indicators.services.scores_recompute_enqueue (replaced by a recorder)."""
     calls = []
-    monkeypatch.setattr("scoring.tasks.request_recompute", calls.append)
+    monkeypatch.setattr("indicators.services.scores_recompute_enqueue", calls.append)
     return calls
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.test import override_settings
 
 from indicators.models import Answer, Edition
-from indicators.services import answer_approve
+from indicators.services import answer_approve, scores_recompute_enqueue
 from scoring import tasks
 from scoring.models import ScoreRun
 from tests import factories
@@ -41,12 +41,12 @@ def test_a_burst_of_approvals_enqueues_one_recompute(
 def test_the_task_clears_the_pending_flag_so_later_changes_enqueue_again(submitted, monkeypatch):
     sent = []
     monkeypatch.setattr(tasks.scores_recompute_task, "apply_async", lambda args, countdown: sent.append(args))
-    assert tasks.request_recompute(submitted.pk) is True
-    assert tasks.request_recompute(submitted.pk) is False
+    assert scores_recompute_enqueue(submitted.pk) is True
+    assert scores_recompute_enqueue(submitted.pk) is False
 
     tasks.scores_recompute_task.run(submitted.pk)
 
-    assert tasks.request_recompute(submitted.pk) is True
+    assert scores_recompute_enqueue(submitted.pk) is True
     assert sent == [(submitted.pk,), (submitted.pk,)]
 
 
@@ -115,5 +115,5 @@ def test_reconcile_skips_published_and_unchanged_editions(submitted, editor):
 def test_the_delay_setting_is_the_countdown(submitted, monkeypatch):
     sent = []
     monkeypatch.setattr(tasks.scores_recompute_task, "apply_async", lambda args, countdown: sent.append(countdown))
-    tasks.request_recompute(submitted.pk)
+    scores_recompute_enqueue(submitted.pk)
     assert sent == [7]

@@ -215,7 +215,7 @@ def test_webhooks_of_an_unpublished_edition_carry_no_values_or_scores(
     w, monkeypatch, django_capture_on_commit_callbacks
 ):
     # given: no delivery is sent (no network); A's submitted answer carries the secret note and source
-    monkeypatch.setattr("webhooks.services._request_deliver", lambda: None)
+    monkeypatch.setattr("webhooks.services.webhooks_deliver_enqueue", lambda: None)
     submitted = w.objects["submitted"]
     Answer.objects.filter(pk=submitted.pk).update(
         note="GEHEIM-XYZ Anmerkung", evidence_url="https://intern.example.org/GEHEIM-XYZ/busse.pdf"

@@ -4,9 +4,10 @@ import pytest
 from django.core.cache import cache
 
 from indicators.models import Answer
-from indicators.services import answer_approve
+from indicators.services import SCORES_RECOMPUTE_TASK, answer_approve
 from scoring.models import CityScore, ScoreRun
 from scoring.services import current_run
+from smartcity import task_queue
 from tests import factories
 from tests.scoring.test_services import answer_all
 from tests.services.processes import wait_for
@@ -54,7 +55,7 @@ def test_a_burst_of_100_approvals_leads_to_a_few_recomputes(celery_worker_proces
         message="the worker did not reach 100 approved answers within 90 s",
     )
     wait_for(
-        lambda: cache.get(f"scores:recompute-pending:{edition.pk}") is None,
+        lambda: cache.get(task_queue.pending_key(SCORES_RECOMPUTE_TASK, (edition.pk,))) is None,
         seconds=30,
         message="a recompute stayed pending",
     )

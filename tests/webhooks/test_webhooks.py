@@ -19,11 +19,13 @@ from django.utils import timezone
 from indicators import services as answer_services
 from indicators.models import Answer
 from scoring.services import scores_recompute
+from smartcity import task_queue
 from tests.factories import VALID_VALUE, AnswerFactory, UserFactory, cities_of, parameter
 from tests.scoring.test_services import answer_all, publish
 from webhooks import tasks
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.services import (
+    WEBHOOKS_DELIVER_TASK,
     signature,
     webhook_deliveries_retry,
     webhook_endpoint_save,
@@ -362,12 +364,12 @@ def test_the_task_runs_the_deliveries_and_frees_its_pending_flag(receiver, djang
     endpoint_for(receiver)
     with django_capture_on_commit_callbacks(execute=False):
         webhook_event(Event.EDITION_PUBLISHED, {"edition": 2030})
-    cache.set(tasks.PENDING_KEY, 1)
+    cache.set(task_queue.pending_key(WEBHOOKS_DELIVER_TASK), 1)
 
     result = tasks.webhooks_deliver_task.apply().get()
 
     assert result == {"delivered": 1, "failed": 0, "claimed": 1}
-    assert cache.get(tasks.PENDING_KEY) is None
+    assert cache.get(task_queue.pending_key(WEBHOOKS_DELIVER_TASK)) is None
     assert len(receiver.requests) == 1
 
 
