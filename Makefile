@@ -26,8 +26,11 @@ run: db
 test: db
 	$(PY) -m pytest -m "not services and not browser"
 
+# Style, formatting, and the layer rules of ARCHITECTURE.md (import-linter contracts in pyproject.toml).
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # Known vulnerabilities (PyPI's advisory data) in every package of the virtualenv, which holds exactly
 # the pinned requirements and what they pull in. --strict: a package that could not be checked fails too.
