@@ -231,6 +231,7 @@ def phase_timers():
     from django.db import connections
 
     from scoring import engine, services
+    from scoring import inputs as inputs_module
 
     spent = {"load": 0.0, "hash": 0.0, "engine": 0.0, "write": 0.0, "commit": 0.0}
     patched = []
@@ -249,7 +250,7 @@ def phase_timers():
         setattr(owner, name, timed)
 
     wrap(services, "load_inputs", "load")
-    wrap(services.EditionInputs, "input_hash", "hash")
+    wrap(inputs_module.EditionInputs, "input_hash", "hash")
     wrap(engine, "compute", "engine")
     wrap(services, "_store_results", "write")
     wrap(connections["default"], "commit", "commit")  # an instance attribute shadowing the method
@@ -438,8 +439,8 @@ def run_backend(backend: str, sizes: list[int], repeat_count: int) -> dict:
     from django.db import connection
 
     from indicators.importers import read_catalogue
+    from scoring.inputs import CODE_VERSION, load_inputs
     from scoring.models import CityScore, DomainScore, IndicatorScore
-    from scoring.services import CODE_VERSION, load_inputs
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

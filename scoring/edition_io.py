@@ -33,9 +33,9 @@ from indicators.models import (
     Parameter,
     Participation,
 )
+from scoring.inputs import CODE_VERSION, load_inputs
 from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
 from scoring.public_cache import public_cache_clear
-from scoring.services import CODE_VERSION, load_inputs
 
 FORMAT = "smart-city-index/edition"
 FORMAT_VERSION = 1

@@ -64,6 +64,18 @@ def _check_goalposts(goal_worst: np.ndarray, goal_best: np.ndarray, higher: np.n
 # --------------------------------------------------------------------------- catalogue
 
 
+def value_points(kind: str, value, option_points: dict | None = None) -> float | None:
+    """The engine's number for one answer value: yes 1.0, no 0.0, a choice its option's points, any other
+    kind the number itself; None when there is no value (None or an empty choice)."""
+    if value is None or value == "":
+        return None
+    if kind == "yes_no":
+        return 1.0 if value else 0.0
+    if kind == "choice":
+        return float(option_points[value])
+    return float(value)
+
+
 @dataclass(frozen=True, eq=False)
 class Structure:
     """The catalogue of one edition as arrays. P parameters, I indicators, D domains.

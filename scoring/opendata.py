@@ -27,6 +27,7 @@ from django.db.models import Prefetch
 
 from indicators.models import City, Domain, Edition, Indicator, Parameter, plain_number
 from scoring import engine, selectors
+from scoring.inputs import EngineInputs
 from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun
 
 RESULTS, ANSWERS = "results", "answers"
@@ -416,19 +417,8 @@ def to_json(data: dict) -> str:
 # --------------------------------------------------------------------------- recomputation
 
 
-@dataclass(frozen=True)
-class OpenDataInputs:
+class OpenDataInputs(EngineInputs):
     """The engine's inputs rebuilt from an answers file; cities by AGS, catalogue in published order."""
-
-    city_keys: tuple[str, ...]  # AGS
-    domain_keys: tuple[str, ...]
-    indicator_keys: tuple[str, ...]
-    parameter_keys: tuple[str, ...]
-    structure: engine.Structure
-    methodology: engine.Methodology
-    values: np.ndarray  # (C, P), NaN where no approved answer
-    population: np.ndarray  # (C,)
-    bonus: np.ndarray  # (C, D)
 
 
 def open_data_inputs(answers_file: str | bytes | dict[str, Any]) -> OpenDataInputs:
@@ -484,16 +474,9 @@ def open_data_inputs(answers_file: str | bytes | dict[str, Any]) -> OpenDataInpu
     column = {key: p for p, key in enumerate(parameter_keys)}
     values = np.full((len(cities), len(parameter_keys)), np.nan)
     for answer in data["answers"]:
-        value = answer["value"]
-        if value is None:
-            continue
-        if answer["kind"] == Parameter.Kind.YES_NO:
-            number = 1.0 if value else 0.0
-        elif answer["kind"] == Parameter.Kind.CHOICE:
-            number = choice_points[answer["parameter"]][value]
-        else:
-            number = float(value)
-        values[row[answer["ags"]], column[answer["parameter"]]] = number
+        number = engine.value_points(answer["kind"], answer["value"], choice_points.get(answer["parameter"]))
+        if number is not None:
+            values[row[answer["ags"]], column[answer["parameter"]]] = number
 
     domain_column = {key: d for d, key in enumerate(domain_keys)}
     bonus = np.zeros((len(cities), len(domain_keys)))

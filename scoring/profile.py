@@ -22,9 +22,9 @@ from django.utils.translation import ngettext
 from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter
 from scoring import engine
 from scoring.charts import chart
+from scoring.inputs import load_inputs
 from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun
 from scoring.selectors import RankInterval, domain_interval, overall_interval
-from scoring.services import load_inputs
 
 COMPARE_MIN = 2
 COMPARE_MAX = 4

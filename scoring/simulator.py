@@ -26,9 +26,9 @@ from django.utils.translation import gettext as _
 from indicators.models import Answer, City, Domain, Edition, Indicator, Parameter, plain_number
 from indicators.services import assign_value
 from scoring import engine
+from scoring.inputs import CODE_VERSION, load_inputs
 from scoring.models import ScoreRun
 from scoring.public_cache import CACHE_ERRORS
-from scoring.services import CODE_VERSION, load_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -203,11 +203,8 @@ def parse_value(edition: Edition, parameter: Parameter, raw: Any) -> tuple[float
     answer.clean_fields(exclude=[field.name for field in Answer._meta.fields if field.name not in checked])
     answer.clean()
     typed = answer.value
-    if parameter.kind == Parameter.Kind.YES_NO:
-        return (1.0 if typed else 0.0), typed
-    if parameter.kind == Parameter.Kind.CHOICE:
-        return parameter.option_points()[typed], typed
-    return float(typed), typed
+    option_points = parameter.option_points() if parameter.kind == Parameter.Kind.CHOICE else None
+    return engine.value_points(parameter.kind, typed, option_points), typed
 
 
 def parse_weight(raw: Any) -> float:

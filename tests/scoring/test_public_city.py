@@ -10,8 +10,8 @@ import pytest
 
 from indicators.models import Answer, Domain, Edition, Participation
 from scoring import engine, profile
+from scoring.inputs import load_inputs
 from scoring.models import CityScore, IndicatorScore
-from scoring.services import load_inputs
 from tests import factories
 from tests.scoring.test_services import answer_all, publish
 

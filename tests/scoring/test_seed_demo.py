@@ -9,8 +9,8 @@ from django.core.management.base import CommandError
 from indicators.demo import DEMO_PASSWORD, DEMO_USERS, _answers, _city_maturity
 from indicators.importers import catalogue_import, cities_import, read_catalogue
 from indicators.models import Answer, City, Edition, Parameter
+from scoring.inputs import load_inputs
 from scoring.models import CityScore, ScoreRun
-from scoring.services import load_inputs
 
 
 @pytest.mark.django_db

@@ -9,8 +9,9 @@ from django.core.management import call_command
 
 from indicators.models import Answer, Edition, Parameter, Participation
 from scoring import engine, services
+from scoring.inputs import CODE_VERSION, load_inputs
 from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
-from scoring.services import edition_publish, load_inputs, scores_recompute
+from scoring.services import edition_publish, scores_recompute
 from tests import factories
 
 APPROVED = Answer.Status.APPROVED
@@ -57,7 +58,7 @@ def test_recompute_stores_a_score_for_every_city_domain_and_indicator(answered):
     assert run.methodology["missing_policy"] == "worst"
     assert run.methodology["domain_weights"] == {"verwaltung": 1.0, "mobilitaet": 1.0}
     assert len(run.input_hash) == 64
-    assert run.code_version == services.CODE_VERSION
+    assert run.code_version == CODE_VERSION
 
 
 @pytest.mark.parametrize("policy", ["worst", "exclude", "mean"])

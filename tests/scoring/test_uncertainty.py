@@ -11,8 +11,9 @@ from django.core.management.base import CommandError
 from indicators.models import Answer, Participation
 from indicators.services import answer_approve
 from scoring import engine, tasks, uncertainty
+from scoring.inputs import load_inputs
 from scoring.models import RankUncertainty, ScoreRun, UncertaintyAnalysis
-from scoring.services import load_inputs, scores_recompute, uncertainty_analyse
+from scoring.services import scores_recompute, uncertainty_analyse
 from tests.scoring.test_services import answer_all, publish
 
 KINDS = ("yes_no", "choice", "number", "percentage", "count")

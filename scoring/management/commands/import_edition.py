@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from scoring.edition_io import edition_import
-from scoring.services import CODE_VERSION
+from scoring.inputs import CODE_VERSION
 
 
 class Command(BaseCommand):
