@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -41,16 +42,41 @@ from indicators.services import (
     answer_request_changes,
     answers_approve,
     answers_request_changes,
+    catalogue_item_add,
+    catalogue_item_delete,
     catalogue_update,
+    check_catalogue_open,
     edition_of,
     edition_set_phase,
     innovation_bonus_award,
 )
 
 
+class CatalogueItemForm(forms.ModelForm):
+    """Refuses, as a form error, an item that would land in a published edition's frozen catalogue
+    (the rule is the service's, check_catalogue_open; asked here so the editor sees it on the form)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        edition = self._edition(cleaned)
+        if edition is not None:
+            check_catalogue_open(edition)  # a WorkflowError is a ValidationError: shown above the form
+        return cleaned
+
+    def _edition(self, cleaned: dict) -> Edition | None:
+        model = self._meta.model
+        if model is Edition:
+            return self.instance if self.instance.pk else None
+        parent = cleaned.get({Domain: "edition", Indicator: "domain", Parameter: "indicator"}[model])
+        return None if parent is None else edition_of(parent)
+
+
 class CatalogueAdmin(SimpleHistoryAdmin):
-    """Catalogue and methodology: changes go through catalogue_update (audited, recomputed, frozen once
-    the edition is published); a published edition's items are read-only here."""
+    """Catalogue and methodology: additions, changes and deletions go through catalogue_item_add,
+    catalogue_update and catalogue_item_delete (audited, recomputed, frozen once the edition is
+    published); a published edition's items are read-only here."""
+
+    form = CatalogueItemForm
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and edition_of(obj).is_public:
@@ -64,11 +90,23 @@ class CatalogueAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            return super().save_model(request, obj, form, change)
+            if isinstance(obj, Edition):  # a new edition starts as a draft with an empty catalogue
+                return super().save_model(request, obj, form, change)
+            catalogue_item_add(user=request.user, item=obj)
+            return
         # The form has validated the values; the service re-checks permission and phase under a lock.
         changes = {field: getattr(obj, field) for field in form.changed_data}
         if changes:
             catalogue_update(user=request.user, item=obj, changes=changes)
+
+    def delete_model(self, request, obj):
+        catalogue_item_delete(user=request.user, item=obj)
+
+    def delete_queryset(self, request, queryset):
+        # Django's bulk delete has asked has_delete_permission for every object on its confirmation page.
+        with transaction.atomic():
+            for item in queryset:
+                catalogue_item_delete(user=request.user, item=item)
 
 
 @admin.register(City)

@@ -542,10 +542,10 @@ def catalogue_update(*, user, item: Edition | Domain | Indicator | Parameter, ch
         raise WorkflowError(_("Die Phase ändert sich nur über die Phasenwechsel der Ausgabe."))
     item = type(item).objects.select_for_update().get(pk=item.pk)
     edition = edition_of(item)
-    if edition.is_public:
-        raise WorkflowError(_("Katalog und Methodik einer veröffentlichten Ausgabe sind eingefroren."))
+    check_catalogue_open(edition)
     for field, value in changes.items():
         setattr(item, field, value)
+    check_catalogue_open(edition_of(item))  # nor may an item move into a published edition
     item.full_clean()
     if isinstance(item, Domain) and not item.weight > 0:
         others = edition.domains.exclude(pk=item.pk).filter(weight__gt=0)
@@ -556,6 +556,40 @@ def catalogue_update(*, user, item: Edition | Domain | Indicator | Parameter, ch
     if SCORING_FIELDS & changes.keys():
         notify_approved_data_changed(edition.pk)
     return item
+
+
+def check_catalogue_open(edition: Edition) -> None:
+    """The one rule of the frozen catalogue: a published (or archived) edition's catalogue and
+    methodology never change. Raises WorkflowError; the admin's forms ask it before they save."""
+    if edition.is_public:
+        raise WorkflowError(_("Katalog und Methodik einer veröffentlichten Ausgabe sind eingefroren."))
+
+
+@transaction.atomic
+def catalogue_item_add(*, user, item: Domain | Indicator | Parameter) -> Domain | Indicator | Parameter:
+    """Add a domain, indicator or parameter to an unpublished edition (audited; recomputed after commit)."""
+    _check_editor(user)
+    edition = lock_edition(edition_of(item).pk)
+    check_catalogue_open(edition)
+    item.full_clean()
+    record_history(item, user=user, reason=_("angelegt"))
+    item.save()
+    notify_approved_data_changed(edition.pk)
+    return item
+
+
+@transaction.atomic
+def catalogue_item_delete(*, user, item: Edition | Domain | Indicator | Parameter) -> None:
+    """Delete an item of an unpublished edition's catalogue, with what hangs on it (audited; recomputed
+    after commit). A published edition's catalogue, and a published edition itself, stay."""
+    _check_editor(user)
+    item = type(item).objects.select_for_update().get(pk=item.pk)
+    edition = lock_edition(edition_of(item).pk)
+    check_catalogue_open(edition)
+    record_history(item, user=user, reason=_("gelöscht"))
+    item.delete()
+    if not isinstance(item, Edition):
+        notify_approved_data_changed(edition.pk)
 
 
 def edition_of(item: Edition | Domain | Indicator | Parameter) -> Edition:
