@@ -5,10 +5,12 @@ import pytest
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.forms.models import model_to_dict
+from rest_framework.test import APIClient
 
 from indicators.models import Domain, Edition, Indicator, Parameter
 from indicators.services import WorkflowError, catalogue_item_add, catalogue_item_delete, catalogue_update
 from tests import factories
+from tests.factories import api_token
 
 FROZEN = "Katalog und Methodik einer veröffentlichten Ausgabe sind eingefroren."
 
@@ -153,3 +155,25 @@ def test_only_editors_add_or_delete_catalogue_items(reviewer, db):
         catalogue_item_delete(user=reviewer, item=parameter)
 
     assert Parameter.objects.filter(pk=parameter.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/domains/", "/api/v1/indicators/", "/api/v1/parameters/", "/api/v1/editions/{year}/"],
+)
+def test_the_api_offers_no_way_to_write_the_catalogue_even_to_an_editor(editor, db, path):
+    # The API reads the catalogue only; every write goes through the admin and the services above.
+    edition = factories.small_edition(phase=Edition.Phase.PUBLISHED)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token(editor, 'write')}")
+    url = path.format(year=edition.year)
+
+    statuses = {
+        client.post(url, {"edition": edition.year, "key": "neu"}, format="json").status_code,
+        client.patch(url, {"weight": 2}, format="json").status_code,
+        client.delete(url).status_code,
+    }
+
+    assert statuses == {405}
+    assert Parameter.objects.filter(indicator__domain__edition=edition).count() == 5
+    assert Domain.objects.filter(edition=edition).count() == 2
