@@ -27,7 +27,8 @@ from indicators.models import (
     Participation,
     StaffInvitation,
 )
-from indicators.services import WorkflowError, lock_edition, record_history
+from indicators.services import lock_edition
+from indicators.workflow import WorkflowError, record_history
 
 Phase = Edition.Phase
 Role = CityMembership.Role
@@ -72,7 +73,7 @@ def questionnaire_sign_off(*, user, edition: Edition, city: City) -> Participati
     """
     _check_coordinator(user=user, city=city)
     edition = lock_edition(edition.pk)
-    if edition.phase not in (Phase.COLLECTION, Phase.REVIEW):
+    if not edition.is_open_for_work:
         raise WorkflowError(_("In dieser Phase der Ausgabe kann der Fragebogen nicht abgezeichnet werden."))
     participation = Participation.objects.select_for_update().filter(edition=edition, city=city).first()
     if participation is None:

@@ -86,7 +86,7 @@ def _render_team(request, city: City, *, form: InvitationForm | None = None, sta
         .order_by("email")
     )
     participations = list(
-        Participation.objects.filter(city=city, edition__phase__in=selectors.PORTAL_PHASES)
+        Participation.objects.filter(city=city, edition__phase__in=Edition.OPEN_FOR_WORK_PHASES)
         .select_related("edition")
         .order_by("-edition__year")
     )

@@ -31,8 +31,8 @@ from indicators.services import (
     check_version,
     lock_answer,
     notify_approved_data_changed,
-    record_history,
 )
+from indicators.workflow import record_history
 
 logger = logging.getLogger(__name__)
 

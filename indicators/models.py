@@ -14,6 +14,8 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from indicators.workflow import WorkflowError, record_history
+
 WEIGHT_FIELD = {"max_digits": 8, "decimal_places": 4, "default": Decimal(1), "validators": [MinValueValidator(0)]}
 
 
@@ -75,6 +77,16 @@ class City(models.Model):
         return self.name
 
 
+class EditionQuerySet(models.QuerySet):
+    def public(self):
+        """Editions the public sees: published or archived."""
+        return self.filter(phase__in=Edition.PUBLIC_PHASES)
+
+    def open_for_work(self):
+        """Editions whose questionnaires are being answered or reviewed."""
+        return self.filter(phase__in=Edition.OPEN_FOR_WORK_PHASES)
+
+
 class Edition(models.Model):
     """One year's index with its own catalogue, phases, methodology and results."""
 
@@ -93,6 +105,8 @@ class Edition(models.Model):
         Phase.PUBLISHED: (Phase.ARCHIVED,),
         Phase.ARCHIVED: (),
     }
+    PUBLIC_PHASES = (Phase.PUBLISHED, Phase.ARCHIVED)
+    OPEN_FOR_WORK_PHASES = (Phase.COLLECTION, Phase.REVIEW)  # cities answer, reviewers review
 
     class MissingPolicy(models.TextChoices):
         WORST = "worst", _("schlechtester Wert (0 Punkte)")
@@ -137,6 +151,8 @@ class Edition(models.Model):
     published_at = models.DateTimeField(_("veröffentlicht am"), null=True, blank=True)
     history = HistoricalRecords()
 
+    objects = EditionQuerySet.as_manager()
+
     class Meta:
         ordering = ["-year"]
         verbose_name = _("Ausgabe")
@@ -161,7 +177,30 @@ class Edition(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.phase in (self.Phase.PUBLISHED, self.Phase.ARCHIVED)
+        return self.phase in self.PUBLIC_PHASES
+
+    @property
+    def is_open_for_work(self) -> bool:
+        return self.phase in self.OPEN_FOR_WORK_PHASES
+
+    def move_to(self, phase: str, *, user, reason: str = "") -> None:
+        """Move the edition along PHASE_PIPELINE (django-oscar's set_status): refuses an unknown or
+        illegal phase with WorkflowError, stamps published_at on publishing, saves with an audit row
+        (the reason, else the phase's name). The caller holds the edition's row lock and has checked
+        the role (indicators.services.edition_set_phase, scoring.services.edition_publish)."""
+        if phase not in self.Phase.values:
+            raise WorkflowError(gettext("Unbekannte Phase „%(phase)s“.") % {"phase": phase})
+        if phase not in self.PHASE_PIPELINE[self.phase]:
+            raise WorkflowError(
+                gettext("Eine Ausgabe in der Phase „%(from)s“ kann nicht in die Phase „%(to)s“ wechseln.")
+                % {"from": self.Phase(self.phase).label, "to": self.Phase(phase).label}
+            )
+        self.phase = phase
+        if phase == self.Phase.PUBLISHED:
+            self.published_at = timezone.now()
+        record_history(self, user=user, reason=reason or self.Phase(phase).label)
+        self.full_clean()
+        self.save()
 
     def previous(self) -> "Edition | None":
         """The latest earlier edition that got past its draft (where last year's values come from)."""

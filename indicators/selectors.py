@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404
 from indicators.models import Answer, City, Domain, Edition, EvidenceFile, Indicator, Parameter, Participation
 
 Status = Answer.Status
-PORTAL_PHASES = (Edition.Phase.COLLECTION, Edition.Phase.REVIEW)
 
 
 def cities_of_user(user) -> list[City]:
@@ -24,7 +23,7 @@ def portal_participations(user) -> list[Participation]:
     if not user.is_authenticated:
         return []
     return list(
-        Participation.objects.filter(city__memberships__user=user, edition__phase__in=PORTAL_PHASES)
+        Participation.objects.filter(city__memberships__user=user, edition__phase__in=Edition.OPEN_FOR_WORK_PHASES)
         .select_related("city", "edition")
         .order_by("-edition__year", "city__name")
     )
@@ -233,7 +232,7 @@ def workplace_or_404(*, user, city_slug: str, year: int) -> tuple[City, Edition]
         .filter(
             city__slug=city_slug,
             edition__year=year,
-            edition__phase__in=PORTAL_PHASES,
+            edition__phase__in=Edition.OPEN_FOR_WORK_PHASES,
             city__memberships__user=user,
         )
         .first()

@@ -24,15 +24,12 @@ from indicators.models import (
     Participation,
 )
 from indicators.notifications import notify_if_fully_approved, notify_resubmitted, notify_sent_back
+from indicators.workflow import WorkflowError, record_history
 from smartcity import task_queue
 from webhooks import events as webhook_events
 
 Status = Answer.Status
 Phase = Edition.Phase
-
-
-class WorkflowError(ValidationError):
-    """An illegal transition or a write the edition's phase does not allow."""
 
 
 class ConflictError(Exception):
@@ -51,12 +48,6 @@ class AnswerInput:
     evidence_url: str = ""
     note: str = ""
     as_of: Any = None
-
-
-def record_history(instance, *, user, reason: str) -> None:
-    # simple_history reads these when it writes the audit row in the same transaction.
-    instance._history_user = user
-    instance._change_reason = reason[:100]
 
 
 SCORES_RECOMPUTE_TASK = "scoring.tasks.scores_recompute_task"
@@ -359,7 +350,7 @@ def _check_may_review(*, user, answer: Answer) -> None:
         raise PermissionDenied(_("Nur Prüferinnen und Prüfer können Antworten prüfen."))
     if roles.belongs_to_city(user, answer):
         raise PermissionDenied(_("Sie können keine Antworten einer Stadt prüfen, der Sie angehören."))
-    if answer.edition.phase not in (Phase.COLLECTION, Phase.REVIEW):
+    if not answer.edition.is_open_for_work:
         raise WorkflowError(_("In dieser Phase der Ausgabe wird nicht geprüft."))
 
 
@@ -446,27 +437,10 @@ def edition_set_phase(*, user, edition: Edition, phase: str, reason: str = "") -
     which freezes the results in the same transaction."""
     if phase == Phase.PUBLISHED:
         raise WorkflowError(_("Eine Ausgabe wird mit „Veröffentlichen“ veröffentlicht, das ihre Ergebnisse einfriert."))
-    return edition_move(user=user, edition=edition, phase=phase, reason=reason)
-
-
-@transaction.atomic
-def edition_move(*, user, edition: Edition, phase: str, reason: str = "") -> Edition:
-    """The phase change itself (for edition_set_phase and edition_publish only)."""
-    _check_editor(user)
-    if phase not in Phase.values:
-        raise WorkflowError(_("Unbekannte Phase „%(phase)s“.") % {"phase": phase})
-    edition = lock_edition(edition.pk)
-    if phase not in Edition.PHASE_PIPELINE[edition.phase]:
-        raise WorkflowError(
-            _("Eine Ausgabe in der Phase „%(from)s“ kann nicht in die Phase „%(to)s“ wechseln.")
-            % {"from": Phase(edition.phase).label, "to": Phase(phase).label}
-        )
-    edition.phase = phase
-    if phase == Phase.PUBLISHED:
-        edition.published_at = timezone.now()
-    record_history(edition, user=user, reason=reason or Phase(phase).label)
-    edition.full_clean()
-    edition.save()
+    with transaction.atomic():
+        _check_editor(user)
+        edition = lock_edition(edition.pk)
+        edition.move_to(phase, user=user, reason=reason)
     return edition
 
 
@@ -612,7 +586,7 @@ def innovation_bonus_award(
     project.edition = lock_edition(project.edition_id)
     if not roles.may_review(user, project):
         raise PermissionDenied(_("Sie können keinen Bonus für diese Stadt vergeben."))
-    if project.edition.phase not in (Phase.COLLECTION, Phase.REVIEW):
+    if not project.edition.is_open_for_work:
         raise WorkflowError(_("In dieser Phase der Ausgabe werden keine Boni vergeben."))
     if not (justification or "").strip():
         raise ValidationError({"bonus_justification": _("Bitte begründen Sie den Bonus.")})

@@ -42,7 +42,7 @@ def city_history(city: City) -> list[CityScore]:
         CityScore.objects.filter(
             city=city,
             run__is_published=True,
-            run__edition__phase__in=[Edition.Phase.PUBLISHED, Edition.Phase.ARCHIVED],
+            run__edition__phase__in=Edition.PUBLIC_PHASES,
         )
         .select_related("run__edition")
         .order_by("run__edition__year")

@@ -155,7 +155,7 @@ class IndicatorRow:
 
 
 def public_editions():
-    return Edition.objects.filter(phase__in=[Edition.Phase.PUBLISHED, Edition.Phase.ARCHIVED]).order_by("-year")
+    return Edition.objects.public().order_by("-year")
 
 
 def published_editions():
@@ -166,7 +166,7 @@ def published_editions():
 def published_runs():
     """The published runs of public editions with their edition, newest edition first (no query until used)."""
     return (
-        ScoreRun.objects.filter(is_published=True, edition__phase__in=[Edition.Phase.PUBLISHED, Edition.Phase.ARCHIVED])
+        ScoreRun.objects.filter(is_published=True, edition__phase__in=Edition.PUBLIC_PHASES)
         .select_related("edition")
         .order_by("-edition__year")
     )

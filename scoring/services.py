@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from indicators import roles
 from indicators.models import Answer, Edition
-from indicators.services import edition_move
 from scoring import engine, uncertainty
 from scoring.inputs import CODE_VERSION, EditionInputs, load_inputs
 from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun, UncertaintyAnalysis
@@ -192,7 +191,7 @@ def edition_publish(*, user, edition: Edition, reason: str = "") -> ScoreRun:
     run, created = scores_recompute(edition=edition)
     if run is None:
         raise ValidationError(_("Für diese Ausgabe gibt es noch keine Ergebnisse."))
-    edition_move(user=user, edition=edition, phase=Edition.Phase.PUBLISHED, reason=reason)
+    edition.move_to(Edition.Phase.PUBLISHED, user=user, reason=reason)
     ScoreRun.objects.filter(pk=run.pk).update(is_published=True, published_at=timezone.now())
     run.refresh_from_db()
     transaction.on_commit(public_cache_clear)  # the public pages show the new results at once

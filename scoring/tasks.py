@@ -55,7 +55,7 @@ def scores_reconcile() -> list[int]:
     """Recompute every edition whose results may lag behind its approved data (periodic, via beat), and
     request the uncertainty analysis of its current run when that has none yet."""
     recomputed = []
-    for edition in Edition.objects.filter(phase__in=[Edition.Phase.COLLECTION, Edition.Phase.REVIEW]):
+    for edition in Edition.objects.open_for_work():
         run, created = scores_recompute(edition=edition)
         if created:
             recomputed.append(edition.year)

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from indicators.models import Answer, City, Edition, InnovationProject, plain_number
+from indicators.workflow import WorkflowError
 from tests.factories import (
     AnswerFactory,
     CityFactory,
@@ -393,3 +394,38 @@ def test_innovation_bonus_outside_0_to_5_is_refused_by_the_database(edition, cit
         InnovationProjectFactory(domain=domain, city=city, bonus_points=points)
 
     assert not InnovationProject.objects.exists()
+
+
+def test_the_public_and_open_for_work_editions_are_named_once(db):
+    editions = {phase: EditionFactory(year=2040 + i, phase=phase) for i, phase in enumerate(Edition.Phase.values)}
+
+    assert set(Edition.objects.public()) == {editions["published"], editions["archived"]}
+    assert set(Edition.objects.open_for_work()) == {editions["collection"], editions["review"]}
+    assert {e.phase for e in editions.values() if e.is_public} == {"published", "archived"}
+    assert {e.phase for e in editions.values() if e.is_open_for_work} == {"collection", "review"}
+
+
+def test_move_to_refuses_an_unknown_phase_and_changes_nothing(db, editor):
+    edition = EditionFactory(year=2040, phase=Edition.Phase.DRAFT)
+
+    with pytest.raises(WorkflowError) as error:
+        edition.move_to("verworfen", user=editor)
+
+    assert error.value.messages == ["Unbekannte Phase „verworfen“."]
+    edition.refresh_from_db()
+    assert (edition.phase, edition.history.count()) == ("draft", 1)
+
+
+def test_move_to_records_the_reason_and_stamps_the_publication(db, editor):
+    edition = EditionFactory(year=2040, phase=Edition.Phase.REVIEW)
+
+    edition.move_to(Edition.Phase.PUBLISHED, user=editor, reason="Frist abgelaufen")
+
+    edition.refresh_from_db()
+    latest = edition.history.first()
+    assert (edition.phase, latest.history_user, latest.history_change_reason) == (
+        "published",
+        editor,
+        "Frist abgelaufen",
+    )
+    assert edition.published_at is not None

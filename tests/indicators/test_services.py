@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 
 from indicators import services
 from indicators.models import Answer, Domain, Edition, Indicator, InnovationProject, Parameter
@@ -901,6 +902,15 @@ def test_a_refused_write_leaves_no_audit_row(edition, city, staff, other_staff):
 
 # --- edition_set_phase -------------------------------------------------------------------------
 
+
+def move(user, edition: Edition, phase: str) -> Edition:
+    """Edition.move_to as its callers use it: in a transaction, on the locked row."""
+    with transaction.atomic():
+        locked = services.lock_edition(edition.pk)
+        locked.move_to(phase, user=user)
+    return locked
+
+
 LEGAL_PHASE_MOVES = [(source, target) for source, targets in Edition.PHASE_PIPELINE.items() for target in targets]
 ILLEGAL_PHASE_MOVES = [
     (source, target)
@@ -914,7 +924,7 @@ ILLEGAL_PHASE_MOVES = [
 def test_editor_moves_an_edition_along_the_phase_pipeline(db, editor, source, target):
     edition = EditionFactory(year=2031, phase=source)
 
-    returned = services.edition_move(user=editor, edition=edition, phase=target)
+    returned = move(editor, edition, target)
 
     edition.refresh_from_db()
     assert (returned.phase, edition.phase) == (target, target)
@@ -940,7 +950,7 @@ def test_illegal_phase_move_raises_workflow_error_and_changes_nothing(db, editor
     edition = EditionFactory(year=2031, phase=source)
 
     with pytest.raises(WorkflowError) as error:
-        services.edition_move(user=editor, edition=edition, phase=target)
+        move(editor, edition, target)
 
     assert error.value.messages == [
         f"Eine Ausgabe in der Phase „{PHASE_LABEL[source]}“ kann nicht in die Phase „{PHASE_LABEL[target]}“ wechseln."
