@@ -47,7 +47,6 @@ from indicators.services import (
     catalogue_update,
     check_catalogue_open,
     edition_of,
-    edition_set_phase,
     innovation_bonus_award,
 )
 
@@ -116,57 +115,6 @@ class CityAdmin(admin.ModelAdmin):
     search_fields = ["name", "ags", "slug"]
 
 
-@admin.register(Edition)
-class EditionAdmin(CatalogueAdmin):
-    list_display = ["year", "title", "phase", "missing_policy", "is_demo"]
-    # Phases change only through the services (audited, checked); never by editing the field.
-    readonly_fields = ["phase", "published_at"]
-    actions = ["change_phase"]
-    list_display_links = ["year", "title"]
-
-    def get_list_display(self, request):
-        return [*self.list_display, "board_link"]
-
-    @admin.display(description=_("Übersicht"))
-    def board_link(self, edition: Edition) -> str:
-        url = reverse("admin:indicators_edition_board", args=[edition.pk])
-        return format_html('<a href="{}">{}</a>', url, _("Stand der Städte"))
-
-    def get_urls(self):
-        board = self.admin_site.admin_view(self.board_view)
-        return [path("<int:pk>/board/", board, name="indicators_edition_board"), *super().get_urls()]
-
-    def board_view(self, request, pk: int):
-        """Per city: answers by status, unanswered parameters and sign-off (editors and reviewers)."""
-        edition = get_object_or_404(Edition, pk=pk)
-        if not self.has_view_permission(request, edition):
-            raise PermissionDenied
-        return render(
-            request,
-            "admin/indicators/edition/board.html",
-            {
-                **self.admin_site.each_context(request),
-                "edition": edition,
-                "rows": selectors.edition_board(edition),
-                "opts": self.model._meta,
-                "title": _("Stand der Städte: %(edition)s") % {"edition": edition},
-            },
-        )
-
-    @admin.action(description=_("Phase wechseln (Erhebung öffnen/schließen, Prüfung, Archiv)"))
-    def change_phase(self, request, queryset):
-        return phase_action(
-            self,
-            request,
-            queryset,
-            PhaseForm,
-            action="change_phase",
-            apply=lambda edition, form: edition_set_phase(
-                user=request.user, edition=edition, phase=form.cleaned_data["phase"], reason=form.cleaned_data["reason"]
-            ),
-        )
-
-
 @admin.register(Domain)
 class DomainAdmin(CatalogueAdmin):
     list_display = ["name_de", "edition", "weight", "position"]
@@ -212,45 +160,6 @@ class EvidenceFileInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-class ConfirmedForm(forms.Form):
-    reason = forms.CharField(label=_("Begründung (wird protokolliert)"), required=False)
-    confirm = forms.BooleanField(label=_("Ich bestätige diese Änderung."), required=True)
-
-
-class PhaseForm(ConfirmedForm):
-    phase = forms.ChoiceField(
-        label=_("Neue Phase"), choices=[c for c in Edition.Phase.choices if c[0] != Edition.Phase.PUBLISHED]
-    )
-    field_order = ["phase", "reason", "confirm"]
-
-
-def phase_action(modeladmin, request, queryset, form_class, *, action: str, apply):
-    """An edition action behind a confirmation page; each edition goes through the service on its own."""
-    form = form_class(request.POST if "confirm" in request.POST or "reason" in request.POST else None)
-    if form.is_bound and form.is_valid():
-        for edition in queryset:
-            try:
-                apply(edition, form)
-                modeladmin.message_user(request, _("%(edition)s: erledigt.") % {"edition": edition}, messages.SUCCESS)
-            except (ValidationError, PermissionDenied) as error:
-                text = " ".join(getattr(error, "messages", [str(error)]))
-                modeladmin.message_user(request, f"{edition}: {text}", messages.ERROR)
-        return None
-    return render(
-        request,
-        "admin/indicators/edition/confirm_action.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "form": form,
-            "editions": queryset,
-            "action": action,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "opts": modeladmin.model._meta,
-            "title": _("Ausgabe ändern"),
-        },
-    )
 
 
 class RequestChangesForm(forms.Form):
