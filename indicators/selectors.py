@@ -11,13 +11,6 @@ from indicators.models import Answer, City, Domain, Edition, EvidenceFile, Indic
 Status = Answer.Status
 
 
-def cities_of_user(user) -> list[City]:
-    """The cities the user works for, by name."""
-    if not user.is_authenticated:
-        return []
-    return list(City.objects.filter(memberships__user=user).order_by("name"))
-
-
 def portal_participations(user) -> list[Participation]:
     """The user's cities in editions that are collecting or in review, newest edition first."""
     if not user.is_authenticated:

@@ -454,15 +454,6 @@ def rank_descending(values: np.ndarray) -> np.ndarray:
     return ranks.T.reshape(values.shape)
 
 
-def trend(previous_rank, current_rank) -> np.ndarray:
-    """Previous rank - current rank per city as a float array: +3 climbed three places, -6 fell
-    six, NaN = new city. A previous rank counts as missing when it is NaN, None, masked or
-    below 1 (e.g. -1 or 0)."""
-    previous = np.ma.filled(np.ma.asarray(previous_rank, dtype=float), np.nan)
-    previous = np.where(previous >= 1, previous, np.nan)
-    return previous - np.asarray(current_rank, dtype=float)
-
-
 def format_trend(value: Any) -> str:
     """A trend as shown: "+3", "−6" (U+2212 minus), "0", and "neu" for a new city (None, NaN, masked)."""
     if value is None or value is np.ma.masked or math.isnan(float(value)):

@@ -99,9 +99,6 @@ class RankInterval:
     low: int
     high: int
 
-    def as_dict(self) -> dict:
-        return {"median": self.median, "low": self.low, "high": self.high}
-
 
 def overall_interval(uncertainty: RankUncertainty | None) -> RankInterval | None:
     """A city's overall interval; None without an analysis."""

@@ -23,7 +23,7 @@ from indicators.services import WorkflowError
 from tests import factories
 from tests.factories import UserFactory, coordinator_of, parameter
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.indicators.coordination_urls_for_tests")]
+pytestmark = pytest.mark.django_db
 
 Role = CityMembership.Role
 LINK = "https://testserver/portal/invitation/{token}/"

@@ -36,7 +36,6 @@ OWN_CITY_ONLY = "Sie können nur Antworten Ihrer eigenen Stadt bearbeiten."
 NOT_IN_THIS_PHASE = "In dieser Phase der Ausgabe können Sie diese Antwort nicht ändern."
 SUBMITTED_IS_LOCKED = "Die Antwort ist eingereicht und wird gerade geprüft."
 DOWNLOAD_CSP = "default-src 'none'; sandbox"
-URLS = "tests.indicators.evidence_urls"
 
 
 # --- Sample files, generated here (a few hundred bytes each) ------------------------------------
@@ -584,7 +583,6 @@ def download(client, evidence, user, **query):
     return client.get(reverse("indicators:evidence_file_download", args=[evidence.pk]), query)
 
 
-@pytest.mark.urls(URLS)
 @pytest.mark.parametrize(
     ("who", "status"),
     [
@@ -615,7 +613,6 @@ def test_before_publication_only_the_city_reviewers_and_editors_can_download(
         assert response["Cache-Control"] == "private, no-store"
 
 
-@pytest.mark.urls(URLS)
 @pytest.mark.parametrize(
     ("answer_status", "who", "status"),
     [
@@ -647,7 +644,6 @@ def test_after_publication_everyone_can_download_the_files_of_approved_answers(
         assert response["Cache-Control"] == expected_cache
 
 
-@pytest.mark.urls(URLS)
 def test_an_archived_editions_approved_files_stay_public(client, stored_pdf, answer, edition):
     Edition.objects.filter(pk=edition.pk).update(phase=Phase.ARCHIVED)
     Answer.objects.filter(pk=answer.pk).update(status=Status.APPROVED)
@@ -655,7 +651,6 @@ def test_an_archived_editions_approved_files_stay_public(client, stored_pdf, ans
     assert download(client, stored_pdf, None).status_code == 200
 
 
-@pytest.mark.urls(URLS)
 def test_an_unknown_id_is_not_found_even_for_an_editor(client, editor):
     client.force_login(editor)
 
@@ -664,14 +659,12 @@ def test_an_unknown_id_is_not_found_even_for_an_editor(client, editor):
     assert response.status_code == 404
 
 
-@pytest.mark.urls(URLS)
 def test_a_file_missing_in_storage_is_not_found(client, stored_pdf, staff, evidence_dir):
     (evidence_dir / stored_pdf.file.name).unlink()
 
     assert download(client, stored_pdf, staff).status_code == 404
 
 
-@pytest.mark.urls(URLS)
 def test_a_reviewer_can_preview_a_pdf_inline(client, stored_pdf):
     response = download(client, stored_pdf, UserFactory(groups=["reviewers"]), inline="1")
 
@@ -685,7 +678,6 @@ def test_a_reviewer_can_preview_a_pdf_inline(client, stored_pdf):
     assert response["X-Frame-Options"] == "SAMEORIGIN"
 
 
-@pytest.mark.urls(URLS)
 def test_an_image_preview_stays_sandboxed(client, staff, answer):
     evidence = evidence_file_add(user=staff, answer=answer, uploaded=upload("karte.png", png_bytes()))
 
@@ -695,7 +687,6 @@ def test_an_image_preview_stays_sandboxed(client, staff, answer):
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox; frame-ancestors 'self'"
 
 
-@pytest.mark.urls(URLS)
 def test_types_other_than_pdf_and_images_are_always_downloaded(client, staff, answer):
     evidence = evidence_file_add(user=staff, answer=answer, uploaded=upload("daten.csv", csv_bytes()))
 
@@ -707,7 +698,6 @@ def test_types_other_than_pdf_and_images_are_always_downloaded(client, staff, an
     assert response["X-Frame-Options"] == "DENY"
 
 
-@pytest.mark.urls(URLS)
 def test_a_non_ascii_file_name_is_encoded_in_the_header(client, staff, answer):
     evidence = evidence_file_add(user=staff, answer=answer, uploaded=upload('Übersicht "Bus".pdf', pdf_bytes()))
 
@@ -716,7 +706,6 @@ def test_a_non_ascii_file_name_is_encoded_in_the_header(client, staff, answer):
     assert response["Content-Disposition"] == "attachment; filename*=utf-8''%C3%9Cbersicht%20%22Bus%22.pdf"
 
 
-@pytest.mark.urls(URLS)
 def test_the_download_only_answers_get_and_head(client, stored_pdf, staff):
     client.force_login(staff)
     url = reverse("indicators:evidence_file_download", args=[stored_pdf.pk])

@@ -22,7 +22,6 @@ from scoring.engine import (
     indicator_scores,
     rank_descending,
     scale_field,
-    trend,
 )
 
 PUBLISHED_2021 = Path(__file__).resolve().parents[1] / "data" / "published" / "sci-rankings-2021.csv"
@@ -376,33 +375,19 @@ def test_rank_descending_ranks_2d_input_column_by_column():
 
 
 @pytest.mark.parametrize(
-    ("previous", "current", "expected", "text"),
+    ("value", "text"),
     [
-        pytest.param(5, 2, 3, "+3", id="climbed"),
-        pytest.param(3, 9, -6, "\u22126", id="fell"),
-        pytest.param(4, 4, 0, "0", id="held"),
-        pytest.param(NAN, 7, NAN, "neu", id="new as NaN"),
-        pytest.param(-1, 7, NAN, "neu", id="new as -1"),
-        pytest.param(0, 7, NAN, "neu", id="new as 0"),
-        pytest.param(None, 7, NAN, "neu", id="new as None"),
+        pytest.param(3, "+3", id="climbed"),
+        pytest.param(-6, "\u22126", id="fell"),
+        pytest.param(0, "0", id="held"),
+        pytest.param(2.6, "+3", id="rounded"),
+        pytest.param(NAN, "neu", id="new as NaN"),
+        pytest.param(None, "neu", id="new as None"),
+        pytest.param(np.ma.masked, "neu", id="new as masked"),
     ],
 )
-def test_trend_is_previous_rank_minus_current_rank(previous, current, expected, text):
-    value = trend(np.array([previous], dtype=float), np.array([current]))
-
-    np.testing.assert_array_equal(value, [expected])
-    assert format_trend(value[0]) == text
-
-
-def test_trend_treats_masked_previous_ranks_as_new_cities():
-    previous = np.ma.masked_array([5, 1, 3], mask=[False, True, False])
-
-    value = trend(previous, [2, 1, 9])
-
-    np.testing.assert_array_equal(value, [3, NAN, -6])
-    assert [format_trend(v) for v in value] == ["+3", "neu", "\u22126"]
-    assert format_trend(None) == "neu"
-    assert format_trend(np.ma.masked) == "neu"
+def test_a_trend_is_shown_signed_with_a_true_minus_and_new_cities_as_neu(value, text):
+    assert format_trend(value) == text
 
 
 # --------------------------------------------------------------------------- completeness
