@@ -472,6 +472,14 @@ class Answer(models.Model):
         return f"{self.city} · {self.parameter}"
 
     @property
+    def is_sent_back(self) -> bool:
+        """Sent back by a reviewer and not resubmitted yet: changes requested, or already being revised
+        (a draft that still carries the review's reason). Staff may edit it in the review phase."""
+        return self.status == self.Status.CHANGES_REQUESTED or (
+            self.status == self.Status.DRAFT and bool(self.review_reason)
+        )
+
+    @property
     def has_value(self) -> bool:
         return self.value_bool is not None or bool(self.value_choice) or self.value_number is not None
 

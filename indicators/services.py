@@ -137,11 +137,7 @@ def check_phase_allows_edit(*, answer: Answer, edition: Edition) -> None:
         if answer.status == Status.SUBMITTED:
             raise WorkflowError(_("Die Antwort ist eingereicht und wird gerade geprüft."))
         return
-    if (
-        edition.phase == Phase.REVIEW
-        and answer.pk
-        and (answer.status == Status.CHANGES_REQUESTED or (answer.status == Status.DRAFT and answer.review_reason))
-    ):
+    if edition.phase == Phase.REVIEW and answer.pk and answer.is_sent_back:
         return
     raise WorkflowError(_("In dieser Phase der Ausgabe können Sie diese Antwort nicht ändern."))
 

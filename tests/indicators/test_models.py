@@ -429,3 +429,17 @@ def test_move_to_records_the_reason_and_stamps_the_publication(db, editor):
         "Frist abgelaufen",
     )
     assert edition.published_at is not None
+
+
+@pytest.mark.parametrize(
+    ("status", "review_reason", "sent_back"),
+    [
+        (Answer.Status.CHANGES_REQUESTED, "Nachweis fehlt", True),
+        (Answer.Status.DRAFT, "Nachweis fehlt", True),  # being revised
+        (Answer.Status.DRAFT, "", False),
+        (Answer.Status.SUBMITTED, "Nachweis fehlt", False),  # resubmitted
+        (Answer.Status.APPROVED, "", False),
+    ],
+)
+def test_an_answer_is_sent_back_until_it_is_resubmitted(status, review_reason, sent_back):
+    assert Answer(status=status, review_reason=review_reason).is_sent_back is sent_back
