@@ -35,7 +35,7 @@ from indicators.models import (
 )
 from scoring.inputs import CODE_VERSION, load_inputs
 from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
-from scoring.public_cache import public_cache_clear
+from smartcity.page_cache import page_cache_clear
 
 FORMAT = "smart-city-index/edition"
 FORMAT_VERSION = 1
@@ -460,7 +460,7 @@ def edition_import(data: dict, *, allow_code_change: bool = False) -> Edition:
                     "from the file's. Nothing was imported."
                 )
             _import_run(edition, run_data, cities, domains, indicators)
-        transaction.on_commit(public_cache_clear)
+        transaction.on_commit(page_cache_clear)
     return edition
 
 

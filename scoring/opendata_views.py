@@ -6,7 +6,7 @@ from django.shortcuts import render
 
 from scoring import methodology, opendata, selectors
 from scoring.models import ScoreRun
-from scoring.public_cache import public_page
+from smartcity.page_cache import public_page
 
 
 @public_page

@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 
 from indicators.models import City
 from scoring import profile, selectors
-from scoring.public_cache import public_page
+from smartcity.page_cache import public_page
 
 
 @public_page

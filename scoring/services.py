@@ -16,8 +16,8 @@ from indicators.models import Answer, Edition
 from scoring import engine, uncertainty
 from scoring.inputs import CODE_VERSION, EditionInputs, load_inputs
 from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun, UncertaintyAnalysis
-from scoring.public_cache import public_cache_clear
 from smartcity import task_queue
+from smartcity.page_cache import page_cache_clear
 from webhooks import events as webhook_events
 
 logger = logging.getLogger(__name__)
@@ -194,7 +194,7 @@ def edition_publish(*, user, edition: Edition, reason: str = "") -> ScoreRun:
     edition.move_to(Edition.Phase.PUBLISHED, user=user, reason=reason)
     ScoreRun.objects.filter(pk=run.pk).update(is_published=True, published_at=timezone.now())
     run.refresh_from_db()
-    transaction.on_commit(public_cache_clear)  # the public pages show the new results at once
+    transaction.on_commit(page_cache_clear)  # the public pages show the new results at once
     if not created and not UncertaintyAnalysis.objects.filter(run=run).exists():
         transaction.on_commit(lambda: uncertainty_analyse_enqueue(run.pk))  # a new run has requested its own
     webhook_events.edition_published(run)
@@ -286,7 +286,7 @@ def uncertainty_analyse(
             batch_size=1000,
         )
         if run.is_published:
-            transaction.on_commit(public_cache_clear)  # the public pages show the intervals at once
+            transaction.on_commit(page_cache_clear)  # the public pages show the intervals at once
     analysis.duration_ms = int((time.perf_counter() - started) * 1000)
     UncertaintyAnalysis.objects.filter(pk=analysis.pk).update(duration_ms=analysis.duration_ms)
     return analysis

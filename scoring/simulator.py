@@ -28,7 +28,7 @@ from indicators.services import assign_value
 from scoring import engine
 from scoring.inputs import CODE_VERSION, load_inputs
 from scoring.models import ScoreRun
-from scoring.public_cache import CACHE_ERRORS
+from smartcity.page_cache import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from indicators.models import Answer, City, Parameter
 from indicators.services import assign_value
 from scoring import selectors, simulator
 from scoring.models import CityScore
-from scoring.public_cache import public_page
+from smartcity.page_cache import public_page
 
 
 @dataclass

@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from scoring import selectors
 from scoring.forms import RankingFilterForm
-from scoring.public_cache import public_page
+from smartcity.page_cache import public_page
 
 # The filters of RankingFilterForm with a bounded set of values (each is its own cache entry); a free-text
 # search is computed for its reader and not stored.

@@ -8,8 +8,8 @@ import pytest
 from django.apps import apps as django_apps
 from django.core.cache import cache
 
-from scoring.public_cache import public_cache_forget_local
 from smartcity.celery import app as celery_app
+from smartcity.page_cache import page_cache_forget_local
 from tests import factories
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -30,7 +30,7 @@ def _isolated_cache_and_eager_celery(request):
     """Every test starts with an empty cache (the shared one and the process's copies of public pages);
     outside the services tier Celery runs eagerly."""
     cache.clear()
-    public_cache_forget_local()
+    page_cache_forget_local()
     eager = "services" not in request.keywords
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = eager or previous

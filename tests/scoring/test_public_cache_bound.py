@@ -8,8 +8,8 @@ import pytest
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 
-from scoring import public_cache
-from scoring.public_cache import GENERATION_KEY, public_cache_clear
+from smartcity import page_cache
+from smartcity.page_cache import GENERATION_KEY, page_cache_clear
 from tests import factories
 from tests.scoring.test_public_ranking import published_edition
 
@@ -141,7 +141,7 @@ def test_a_cleared_page_is_rendered_again_and_replaces_the_old_entry(client, edi
     first = client.get("/ranking/2040/")
 
     # when
-    public_cache_clear()
+    page_cache_clear()
     again = client.get("/ranking/2040/")
     then = client.get("/ranking/2040/")
 
@@ -187,12 +187,12 @@ def test_the_first_reader_accepting_gzip_gets_it_compressed_too(client, edition)
 @pytest.fixture
 def shared_cache(monkeypatch):
     """The cache behaves as one shared between processes (Redis): each process trusts the generation briefly."""
-    monkeypatch.setattr(public_cache, "_shared_cache", lambda: True)
-    public_cache._generation.remember(None)
-    public_cache._local.clear()
+    monkeypatch.setattr(page_cache, "_shared_cache", lambda: True)
+    page_cache._generation.remember(None)
+    page_cache._local.clear()
     yield
-    public_cache._generation.remember(None)
-    public_cache._local.clear()
+    page_cache._generation.remember(None)
+    page_cache._local.clear()
 
 
 def test_a_publish_in_another_process_is_seen_once_the_generation_is_no_longer_trusted(
@@ -204,8 +204,8 @@ def test_a_publish_in_another_process_is_seen_once_the_generation_is_no_longer_t
 
     # when / then: within the trust window this process still serves its copy, afterwards it renders anew
     assert client.get("/ranking/2040/")["X-Cache"] == "hit"
-    later = public_cache.time.monotonic() + public_cache.GENERATION_TRUST_SECONDS + 0.01
-    monkeypatch.setattr(public_cache.time, "monotonic", lambda: later)
+    later = page_cache.time.monotonic() + page_cache.GENERATION_TRUST_SECONDS + 0.01
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: later)
     assert client.get("/ranking/2040/")["X-Cache"] == "miss"
     assert client.get("/ranking/2040/")["X-Cache"] == "hit"
 
@@ -214,6 +214,6 @@ def test_a_publish_in_this_process_is_seen_at_once_with_a_shared_cache(client, e
     assert client.get("/ranking/2040/")["X-Cache"] == "miss"
     assert client.get("/ranking/2040/")["X-Cache"] == "hit"
 
-    public_cache_clear()
+    page_cache_clear()
 
     assert client.get("/ranking/2040/")["X-Cache"] == "miss"

@@ -1,6 +1,6 @@
 """Whole-page caching of the public site for anonymous readers, dropped at once when an edition is published.
 
-Every cached page is stored with the *generation* token kept in the cache itself; `public_cache_clear()`
+Every cached page is stored with the *generation* token kept in the cache itself; `page_cache_clear()`
 replaces the token, so every process (all sharing Redis in production) stops using the old pages (this
 process at once, the others within a second, see below); an old page is overwritten by its next rendering
 or expires on its own. Signed-in
@@ -117,7 +117,7 @@ class _TrustedGeneration:
 _generation = _TrustedGeneration()
 
 
-def public_cache_clear() -> None:
+def page_cache_clear() -> None:
     """Forget every cached public page (called after an edition is published)."""
     _local.clear()
     generation = uuid.uuid4().hex
@@ -129,7 +129,7 @@ def public_cache_clear() -> None:
         logger.warning("could not clear the public page cache", exc_info=True)
 
 
-def public_cache_forget_local() -> None:
+def page_cache_forget_local() -> None:
     """Drop this process's own copies (its pages and the generation it trusts), not the shared cache's:
     for a process whose shared cache was emptied behind its back (`cache.clear()`, as between tests)."""
     _local.clear()
