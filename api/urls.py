@@ -4,14 +4,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from indicators import api as indicators_api
-from scoring import api as scoring_api
+from public.api import urls as public_api
 from scoring import editor_api as scoring_editor_api
-from scoring import simulator_api as scoring_simulator_api
 from webhooks import api as webhooks_api
 
 v1 = [
-    *scoring_api.urlpatterns,  # public, read-only: published editions only
-    *scoring_simulator_api.urlpatterns,  # public what-if simulator (nothing is stored)
+    *public_api.urlpatterns,  # public, read-only: published editions only, and the what-if simulator
     *indicators_api.urlpatterns,  # workspace/ (city staff) and review/ (reviewers)
     *scoring_editor_api.urlpatterns,  # editor/ score runs and recomputes
     *webhooks_api.urlpatterns,  # editor/webhooks/

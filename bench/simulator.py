@@ -8,7 +8,7 @@ It builds, in a temporary SQLite database, an edition with the real catalogue (i
 82 synthetic cities and approved answers for every city x parameter (the builders of bench/recompute.py), and
 publishes it through the real service. Then it prints medians (and 90th percentiles) of --repeat timings:
 
-* service: ``scoring.simulator.simulate`` for the lowest-ranked city with one changed answer (a different value
+* service: ``public.simulator.simulate`` for the lowest-ranked city with one changed answer (a different value
   each time), the run's inputs cached; its floor is ``scoring.engine.compute`` alone on the same inputs.
 * page and API: the full HTTP request through Django's test client (middleware, view, template or serializer)
   to ``/simulator/<year>/<city>/?p-...`` and ``/api/v1/simulator/?...``, a different value each time, so the
@@ -119,7 +119,8 @@ def measure(edition, run, repeat: int) -> list[tuple[str, list[float], str]]:
     from django.test import Client, override_settings
     from rest_framework.throttling import SimpleRateThrottle
 
-    from scoring import engine, simulator
+    from public import simulator
+    from scoring import engine
     from scoring.models import CityScore
 
     city = CityScore.objects.filter(run=run).select_related("city").order_by("-rank", "city__name").first().city
@@ -272,7 +273,7 @@ def main(argv=None) -> int:
         started = time.perf_counter()
         edition, run = build(args.cities)
         log(f"setup {time.perf_counter() - started:.1f} s")
-        from scoring import simulator
+        from public import simulator
 
         parameters = len(simulator.run_baseline(edition, run).parameters)
         rows = measure(edition, run, args.repeat)

@@ -1,4 +1,4 @@
-"""App config of score runs, results and public ranking pages."""
+"""App config of score runs and results: computing, publishing, the uncertainty analysis, archives."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _

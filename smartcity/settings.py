@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "axes",
     "indicators",
     "scoring",
+    "public",
     "api",
     "webhooks",
 ]
@@ -122,7 +123,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "indicators:dashboard"
-LOGOUT_REDIRECT_URL = "scoring:home"
+LOGOUT_REDIRECT_URL = "public:home"
 
 # Internationalisation: German first, English second.
 LANGUAGE_CODE = "de"

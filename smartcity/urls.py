@@ -25,7 +25,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("django.contrib.auth.urls")),
     path("portal/", include("indicators.urls")),
     path("konto/", include("api.token_urls")),
-    path("", include("scoring.urls")),
+    path("", include("public.urls")),
     prefix_default_language=False,
 )
 

@@ -53,8 +53,8 @@ def edition_published(run) -> list[WebhookDelivery]:
         year = run.edition.year
         site = settings.SITE_URL.rstrip("/")
         with translation.override(settings.LANGUAGE_CODE):  # the default language has no URL prefix
-            ranking = reverse("scoring:ranking", args=[year])
-            results = reverse("scoring:open_data_file", kwargs={"year": year, "dataset": "results", "fmt": "json"})
+            ranking = reverse("public:ranking", args=[year])
+            results = reverse("public:open_data_file", kwargs={"year": year, "dataset": "results", "fmt": "json"})
         return {
             "edition": year,
             "run_id": run.pk,

@@ -4,7 +4,8 @@ climbs; the address holds only that assumption; the page works on a phone. Scree
 import pytest
 
 from indicators.models import Parameter
-from scoring import selectors, simulator
+from public import simulator
+from scoring import selectors
 from scoring.models import CityScore
 from tests import factories
 from tests.browser.test_public_site import shot

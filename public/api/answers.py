@@ -1,0 +1,92 @@
+"""The public API's approved answers behind a published run (JSON or CSV, paginated)."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.exceptions import ValidationError
+
+from indicators.models import Answer, City, Parameter
+from public.api import serializers as out
+from public.api.base import ERRORS, TAG, Public, PublicPagination, edition_parameter, published_or_error, query
+from scoring import selectors
+from scoring.models import CityScore
+
+
+class AnswerList(Public, generics.ListAPIView):
+    serializer_class = out.AnswerSerializer
+    queryset = Answer.objects.none()  # the published edition's answers are read in get_queryset
+    filter_backends = []
+    pagination_class = PublicPagination
+
+    def get_queryset(self):
+        return self.answers
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Approved answers of a published edition",
+        description=(
+            "The approved answers of the cities ranked in a published edition, by AGS then catalogue order: "
+            "the data the ranking was computed from. Values are typed: true/false (yes/no), the option's key "
+            "(choice) or a number."
+        ),
+        parameters=[
+            edition_parameter(),
+            OpenApiParameter("city", str, description="Only this city's answers (its slug)."),
+            OpenApiParameter("parameter", str, description="Only answers to this parameter (its key)."),
+        ],
+        responses={
+            200: OpenApiResponse(
+                out.AnswerSerializer(many=True),
+                examples=[
+                    OpenApiExample(
+                        "answers",
+                        value={
+                            "city": "aachen",
+                            "city_name": "Aachen",
+                            "ags": "05334002",
+                            "domain": "verwaltung",
+                            "indicator": "serviceportal",
+                            "parameter": "online-termine",
+                            "parameter_name": "Online-Terminvergabe",
+                            "kind": "yes_no",
+                            "value": True,
+                            "unit": "",
+                            "evidence_url": "https://www.aachen.de/termine",
+                            "as_of": "2024-03-31",
+                        },
+                    )
+                ],
+            ),
+            **ERRORS,
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        params = query(out.AnswerQuerySerializer, request)
+        edition, run = published_or_error(params.get("edition"))
+        answers = selectors.approved_answers(run)
+        if slug := params.get("city"):
+            city = City.objects.filter(slug=slug, pk__in=CityScore.objects.filter(run=run).values("city_id")).first()
+            if city is None:
+                raise ValidationError(
+                    {
+                        "city": [
+                            _("„%(value)s“ ist keine Stadt der Ausgabe %(year)s.")
+                            % {"value": slug, "year": edition.year}
+                        ]
+                    }
+                )
+            answers = answers.filter(city=city)
+        if key := params.get("parameter"):
+            if not Parameter.objects.filter(indicator__domain__edition=edition, key=key).exists():
+                raise ValidationError(
+                    {
+                        "parameter": [
+                            _("„%(value)s“ ist kein Parameter der Ausgabe %(year)s.")
+                            % {"value": key, "year": edition.year}
+                        ]
+                    }
+                )
+            answers = answers.filter(parameter__key=key)
+        self.answers = answers
+        self.page_meta = {"edition": edition.year}
+        return super().get(request, *args, **kwargs)

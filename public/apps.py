@@ -1,0 +1,9 @@
+"""App config of the public website and the public read API (published data only; no models)."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PublicConfig(AppConfig):
+    name = "public"
+    verbose_name = _("Öffentliche Seiten")

@@ -1,0 +1,97 @@
+"""Public city profile and comparison of cities (published editions only)."""
+
+from django import forms
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from indicators.models import City
+from public import profile
+from scoring import selectors
+from smartcity.page_cache import public_page
+
+
+@public_page
+def city_view(request, slug: str, year: int | None = None):
+    """A city's profile in one published edition: by default the newest one it is ranked in.
+
+    404 for an unknown city, an unpublished or unknown year, and a city not ranked in that edition.
+    """
+    city = get_object_or_404(City, slug=slug)
+    history = profile.city_history(city)
+    if year is None:
+        if not history:
+            raise Http404
+        year = history[-1].run.edition.year
+    edition, run, _editions = selectors.published(year)
+    if run is None:
+        raise Http404
+    city_profile = profile.city_profile(city=city, run=run, history=history)
+    if city_profile is None:
+        raise Http404
+    return render(request, "public/city.html", {"edition": edition, "profile": city_profile})
+
+
+class CompareForm(forms.Form):
+    """The cities to compare (`?stadt=<slug>`, repeated): 2 to 4 different cities ranked in the edition."""
+
+    stadt = forms.MultipleChoiceField(
+        error_messages={
+            "required": _("Bitte wählen Sie mindestens zwei Städte."),
+            "invalid_choice": _("„%(value)s“ ist keine Stadt dieser Ausgabe."),
+        }
+    )
+
+    def __init__(self, *args, cities: list[City], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cities = {city.slug: city for city in cities}
+        self.fields["stadt"].choices = [(city.slug, city.name) for city in cities]
+
+    def clean_stadt(self) -> list[City]:
+        slugs = self.cleaned_data["stadt"]
+        duplicates = sorted({slug for slug in slugs if slugs.count(slug) > 1})
+        if duplicates:
+            raise forms.ValidationError(
+                _("Jede Stadt kann nur einmal verglichen werden: %(cities)s ist doppelt gewählt.")
+                % {"cities": ", ".join(self.cities[slug].name for slug in duplicates)}
+            )
+        if not profile.COMPARE_MIN <= len(slugs) <= profile.COMPARE_MAX:
+            raise forms.ValidationError(
+                ngettext(
+                    "Bitte wählen Sie zwei bis vier Städte; gewählt ist %(count)d.",
+                    "Bitte wählen Sie zwei bis vier Städte; gewählt sind %(count)d.",
+                    len(slugs),
+                )
+                % {"count": len(slugs)}
+            )
+        return [self.cities[slug] for slug in slugs]
+
+
+@public_page(query_lists=("stadt",))
+def compare_view(request, year: int):
+    """2-4 cities of a published edition side by side. Without a selection a form to pick them;
+    a wrong selection (too few or many, unknown or repeated cities) answers 400 with the reason and the form."""
+    edition, run, _editions = selectors.published(year)
+    if run is None:
+        raise Http404
+    cities = profile.ranked_cities(run)
+    # Empty choices come from the unused selects of the picking form.
+    slugs = [slug.strip() for slug in request.GET.getlist("stadt") if slug.strip()]
+    context = {
+        "edition": edition,
+        "cities": cities,
+        "slots": (slugs + [""] * profile.COMPARE_MAX)[: max(profile.COMPARE_MAX, len(slugs))],
+        "comparison": None,
+        "errors": [],
+    }
+    if "stadt" not in request.GET:
+        return render(request, "public/compare.html", context)
+    form = CompareForm({"stadt": slugs}, cities=cities)
+    if not form.is_valid():
+        context["errors"] = form.errors["stadt"]
+        return render(request, "public/compare.html", context, status=400)
+    selected = form.cleaned_data["stadt"]
+    context["slots"] = [city.slug for city in selected] + [""] * (profile.COMPARE_MAX - len(selected))
+    context["comparison"] = profile.comparison(run=run, cities=selected)
+    return render(request, "public/compare.html", context)
