@@ -11,6 +11,7 @@ from rest_framework import serializers
 from api.schema import ErrorSerializer
 from indicators.models import Answer, Parameter
 from indicators.services import REVIEW_REASONS
+from indicators.values import to_number
 
 Kind = Parameter.Kind
 
@@ -116,9 +117,9 @@ class AnswerWriteSerializer(serializers.Serializer):
             if not isinstance(value, str):
                 raise serializers.ValidationError(_("Bitte den Schlüssel einer Option angeben."))
             return value
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
+        if not isinstance(value, int | float | str):
             raise serializers.ValidationError(_("Bitte eine Zahl angeben."))
-        return serializers.DecimalField(max_digits=20, decimal_places=6).to_internal_value(value)
+        return to_number(value, unit=parameter.unit)  # a bool too: "Bitte eine Zahl angeben."
 
 
 class VersionSerializer(serializers.Serializer):

@@ -18,7 +18,8 @@ from django.db import transaction
 from indicators import roles
 from indicators.importers import catalogue_import, participations_set, read_catalogue
 from indicators.models import Answer, City, CityMembership, Domain, Edition, InnovationProject, Parameter
-from indicators.services import assign_value, edition_clone, edition_set_phase
+from indicators.services import edition_clone, edition_set_phase
+from indicators.values import assign_value
 
 DEMO_PASSWORD = "demo-passwort"
 DEMO_YEARS = (2022, 2023, 2024)  # two published, the newest collecting

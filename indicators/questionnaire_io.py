@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from indicators import roles, selectors
 from indicators.models import Answer, City, Edition, Parameter, plain_number
 from indicators.services import AnswerInput, ConflictError, answer_save
+from indicators.values import parse_number, to_yes_no
 
 Kind = Parameter.Kind
 Status = Answer.Status
@@ -62,8 +63,6 @@ COLUMN_WIDTHS = {
     "status": 18,
 }
 YES, NO = "ja", "nein"
-YES_WORDS = frozenset({"ja", "yes", "1", "true", "wahr", "j", "y"})
-NO_WORDS = frozenset({"nein", "no", "0", "false", "falsch", "n"})
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
 
 # Bounds for an upload (a questionnaire has ~160 rows): larger files are refused, not read.
@@ -447,12 +446,8 @@ def interpret_value(parameter: Parameter, raw) -> tuple[Any, bool]:
             return raw, True
         if isinstance(raw, int | float) and raw in (0, 1):
             return bool(raw), True
-        word = str(raw).strip().lower()
-        if word in YES_WORDS:
-            return True, True
-        if word in NO_WORDS:
-            return False, True
-        return str(raw).strip(), False
+        yes_no = to_yes_no(raw)
+        return (yes_no, True) if yes_no is not None else (str(raw).strip(), False)
     if kind == Kind.CHOICE:
         text = _cell_text(raw)
         return _option_key(parameter, text)
@@ -487,31 +482,6 @@ def _option_key(parameter: Parameter, text: str) -> tuple[str, bool]:
         if any(name and str(name).strip().casefold() == folded for name in names):
             return str(option["key"]), True
     return text, False
-
-
-def parse_number(text: str, *, unit: str = "") -> Decimal | None:
-    """A number typed by a person, or None: "12,5", "12.5", "1.234,5", "1,234.5", "12 %", "12 Tage".
-
-    A single separator is the decimal separator ("1.234" is 1.234, as in the form); with both, the
-    last one is. Returns None for anything else, including NaN and infinity.
-    """
-    text = text.replace("\u00a0", " ").replace("\u202f", " ").strip()
-    for suffix in (unit, "%"):
-        if suffix and text.lower().endswith(suffix.lower()):
-            text = text[: -len(suffix)].strip()
-    text = text.replace(" ", "").replace("'", "")
-    if "," in text and "." in text:
-        thousands, decimal = (".", ",") if text.rfind(",") > text.rfind(".") else (",", ".")
-        text = text.replace(thousands, "").replace(decimal, ".")
-    elif text.count(",") == 1:
-        text = text.replace(",", ".")
-    elif text.count(".") > 1 and "," not in text:
-        text = text.replace(".", "")  # 1.234.567
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
 
 
 def parse_date(raw) -> date | None:

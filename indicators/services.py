@@ -1,7 +1,7 @@
 """Every write to the catalogue, answers and bonuses: permission, validation, lock, audit, follow-up."""
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +24,7 @@ from indicators.models import (
     Participation,
 )
 from indicators.notifications import notify_if_fully_approved, notify_resubmitted, notify_sent_back
+from indicators.values import assign_value
 from indicators.workflow import WorkflowError, record_history
 from smartcity import task_queue
 from webhooks import events as webhook_events
@@ -71,38 +72,6 @@ def scores_recompute_enqueue(edition_id: int) -> bool:
 def notify_approved_data_changed(edition_id: int) -> None:
     """Recompute the edition after commit (the one path from indicators to scoring, by task name)."""
     transaction.on_commit(lambda: scores_recompute_enqueue(edition_id))
-
-
-def assign_value(answer: Answer, parameter: Parameter, value: Any) -> None:
-    """Put a raw value (bool, option key, number or text from a form/API/import) into the typed field.
-
-    None or "" clears the value. Raises ValidationError with a message for the wrong type.
-    """
-    answer.value_bool, answer.value_choice, answer.value_number = None, "", None
-    if value is None or value == "":
-        return
-    kind = parameter.kind
-    if kind == Parameter.Kind.YES_NO:
-        if isinstance(value, bool):
-            answer.value_bool = value
-        elif str(value).strip().lower() in {"ja", "yes", "true", "1"}:
-            answer.value_bool = True
-        elif str(value).strip().lower() in {"nein", "no", "false", "0"}:
-            answer.value_bool = False
-        else:
-            raise ValidationError({"value": _("Bitte „ja“ oder „nein“ angeben.")})
-    elif kind == Parameter.Kind.CHOICE:
-        answer.value_choice = str(value).strip()
-    else:
-        if isinstance(value, bool):
-            raise ValidationError({"value": _("Bitte eine Zahl angeben.")})
-        try:
-            number = Decimal(str(value).strip().replace(",", ".")) if not isinstance(value, Decimal) else value
-        except InvalidOperation:
-            raise ValidationError({"value": _("„%(value)s“ ist keine Zahl.") % {"value": value}}) from None
-        if not number.is_finite():
-            raise ValidationError({"value": _("Bitte eine endliche Zahl angeben.")})
-        answer.value_number = number
 
 
 def answer_mark_edited(answer: Answer, *, user) -> bool:

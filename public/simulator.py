@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from indicators.models import Answer, City, Domain, Edition, Indicator, Parameter, plain_number
-from indicators.services import assign_value
+from indicators.values import assign_value, to_number
 from scoring import engine
 from scoring.inputs import CODE_VERSION, load_inputs
 from scoring.models import ScoreRun
@@ -41,7 +41,7 @@ GAINS_LIMIT = 10
 # A published run's inputs never change, so the cache only needs to forget them eventually.
 CACHE_SECONDS = 7 * 24 * 3600
 CACHE_VERSION = 1  # part of every cache key: bump it when the cached shapes change
-# The canonical hypothetical yes/no, as the page's fields send them (assign_value also takes yes/true/1, no/false/0).
+# The canonical hypothetical yes/no, as the page's fields send them (indicators.values also takes yes, true, 1, ...).
 YES, NO = "ja", "nein"
 NUMBER_STEP = Decimal("0.000001")  # Answer.value_number has six decimal places
 
@@ -208,14 +208,8 @@ def parse_value(edition: Edition, parameter: Parameter, raw: Any) -> tuple[float
 
 
 def parse_weight(raw: Any) -> float:
-    """A weight: a finite number in 0..MAX_WEIGHT (a comma is a decimal point). Raises ValidationError."""
-    text = str(raw).strip()
-    try:
-        number = Decimal(text.replace(",", "."))
-    except InvalidOperation:
-        raise ValidationError(_("„%(value)s“ ist keine Zahl.") % {"value": text[:40]}) from None
-    if not number.is_finite():
-        raise ValidationError(_("Bitte eine endliche Zahl angeben."))
+    """A weight: a finite number in 0..MAX_WEIGHT, read as an answer's number is. Raises ValidationError."""
+    number = to_number(raw)
     if number < 0:
         raise ValidationError(_("Ein Gewicht darf nicht negativ sein."))
     if number > MAX_WEIGHT:

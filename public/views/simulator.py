@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from indicators.models import Answer, City, Parameter
-from indicators.services import assign_value
+from indicators.values import assign_value
 from public import simulator
 from scoring import selectors
 from scoring.models import CityScore

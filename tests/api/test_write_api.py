@@ -234,6 +234,16 @@ def test_saving_a_new_answer_that_someone_else_created_meanwhile_is_a_conflict(a
 
 
 @pytest.mark.parametrize(
+    ("raw", "stored"), [("42,5", Decimal("42.5")), ("42.5 %", Decimal("42.5")), (42.5, Decimal("42.5"))]
+)
+def test_a_number_as_text_is_read_as_the_portal_and_the_import_read_it(api_client, edition, city, staff, raw, stored):
+    response = api_client(staff).put(answers_url(city, edition, "busse"), {"value": raw, "version": 0}, format="json")
+
+    assert response.status_code == 200
+    assert Answer.objects.get(city=city, parameter__key="busse").value_number == stored
+
+
+@pytest.mark.parametrize(
     ("body", "headers", "errors"),
     [
         ({"value": 5}, {}, {"version": ["Bitte die gelesene Version angeben (im Feld „version“ oder als If-Match)."]}),
@@ -257,7 +267,7 @@ def test_saving_needs_one_clear_version(api_client, edition, city, staff, body, 
     ("key", "body", "errors"),
     [
         ("busse", {"value": 150}, {"value": ["Der Wert darf höchstens 100 % sein."]}),
-        ("busse", {"value": "viel"}, {"value": ["Eine gültige Zahl ist erforderlich."]}),
+        ("busse", {"value": "viel"}, {"value": ["„viel“ ist keine Zahl."]}),
         ("busse", {"value": True}, {"value": ["Bitte eine Zahl angeben."]}),
         ("ladepunkte", {"value": 2.5}, {"value": ["Eine Anzahl ist eine ganze Zahl."]}),
         ("online-termine", {"value": "ja"}, {"value": ["Bitte true oder false angeben."]}),
