@@ -21,10 +21,10 @@ db: setup
 run: db
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-# Unit, integration and engine tests on SQLite with eager Celery. The services tier (PostgreSQL,
+# Unit, integration and engine tests on SQLite with eager Celery. The stack tier (PostgreSQL,
 # Redis, a real worker) and the browser tests run in .ci/run.
 test: db
-	$(PY) -m pytest -m "not services and not browser"
+	$(PY) -m pytest -m "not stack and not browser"
 
 # Style, formatting, and the layer rules of ARCHITECTURE.md (import-linter contracts in pyproject.toml).
 lint: setup

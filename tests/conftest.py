@@ -1,4 +1,4 @@
-"""Shared fixtures: users by role, a small edition, and the services tier (PostgreSQL, Redis, worker)."""
+"""Shared fixtures: users by role, a small edition, and the stack tier (PostgreSQL, Redis, worker)."""
 
 import importlib
 import os
@@ -28,10 +28,10 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(autouse=True)
 def _isolated_cache_and_eager_celery(request):
     """Every test starts with an empty cache (the shared one and the process's copies of public pages);
-    outside the services tier Celery runs eagerly."""
+    outside the stack tier Celery runs eagerly."""
     cache.clear()
     page_cache_forget_local()
-    eager = "services" not in request.keywords
+    eager = "stack" not in request.keywords
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = eager or previous
     yield
@@ -72,7 +72,7 @@ def _fast_password_hashing(settings):
 def role_groups(db):
     """The reviewer and editor groups with their admin permissions, as the data migrations make them.
 
-    Transactional tests (browser, services) flush the database after each test, which removes what
+    Transactional tests (browser, stack) flush the database after each test, which removes what
     data migrations created; this puts it back by running the same migration code.
     """
     importlib.import_module("indicators.migrations.0002_roles_groups").create_groups(django_apps, None)

@@ -13,7 +13,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from tests.factories import UserFactory, api_token, cities_of, small_edition
 from tests.scoring.test_services import answer_all, publish
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.stack, pytest.mark.django_db(transaction=True)]
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 # Bounded: a few examples per operation and a hard time budget per run.

@@ -639,7 +639,7 @@ def test_a_score_run_shows_its_methodology(api_client, edition, editor):
 
 
 def test_editors_ask_for_a_recompute_which_runs_in_the_background(api_client, edition, editor):
-    # when (Celery is eager outside the services tier: the task runs at once)
+    # when (Celery is eager outside the stack tier: the task runs at once)
     response = api_client(editor).post(f"/api/v1/editor/editions/{edition.year}/recompute/")
 
     # then

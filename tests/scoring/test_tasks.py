@@ -54,7 +54,7 @@ def test_approval_runs_the_recompute_after_commit(submitted, reviewer, django_ca
     # given
     answer = Answer.objects.filter(edition=submitted).first()
 
-    # when (Celery is eager outside the services tier)
+    # when (Celery is eager outside the stack tier)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         answer_approve(user=reviewer, answer=answer)
 

@@ -364,7 +364,7 @@ def test_a_run_whose_inputs_changed_since_is_not_analysed(run):
 
 
 def test_a_new_run_is_analysed_after_commit(edition, reviewer, settings, django_capture_on_commit_callbacks):
-    # given: submitted answers; Celery is eager outside the services tier
+    # given: submitted answers; Celery is eager outside the stack tier
     settings.UNCERTAINTY_DRAWS = 100
     answer_all(edition, status=Answer.Status.SUBMITTED)
     answer = Answer.objects.filter(edition=edition).first()

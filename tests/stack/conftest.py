@@ -1,4 +1,4 @@
-"""The services tier: real PostgreSQL, Redis and a Celery worker process on the test database.
+"""The stack tier: real PostgreSQL, Redis and a Celery worker process on the test database.
 
 Outside CI these tests skip with the reason when the services are not configured; with
 REQUIRE_SERVICES=1 (set by .ci/run) a missing service is a failure.
@@ -11,10 +11,10 @@ from django.conf import settings
 from django.db import connection
 
 from smartcity.celery import app as celery_app
-from tests.services.processes import START_SECONDS, django_env, start_worker, stop, wait_for
+from tests.stack.processes import START_SECONDS, django_env, start_worker, stop, wait_for
 
 
-def _missing_services() -> str | None:
+def _missing_stack() -> str | None:
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         return "DATABASE_URL does not point to PostgreSQL"
     if not settings.REDIS_URL:
@@ -29,10 +29,10 @@ def _missing_services() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def services():
-    missing = _missing_services()
+def stack():
+    missing = _missing_stack()
     if missing:
-        message = f"services tier needs PostgreSQL and Redis: {missing}"
+        message = f"stack tier needs PostgreSQL and Redis: {missing}"
         if os.environ.get("REQUIRE_SERVICES") == "1":
             pytest.fail(message)
         pytest.skip(message)
@@ -46,7 +46,7 @@ def database_url() -> str:
 
 
 @pytest.fixture
-def celery_worker_process(services, transactional_db, tmp_path):
+def celery_worker_process(stack, transactional_db, tmp_path):
     """A real `celery worker` on the test database; yields once it answers a ping, stopped afterwards."""
     celery_app.control.purge()
     log = tmp_path / "worker.log"

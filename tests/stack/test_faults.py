@@ -21,8 +21,8 @@ from scoring.tasks import scores_recompute_task
 from smartcity.celery import app as celery_app
 from tests.factories import UserFactory, cities_of, small_edition
 from tests.scoring.test_services import answer_all
-from tests.services.conftest import database_url
-from tests.services.processes import (
+from tests.stack.conftest import database_url
+from tests.stack.processes import (
     PostgresCluster,
     RedisServer,
     django_env,
@@ -33,7 +33,7 @@ from tests.services.processes import (
     wait_for,
 )
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.stack, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "secret-pass-123"  # tests.factories.UserFactory's
 
@@ -49,7 +49,7 @@ def processes():
 
 
 @pytest.fixture
-def redis_server(services, tmp_path):
+def redis_server(stack, tmp_path):
     server = RedisServer(tmp_path)
     server.start()
     yield server
@@ -156,7 +156,7 @@ def test_a_worker_killed_mid_recompute_leaves_the_previous_run_whole_and_the_run
     Answer.objects.filter(pk=answer.pk).update(status=Answer.Status.APPROVED)  # as the reviewer's approval
     marker = tmp_path / "stalled"
     env = django_env(DATABASE_URL=database_url(), REDIS_URL=redis_server.url(), SLOW_WORKER_MARKER=str(marker))
-    slow = start_worker(env, tmp_path / "slow.log", name="slow", module="tests.services.slow_worker")
+    slow = start_worker(env, tmp_path / "slow.log", name="slow", module="tests.stack.slow_worker")
     processes.append(slow)
     publish(str(uuid.uuid4()), edition.pk, redis_server.url())
     wait_for(marker.exists, seconds=60, message="the worker did not start the recompute")
@@ -214,7 +214,7 @@ def test_the_same_recompute_delivered_twice_to_two_workers_gives_one_run(redis_s
 
 
 @pytest.fixture
-def private_postgres(services):
+def private_postgres(stack):
     cluster = PostgresCluster()
     cluster.start()
     yield cluster

@@ -12,9 +12,9 @@ from scoring.services import scores_recompute
 from tests.browser.helpers import log_in
 from tests.factories import UserFactory, cities_of, small_edition
 from tests.scoring.test_services import answer_all
-from tests.services.processes import wait_for
+from tests.stack.processes import wait_for
 
-pytestmark = [pytest.mark.services, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.stack, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def admin_action(page, live_server, edition: Edition, action: str, **form) -> None:

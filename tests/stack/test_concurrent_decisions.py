@@ -12,7 +12,7 @@ from indicators.models import Answer
 from indicators.services import ConflictError, WorkflowError, answer_approve, answer_request_changes
 from tests.factories import UserFactory, cities_of, parameter, small_edition
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.stack, pytest.mark.django_db(transaction=True)]
 
 
 def run_together(*calls):
@@ -39,7 +39,7 @@ def run_together(*calls):
 
 
 @pytest.fixture
-def submitted(services):
+def submitted(stack):
     edition = small_edition(cities=2)
     return Answer.objects.create(
         edition=edition,

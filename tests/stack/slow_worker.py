@@ -1,8 +1,8 @@
 """A Celery worker whose first recompute stops half-way, so a test can kill it there.
 
 After the city rows of a new score run are written (inside the run's transaction, not yet committed)
-it leaves a marker file (SLOW_WORKER_MARKER) and sleeps. Started by tests/services/test_faults.py as
-`python -m tests.services.slow_worker -A smartcity worker ...`; everything else is the real worker.
+it leaves a marker file (SLOW_WORKER_MARKER) and sleeps. Started by tests/stack/test_faults.py as
+`python -m tests.stack.slow_worker -A smartcity worker ...`; everything else is the real worker.
 """
 
 import os

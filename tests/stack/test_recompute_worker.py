@@ -10,9 +10,9 @@ from scoring.services import current_run
 from smartcity import task_queue
 from tests import factories
 from tests.scoring.test_services import answer_all
-from tests.services.processes import wait_for
+from tests.stack.processes import wait_for
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.stack, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_approval_is_recomputed_by_the_worker_and_changes_the_ranking(celery_worker_process, reviewer):
