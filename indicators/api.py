@@ -161,7 +161,7 @@ class WorkspaceAnswerList(PrivateAPIMixin, generics.ListAPIView):
     filter_backends = []  # the rows are the questionnaire, not a queryset
 
     def get_queryset(self):
-        city, edition = selectors.workplace_or_404(
+        city, edition = selectors.questionnaire_or_404(
             user=self.request.user, city_slug=self.kwargs["city_slug"], year=self.kwargs["year"]
         )
         data = selectors.questionnaire(edition=edition, city=city)
@@ -179,7 +179,7 @@ class WorkspaceAnswerDetail(PrivateAPIMixin, APIView):
         examples=[OpenApiExample("answer", value=ROW_EXAMPLE, response_only=True)],
     )
     def get(self, request, city_slug: str, year: int, parameter_key: str):
-        city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+        city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
         parameter = selectors.parameter_or_404(edition, parameter_key)
         return _row_response(parameter, _answer(city, parameter))
 
@@ -240,7 +240,7 @@ class WorkspaceAnswerDetail(PrivateAPIMixin, APIView):
         return self._save(request, city_slug, year, parameter_key, partial=True)
 
     def _save(self, request, city_slug: str, year: int, parameter_key: str, *, partial: bool) -> Response:
-        city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+        city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
         parameter = selectors.parameter_or_404(edition, parameter_key)
         serializer = AnswerWriteSerializer(data=request.data, partial=partial, context={"parameter": parameter})
         serializer.is_valid(raise_exception=True)
@@ -289,7 +289,7 @@ class WorkspaceAnswerSubmit(PrivateAPIMixin, APIView):
         examples=[OpenApiExample("with version", value={"version": 3}, request_only=True)],
     )
     def post(self, request, city_slug: str, year: int, parameter_key: str):
-        city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+        city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
         parameter = selectors.parameter_or_404(edition, parameter_key)
         serializer = VersionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

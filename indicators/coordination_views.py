@@ -174,7 +174,7 @@ def invitation_accept(request, token: str):
 @require_http_methods(["GET", "POST"])
 def sign_off(request, city_slug: str, year: int):
     """A small page with the city's progress and the sign-off button (coordinators only)."""
-    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
     if not roles.is_coordinator_of(request.user, city):
         raise Http404
     error, status = "", 200
@@ -240,14 +240,14 @@ def _render_projects(request, city: City, edition: Edition, *, bound: Innovation
 
 @login_required
 def innovation_projects(request, city_slug: str, year: int):
-    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
     return _render_projects(request, city, edition)
 
 
 @login_required
 @require_POST
 def innovation_project_save(request, city_slug: str, year: int, domain_key: str):
-    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
     domain = get_object_or_404(Domain, edition=edition, key=domain_key)
     form = InnovationProjectForm(request.POST, prefix=domain.key)
     if not form.is_valid():

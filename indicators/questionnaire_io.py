@@ -127,7 +127,7 @@ def questionnaire_rows(*, edition: Edition, city: City) -> list[QuestionnaireRow
 
     Four queries whatever the number of parameters. Last year's value is the city's approved answer to
     the parameter with the same key in the previous (non-draft) edition, as on the questionnaire page.
-    The caller checks that the user may see the city (selectors.workplace_or_404).
+    The caller checks that the user may see the city (selectors.questionnaire_or_404).
     """
     parameters = list(
         Parameter.objects.filter(indicator__domain__edition=edition)

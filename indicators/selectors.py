@@ -217,7 +217,7 @@ def answer_history(answer: Answer) -> list:
     return records
 
 
-def workplace_or_404(*, user, city_slug: str, year: int) -> tuple[City, Edition]:
+def questionnaire_or_404(*, user, city_slug: str, year: int) -> tuple[City, Edition]:
     """The city and edition if the user works for the city and the edition is open to the portal; 404
     otherwise, so other cities cannot be probed (portal views and the workspace API)."""
     participation = (

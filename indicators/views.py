@@ -27,20 +27,22 @@ FORM_FIELD_OF = {"value_bool": "value", "value_choice": "value", "value_number":
 
 @login_required
 def dashboard(request):
-    workplaces = [
+    questionnaires = [
         selectors.questionnaire(edition=p.edition, city=p.city) for p in selectors.portal_participations(request.user)
     ]
     coordinated_city_ids = set(
         request.user.city_memberships.filter(role=CityMembership.Role.COORDINATOR).values_list("city_id", flat=True)
     )
     return render(
-        request, "indicators/dashboard.html", {"workplaces": workplaces, "coordinated_city_ids": coordinated_city_ids}
+        request,
+        "indicators/dashboard.html",
+        {"questionnaires": questionnaires, "coordinated_city_ids": coordinated_city_ids},
     )
 
 
 @login_required
 def questionnaire(request, city_slug: str, year: int):
-    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
     data = selectors.questionnaire(edition=edition, city=city)
     for row in data.rows():
         row.form = AnswerForm(parameter=row.parameter, answer=row.answer)
@@ -76,7 +78,7 @@ def _add_service_errors(form: AnswerForm, error: ValidationError) -> None:
 @login_required
 @require_POST
 def answer_save(request, city_slug: str, year: int, parameter_key: str):
-    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
     parameter = selectors.parameter_or_404(edition, parameter_key)
     form = AnswerForm(request.POST, parameter=parameter)
     if not form.is_valid():
@@ -116,7 +118,7 @@ def _row_url(city: City, edition: Edition, parameter: Parameter) -> str:
 @login_required
 @require_POST
 def answer_submit(request, city_slug: str, year: int, parameter_key: str):
-    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
     parameter = selectors.parameter_or_404(edition, parameter_key)
     answer = get_object_or_404(Answer, edition=edition, city=city, parameter=parameter)
     return _row_action(
@@ -162,7 +164,7 @@ def _posted_version(request) -> int | None:
 @require_POST
 def answer_carry_over(request, city_slug: str, year: int, parameter_key: str):
     """Take over last edition's value: with a fresh source URL, or the confirmation that nothing changed."""
-    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
     parameter = selectors.parameter_or_404(edition, parameter_key)
     return _row_action(
         request,
@@ -185,7 +187,7 @@ def answer_carry_over(request, city_slug: str, year: int, parameter_key: str):
 @require_POST
 def evidence_upload(request, city_slug: str, year: int, parameter_key: str):
     """Attach a document to the city's answer (the answer must exist: save a value or source first)."""
-    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
     parameter = selectors.parameter_or_404(edition, parameter_key)
     answer = Answer.objects.filter(edition=edition, city=city, parameter=parameter).first()
 
@@ -204,7 +206,7 @@ def evidence_upload(request, city_slug: str, year: int, parameter_key: str):
 @login_required
 @require_POST
 def evidence_remove(request, city_slug: str, year: int, pk: int):
-    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
     evidence_file = get_object_or_404(
         EvidenceFile.objects.select_related("answer__parameter"), pk=pk, answer__city=city, answer__edition=edition
     )
@@ -225,7 +227,7 @@ def evidence_remove(request, city_slug: str, year: int, pk: int):
 @require_POST
 def submit_complete(request, city_slug: str, year: int):
     """Submit all complete drafts of the questionnaire, or of one domain (?domain=key)."""
-    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
     domain = None
     if request.POST.get("domain"):
         domain = get_object_or_404(Domain, edition=edition, key=request.POST["domain"])
@@ -242,7 +244,7 @@ def submit_complete(request, city_slug: str, year: int):
 
 
 def _answer_of(request, city_slug: str, year: int, parameter_key: str) -> Answer:
-    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
     parameter = selectors.parameter_or_404(edition, parameter_key)
     answer = get_object_or_404(Answer, edition=edition, city=city, parameter=parameter)
     answer.city, answer.edition, answer.parameter = city, edition, parameter
@@ -298,7 +300,7 @@ IMPORT_SESSION_KEY = "questionnaire-import"
 
 @login_required
 def questionnaire_export(request, city_slug: str, year: int, extension: str):
-    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
     if extension not in ("xlsx", "csv"):
         raise Http404
     filename = questionnaire_io.questionnaire_filename(edition=edition, city=city, extension=extension)
@@ -316,7 +318,7 @@ def questionnaire_export(request, city_slug: str, year: int, extension: str):
 @login_required
 def questionnaire_import(request, city_slug: str, year: int):
     """Upload → preview (nothing written) → confirm (everything or nothing, through answer_save)."""
-    city, edition = selectors.workplace_or_404(user=request.user, city_slug=city_slug, year=year)
+    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
     context = {"city": city, "edition": edition, "result": None}
     if request.method == "POST":
         if "confirm" in request.POST:
