@@ -48,6 +48,7 @@ from indicators.services import (
     check_catalogue_open,
     edition_of,
     innovation_bonus_award,
+    review_reason,
 )
 
 
@@ -172,14 +173,15 @@ class RequestChangesForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("reason") == "other" and not (data.get("detail") or "").strip():
-            self.add_error("detail", _("Bitte erläutern Sie den Grund."))
+        if data.get("reason"):
+            try:
+                data["reason_text"] = review_reason(data["reason"], data.get("detail", ""))
+            except ValidationError as error:
+                self.add_error(None, error)
         return data
 
     def reason_text(self) -> str:
-        label = dict(REVIEW_REASONS)[self.cleaned_data["reason"]]
-        detail = self.cleaned_data["detail"].strip()
-        return f"{label}: {detail}" if detail else str(label)
+        return self.cleaned_data["reason_text"]
 
 
 class FlagFilter(admin.SimpleListFilter):

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from api.schema import ErrorSerializer
 from indicators.models import Answer, Parameter
-from indicators.services import REVIEW_REASONS
+from indicators.services import REVIEW_REASONS, review_reason
 from indicators.values import to_number
 
 Kind = Parameter.Kind
@@ -136,15 +136,11 @@ class RequestChangesSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=0, required=False)
 
     def validate(self, data):
-        if data["reason"] == "other" and not (data.get("detail") or "").strip():
-            raise serializers.ValidationError({"detail": _("Bitte erläutern Sie den Grund.")})
-        return data
+        return {**data, "reason_text": review_reason(data["reason"], data.get("detail", ""))}
 
     def reason_text(self) -> str:
-        """The text the city reads: the reason's label and the detail (as the admin's RequestChangesForm)."""
-        label = dict(REVIEW_REASONS)[self.validated_data["reason"]]
-        detail = (self.validated_data.get("detail") or "").strip()
-        return f"{label}: {detail}" if detail else str(label)
+        """The text the city reads (services.review_reason, as in the admin)."""
+        return self.validated_data["reason_text"]
 
 
 class CitySerializer(serializers.Serializer):

@@ -27,7 +27,7 @@ from indicators.models import (
     Participation,
     StaffInvitation,
 )
-from indicators.services import lock_edition
+from indicators.services import check_collection_window, check_participates, lock_edition
 from indicators.workflow import WorkflowError, record_history
 
 Phase = Edition.Phase
@@ -75,9 +75,7 @@ def questionnaire_sign_off(*, user, edition: Edition, city: City) -> Participati
     edition = lock_edition(edition.pk)
     if not edition.is_open_for_work:
         raise WorkflowError(_("In dieser Phase der Ausgabe kann der Fragebogen nicht abgezeichnet werden."))
-    participation = Participation.objects.select_for_update().filter(edition=edition, city=city).first()
-    if participation is None:
-        raise PermissionDenied(_("Ihre Stadt nimmt an dieser Ausgabe nicht teil."))
+    participation = check_participates(edition=edition, city=city, lock=True)
     missing = missing_answer_count(edition=edition, city=city)
     if missing:
         raise ValidationError(
@@ -238,11 +236,7 @@ def staff_remove(*, user, membership: CityMembership) -> None:
 def _check_collecting(edition: Edition) -> None:
     if edition.phase != Phase.COLLECTION:
         raise WorkflowError(_("Innovative Projekte können nur während der Datenerhebung eingereicht werden."))
-    today = timezone.localdate()
-    if edition.collection_opens and today < edition.collection_opens:
-        raise WorkflowError(_("Die Erhebung beginnt erst am %(date)s.") % {"date": edition.collection_opens})
-    if edition.collection_closes and today > edition.collection_closes:
-        raise WorkflowError(_("Die Erhebung wurde am %(date)s geschlossen.") % {"date": edition.collection_closes})
+    check_collection_window(edition)
 
 
 @transaction.atomic
@@ -266,8 +260,7 @@ def innovation_project_save(
         raise PermissionDenied(_("Sie können nur Projekte Ihrer eigenen Stadt einreichen."))
     edition = lock_edition(edition.pk)
     _check_collecting(edition)
-    if not Participation.objects.filter(edition=edition, city=city).exists():
-        raise PermissionDenied(_("Ihre Stadt nimmt an dieser Ausgabe nicht teil."))
+    check_participates(edition=edition, city=city)
     if domain.edition_id != edition.pk:
         raise ValidationError({"domain": _("Der Themenbereich gehört zu einer anderen Ausgabe.")})
     current = InnovationProject.objects.select_for_update().filter(edition=edition, city=city, domain=domain).first()

@@ -1,5 +1,6 @@
 """Catalogue (editions, domains, indicators, parameters), cities, memberships and answers."""
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
@@ -470,6 +471,14 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.city} · {self.parameter}"
+
+    def lacks_evidence(self, *, has_files: bool | Callable[[], bool]) -> bool:
+        """Evidence missing: the parameter requires evidence and the answer has neither a source URL nor a
+        file. `has_files` is what the caller knows of its files, or a callable asked only when the URL does
+        not decide (so a query runs only when needed). The parameter must be loaded."""
+        if not self.parameter.evidence_required or self.evidence_url:
+            return False
+        return not (has_files() if callable(has_files) else has_files)
 
     @property
     def is_sent_back(self) -> bool:

@@ -191,7 +191,7 @@ def answer_reviews(answers) -> dict[int, Review]:
             review.flags.append(OUTLIER)
         if old is not None and _is_jump(answer.parameter, answer, old):
             review.flags.append(JUMP)
-        if answer.parameter.evidence_required and not answer.evidence_url and not answer.has_files:
+        if answer.lacks_evidence(has_files=answer.has_files):
             review.flags.append(EVIDENCE_MISSING)
         reviews[answer.pk] = review
     return reviews

@@ -73,9 +73,8 @@ class ParameterRow:
 
     @property
     def evidence_missing(self) -> bool:
-        return self.parameter.evidence_required and not (
-            (self.answer and self.answer.evidence_url) or self.evidence_files
-        )
+        answer = self.answer or Answer(parameter=self.parameter)  # unanswered: no URL, no file
+        return answer.lacks_evidence(has_files=bool(self.evidence_files))
 
 
 @dataclass

@@ -95,14 +95,28 @@ def check_city_member(*, user, answer: Answer) -> None:
         raise PermissionDenied(_("Sie können nur Antworten Ihrer eigenen Stadt bearbeiten."))
 
 
+def check_collection_window(edition: Edition) -> None:
+    """Cities work in a collecting edition only between its opening and closing day (either may be open)."""
+    today = timezone.localdate()
+    if edition.collection_opens and today < edition.collection_opens:
+        raise WorkflowError(_("Die Erhebung beginnt erst am %(date)s.") % {"date": edition.collection_opens})
+    if edition.collection_closes and today > edition.collection_closes:
+        raise WorkflowError(_("Die Erhebung wurde am %(date)s geschlossen.") % {"date": edition.collection_closes})
+
+
+def check_participates(*, edition: Edition, city: City, lock: bool = False) -> Participation:
+    """The city's participation in the edition (locked with `lock`); PermissionDenied when it takes no part."""
+    participations = Participation.objects.filter(edition=edition, city=city)
+    participation = (participations.select_for_update() if lock else participations).first()
+    if participation is None:
+        raise PermissionDenied(_("Ihre Stadt nimmt an dieser Ausgabe nicht teil."))
+    return participation
+
+
 def check_phase_allows_edit(*, answer: Answer, edition: Edition) -> None:
     """Staff edit while the edition collects (within its window), and in review only what was sent back."""
     if edition.phase == Phase.COLLECTION:
-        today = timezone.localdate()
-        if edition.collection_opens and today < edition.collection_opens:
-            raise WorkflowError(_("Die Erhebung beginnt erst am %(date)s.") % {"date": edition.collection_opens})
-        if edition.collection_closes and today > edition.collection_closes:
-            raise WorkflowError(_("Die Erhebung wurde am %(date)s geschlossen.") % {"date": edition.collection_closes})
+        check_collection_window(edition)
         if answer.status == Status.SUBMITTED:
             raise WorkflowError(_("Die Antwort ist eingereicht und wird gerade geprüft."))
         return
@@ -139,8 +153,8 @@ def answer_save(
     # Permission first: a conflict must never show another city's answer.
     check_city_member(user=user, answer=answer)
     check_phase_allows_edit(answer=answer, edition=edition)
-    if created and not Participation.objects.filter(edition=edition, city=city).exists():
-        raise PermissionDenied(_("Ihre Stadt nimmt an dieser Ausgabe nicht teil."))
+    if created:
+        check_participates(edition=edition, city=city)
     check_version(None if created else answer, expected_version)
 
     assign_value(answer, parameter, data.value)
@@ -264,7 +278,7 @@ def _transition(answer: Answer, to_status: str, *, user, reason: str = "") -> An
 def _missing_for_submit(answer: Answer) -> str | None:
     if not answer.has_value:
         return _("Die Antwort hat noch keinen Wert.")
-    if answer.parameter.evidence_required and not answer.evidence_url and not answer.evidence_files.exists():
+    if answer.lacks_evidence(has_files=answer.evidence_files.exists):
         return _("Für diesen Parameter ist ein Nachweis (Link oder Datei) erforderlich.")
     return None
 
@@ -372,6 +386,17 @@ REVIEW_REASONS = (
     ("outdated", _lazy("Stand ist veraltet")),
     ("other", _lazy("Sonstiges")),
 )
+
+
+def review_reason(key: str, detail: str = "") -> str:
+    """The text a city reads when an answer is sent back: the label of one of REVIEW_REASONS, then the
+    reviewer's detail ("Stand ist veraltet: bitte den Bericht 2024"). "other" needs a detail: ValidationError
+    on `detail` otherwise. For the admin's form and the API alike."""
+    label = dict(REVIEW_REASONS)[key]
+    detail = (detail or "").strip()
+    if key == "other" and not detail:
+        raise ValidationError({"detail": _("Bitte erläutern Sie den Grund.")})
+    return f"{label}: {detail}" if detail else str(label)
 
 
 @transaction.atomic

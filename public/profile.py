@@ -210,7 +210,7 @@ def city_profile(*, city: City, run: ScoreRun, history: list[CityScore]) -> City
             score=stored,
             average=stats["avg"],
             best=stats["best"],
-            trend=None if stored.previous_rank is None else stored.previous_rank - stored.rank,
+            trend=stored.trend,
             anchor=f"bereich-{domain.key}",
             explanation="",
             interval=domain_interval(uncertainty, domain.key),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +17,6 @@ AGGREGATIONS = ("arithmetic", "geometric")
 Z_CLIP = 3.0
 # Geometric aggregation averages log(score + GEOMETRIC_OFFSET): a domain at 0 must not zero the total.
 GEOMETRIC_OFFSET = 1.0
-NEW_CITY = "neu"  # German default; the UI translates it
-MINUS_SIGN = "\u2212"
 
 _INDEX = np.intp
 
@@ -452,18 +449,6 @@ def rank_descending(values: np.ndarray) -> np.ndarray:
     ranks = np.empty_like(ordered_rank)
     np.put_along_axis(ranks, order, ordered_rank, axis=1)
     return ranks.T.reshape(values.shape)
-
-
-def format_trend(value: Any) -> str:
-    """A trend as shown: "+3", "−6" (U+2212 minus), "0", and "neu" for a new city (None, NaN, masked)."""
-    if value is None or value is np.ma.masked or math.isnan(float(value)):
-        return NEW_CITY
-    places = int(round(float(value)))
-    if places > 0:
-        return f"+{places}"
-    if places < 0:
-        return f"{MINUS_SIGN}{-places}"
-    return "0"
 
 
 # --------------------------------------------------------------------------- internals

@@ -38,6 +38,12 @@ class ScoreRun(models.Model):
         return f"{self.edition} · {self.created_at:%Y-%m-%d %H:%M} · {self.input_hash[:8]}"
 
 
+def rank_trend(previous_rank: int | None, rank: int) -> int | None:
+    """Places gained since the previous published edition (previous rank minus rank, so up is positive);
+    None for a city new to the index (or to the domain)."""
+    return None if previous_rank is None else previous_rank - rank
+
+
 class CityScore(models.Model):
     """A city's total score, rank, completeness and trend in one run."""
 
@@ -57,8 +63,7 @@ class CityScore(models.Model):
 
     @property
     def trend(self) -> int | None:
-        """Previous published rank minus current rank; None for a city new to the index."""
-        return None if self.previous_rank is None else self.previous_rank - self.rank
+        return rank_trend(self.previous_rank, self.rank)
 
 
 class DomainScore(models.Model):
@@ -78,6 +83,10 @@ class DomainScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.city_id}/{self.domain_id}: {self.rank}. ({self.score:.1f})"
+
+    @property
+    def trend(self) -> int | None:
+        return rank_trend(self.previous_rank, self.rank)
 
 
 class IndicatorScore(models.Model):

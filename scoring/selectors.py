@@ -167,9 +167,8 @@ def ranking_rows(domains: list[Domain], scores: list[CityScore], *, by: Domain |
         if score is None:
             shown.append((1, 0, row))
             continue
-        trend = None if score.previous_rank is None else score.previous_rank - score.rank
         shown.append(
-            (0, score.rank, RankingRow(row.city, score.rank, trend, row.total, row.domain_scores, row.interval))
+            (0, score.rank, RankingRow(row.city, score.rank, score.trend, row.total, row.domain_scores, row.interval))
         )
     shown.sort(key=lambda item: (item[0], item[1], item[2].city.name))
     return [row for _missing, _rank, row in shown]

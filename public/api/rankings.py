@@ -207,7 +207,7 @@ def _overall_row(row: selectors.RankingRow, domains: list[Domain], city_score: C
                 "key": domain.key,
                 "score": score.score if score else None,
                 "rank": score.rank if score else None,
-                "trend": None if score is None or score.previous_rank is None else score.previous_rank - score.rank,
+                "trend": score.trend if score else None,
                 "bonus": score.bonus if score else None,
                 "rank_interval": selectors.domain_interval(city_score.uncertainty, domain.key),
             }

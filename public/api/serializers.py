@@ -460,7 +460,7 @@ class ScoreDomainSerializer(serializers.Serializer):
         ref_name = "PublicScoreDomain"
 
     def get_trend(self, score) -> int | None:
-        return None if score.previous_rank is None else score.previous_rank - score.rank
+        return score.trend
 
 
 class ScoreIndicatorSerializer(serializers.Serializer):

@@ -7,9 +7,9 @@ from django.template.defaultfilters import floatformat
 from django.urls import translate_url
 from django.utils.translation import gettext as _
 
-from scoring.engine import NEW_CITY, format_trend
-
 register = template.Library()
+
+MINUS_SIGN = "\u2212"  # a true minus, as typesetting has it (not the hyphen)
 
 
 @register.filter
@@ -22,9 +22,16 @@ def score(value) -> str:
 
 @register.filter
 def trend(rank_change) -> str:
-    """ "+3", "−6", "0", or "neu"/"new" for a city new to the index (CityScore.trend)."""
-    shown = format_trend(rank_change)
-    return _("neu") if shown == NEW_CITY else shown
+    """Places gained as shown (CityScore.trend, DomainScore.trend): "+3", "−6" (U+2212 minus), "0" (rounded
+    to whole places), and "neu"/"new" for a city new to the index (None or NaN)."""
+    if rank_change is None or math.isnan(float(rank_change)):
+        return _("neu")
+    places = round(float(rank_change))
+    if places > 0:
+        return f"+{places}"
+    if places < 0:
+        return f"{MINUS_SIGN}{-places}"
+    return "0"
 
 
 @register.filter

@@ -5,7 +5,7 @@ import math
 from django import template
 from django.template.defaultfilters import floatformat
 
-from scoring.engine import MINUS_SIGN
+from public.templatetags.public import MINUS_SIGN
 
 register = template.Library()
 

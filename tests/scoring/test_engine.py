@@ -18,7 +18,6 @@ from scoring.engine import (
     Structure,
     aggregate_total,
     compute,
-    format_trend,
     indicator_scores,
     rank_descending,
     scale_field,
@@ -372,22 +371,6 @@ def test_rank_descending_ranks_2d_input_column_by_column():
     ranks = rank_descending(np.array([[1, 5], [2, 5], [NAN, 4]]))
 
     np.testing.assert_array_equal(ranks, [[2, 1], [1, 1], [3, 3]])
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        pytest.param(3, "+3", id="climbed"),
-        pytest.param(-6, "\u22126", id="fell"),
-        pytest.param(0, "0", id="held"),
-        pytest.param(2.6, "+3", id="rounded"),
-        pytest.param(NAN, "neu", id="new as NaN"),
-        pytest.param(None, "neu", id="new as None"),
-        pytest.param(np.ma.masked, "neu", id="new as masked"),
-    ],
-)
-def test_a_trend_is_shown_signed_with_a_true_minus_and_new_cities_as_neu(value, text):
-    assert format_trend(value) == text
 
 
 # --------------------------------------------------------------------------- completeness
