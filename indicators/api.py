@@ -43,6 +43,7 @@ from indicators.api_serializers import (
     WorkspaceRow,
 )
 from indicators.models import Answer, City, Parameter
+from indicators.workflow import WorkflowError
 
 # Model field names in the services' errors, as the API calls them.
 API_FIELD_OF = {"value_bool": "value", "value_choice": "value", "value_number": "value", "__all__": "non_field_errors"}
@@ -50,7 +51,7 @@ API_FIELD_OF = {"value_bool": "value", "value_choice": "value", "value_number": 
 
 def _invalid(error: DjangoValidationError) -> exceptions.APIException:
     """A service's ValidationError as the API's 400: workflow (with the reason) or field errors."""
-    if isinstance(error, services.WorkflowError):
+    if isinstance(error, WorkflowError):
         return WorkflowRejected(" ".join(error.messages))
     if not hasattr(error, "error_dict"):
         return exceptions.ValidationError({"non_field_errors": error.messages})

@@ -8,7 +8,8 @@ from django.forms.models import model_to_dict
 from rest_framework.test import APIClient
 
 from indicators.models import Domain, Edition, Indicator, Parameter
-from indicators.services import WorkflowError, catalogue_item_add, catalogue_item_delete, catalogue_update
+from indicators.services import catalogue_item_add, catalogue_item_delete, catalogue_update
+from indicators.workflow import WorkflowError
 from tests import factories
 from tests.factories import api_token
 
@@ -19,7 +20,7 @@ FROZEN = "Katalog und Methodik einer veröffentlichten Ausgabe sind eingefroren.
 def recompute_requests(monkeypatch):
     """Edition ids passed to indicators.services.scores_recompute_enqueue (replaced by a recorder)."""
     calls = []
-    monkeypatch.setattr("indicators.services.scores_recompute_enqueue", calls.append)
+    monkeypatch.setattr("indicators.services.base.scores_recompute_enqueue", calls.append)
     return calls
 
 

@@ -19,7 +19,7 @@ from indicators.models import (
     Participation,
     StaffInvitation,
 )
-from indicators.services import WorkflowError
+from indicators.workflow import WorkflowError
 from tests import factories
 from tests.factories import UserFactory, coordinator_of, parameter
 

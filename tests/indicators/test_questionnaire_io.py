@@ -36,7 +36,7 @@ def colleague(city):
 def recompute_requests(monkeypatch):
     """Edition ids passed to indicators.services.scores_recompute_enqueue (replaced by a recorder)."""
     calls = []
-    monkeypatch.setattr("indicators.services.scores_recompute_enqueue", calls.append)
+    monkeypatch.setattr("indicators.services.base.scores_recompute_enqueue", calls.append)
     return calls
 
 

@@ -11,7 +11,8 @@ from django.db import transaction
 
 from indicators import services
 from indicators.models import Answer, Domain, Edition, Indicator, InnovationProject, Parameter
-from indicators.services import AnswerInput, ConflictError, WorkflowError
+from indicators.services import AnswerInput, ConflictError
+from indicators.workflow import WorkflowError
 from scoring.models import DomainScore, ScoreRun
 from tests.factories import (
     VALID_VALUE,
@@ -71,7 +72,7 @@ def actors(staff, reviewer):
 def recompute_requests(monkeypatch):
     """Edition ids passed to indicators.services.scores_recompute_enqueue (replaced by a recorder)."""
     calls = []
-    monkeypatch.setattr("indicators.services.scores_recompute_enqueue", calls.append)
+    monkeypatch.setattr("indicators.services.base.scores_recompute_enqueue", calls.append)
     return calls
 
 

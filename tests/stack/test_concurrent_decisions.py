@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from indicators import services
 from indicators.models import Answer
-from indicators.services import ConflictError, WorkflowError, answer_approve, answer_request_changes
+from indicators.services import ConflictError, answer_approve, answer_request_changes, review
+from indicators.workflow import WorkflowError
 from tests.factories import UserFactory, cities_of, parameter, small_edition
 
 pytestmark = [pytest.mark.stack, pytest.mark.django_db(transaction=True)]
@@ -54,13 +54,13 @@ def submitted(stack):
 @pytest.fixture
 def slow_decisions(monkeypatch):
     """Each decision pauses after taking its row lock, so without the lock both would read "submitted"."""
-    check = services._check_may_review
+    check = review._check_may_review
 
     def slow_check(**kwargs):
         check(**kwargs)
         time.sleep(0.3)
 
-    monkeypatch.setattr(services, "_check_may_review", slow_check)
+    monkeypatch.setattr(review, "_check_may_review", slow_check)
 
 
 @pytest.mark.parametrize("with_version", [True, False], ids=["same-version", "no-version"])
