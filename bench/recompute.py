@@ -230,8 +230,9 @@ def phase_timers():
     """
     from django.db import connections
 
-    from scoring import engine, services
+    from scoring import engine
     from scoring import inputs as inputs_module
+    from scoring.services import runs
 
     spent = {"load": 0.0, "hash": 0.0, "engine": 0.0, "write": 0.0, "commit": 0.0}
     patched = []
@@ -249,10 +250,10 @@ def phase_timers():
         patched.append((owner, name, name in vars(owner), vars(owner).get(name)))
         setattr(owner, name, timed)
 
-    wrap(services, "load_inputs", "load")
+    wrap(runs, "load_inputs", "load")
     wrap(inputs_module.EditionInputs, "input_hash", "hash")
     wrap(engine, "compute", "engine")
-    wrap(services, "_store_results", "write")
+    wrap(runs, "_store_results", "write")
     wrap(connections["default"], "commit", "commit")  # an instance attribute shadowing the method
     try:
         yield spent

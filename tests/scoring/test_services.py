@@ -11,7 +11,7 @@ from indicators.models import Answer, Edition, Parameter, Participation
 from scoring import engine, services
 from scoring.inputs import CODE_VERSION, load_inputs
 from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
-from scoring.services import edition_publish, scores_recompute
+from scoring.services import edition_publish, runs, scores_recompute
 from tests import factories
 
 APPROVED = Answer.Status.APPROVED
@@ -176,13 +176,13 @@ def test_a_crash_while_writing_results_leaves_the_previous_run_whole(answered, m
     # given
     first, _ = scores_recompute(edition=answered)
     Answer.objects.filter(edition=answered, parameter__key="busse").update(value_number=Decimal(1))
-    real_store = services._store_results
+    real_store = runs._store_results
 
     def crash_after_first_table(run, inputs, result):
         CityScore.objects.create(run=run, city_id=int(inputs.city_ids[0]), total=1, rank=1, completeness=1)
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(services, "_store_results", crash_after_first_table)
+    monkeypatch.setattr(runs, "_store_results", crash_after_first_table)
 
     # when
     with pytest.raises(RuntimeError):
@@ -191,7 +191,7 @@ def test_a_crash_while_writing_results_leaves_the_previous_run_whole(answered, m
     # then
     assert list(ScoreRun.objects.values_list("pk", flat=True)) == [first.pk]
     assert CityScore.objects.filter(run=first).count() == 5
-    monkeypatch.setattr(services, "_store_results", real_store)
+    monkeypatch.setattr(runs, "_store_results", real_store)
     _second, created = scores_recompute(edition=answered)
     assert created is True
 

@@ -16,9 +16,9 @@ django.setup()
 
 from celery.__main__ import main  # noqa: E402
 
-from scoring import services  # noqa: E402
+from scoring.services import runs  # noqa: E402
 
-write_rows = services._write_rows
+write_rows = runs._write_rows
 
 
 def write_rows_then_stall(*args, **kwargs):
@@ -29,7 +29,7 @@ def write_rows_then_stall(*args, **kwargs):
         time.sleep(120)  # the test kills the worker here
 
 
-services._write_rows = write_rows_then_stall
+runs._write_rows = write_rows_then_stall
 
 if __name__ == "__main__":
     sys.exit(main())

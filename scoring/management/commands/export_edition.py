@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from indicators.models import Edition
-from scoring.edition_io import edition_dumps
+from scoring.services.archive import edition_dumps
 
 
 class Command(BaseCommand):

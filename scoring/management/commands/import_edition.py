@@ -6,8 +6,8 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from scoring.edition_io import edition_import
 from scoring.inputs import CODE_VERSION
+from scoring.services.archive import edition_import
 
 
 class Command(BaseCommand):

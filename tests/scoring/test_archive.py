@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from indicators.models import Answer, City, Edition, EvidenceFile, InnovationProject, Participation
-from scoring.edition_io import FORMAT_VERSION, edition_dumps, edition_export, edition_import
 from scoring.inputs import load_inputs
 from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
 from scoring.services import scores_recompute
+from scoring.services.archive import FORMAT_VERSION, edition_dumps, edition_export, edition_import
 from tests import factories
 from tests.scoring.test_services import answer_all, publish
 
