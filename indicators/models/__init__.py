@@ -1,0 +1,42 @@
+"""Catalogue (editions, domains, indicators, parameters), cities, memberships and answers.
+
+The package re-exports its modules' public names (`from indicators.models import ...` keeps working)."""
+
+from indicators.models.answers import Answer, AnswerComment, EvidenceFile, evidence_upload_to, private_evidence_storage
+from indicators.models.catalogue import (
+    WEIGHT_FIELD,
+    Domain,
+    Edition,
+    EditionQuerySet,
+    Indicator,
+    Parameter,
+    Translated,
+    plain_number,
+    translated,
+)
+from indicators.models.cities import City, CityMembership, Participation, StaffInvitation
+from indicators.models.notifications import Notification
+from indicators.models.projects import InnovationProject
+
+__all__ = [
+    "Answer",
+    "AnswerComment",
+    "City",
+    "CityMembership",
+    "Domain",
+    "Edition",
+    "EditionQuerySet",
+    "EvidenceFile",
+    "Indicator",
+    "InnovationProject",
+    "Notification",
+    "Parameter",
+    "Participation",
+    "StaffInvitation",
+    "Translated",
+    "WEIGHT_FIELD",
+    "evidence_upload_to",
+    "plain_number",
+    "private_evidence_storage",
+    "translated",
+]

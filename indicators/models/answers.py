@@ -1,0 +1,178 @@
+"""A city's answer to one parameter (value, evidence, status, review), its comments and evidence files."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from indicators.models.catalogue import Edition, Parameter, plain_number
+from indicators.models.cities import City
+
+
+class Answer(models.Model):
+    """One city's value for one parameter, with evidence and its review status."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Entwurf")
+        SUBMITTED = "submitted", _("eingereicht")
+        CHANGES_REQUESTED = "changes_requested", _("zur Überarbeitung")
+        APPROVED = "approved", _("freigegeben")
+
+    # The workflow as data (DESIGN §4): state -> states it may move to. One service applies each edge.
+    TRANSITIONS: dict[str, tuple[str, ...]] = {
+        Status.DRAFT: (Status.SUBMITTED,),
+        Status.SUBMITTED: (Status.APPROVED, Status.CHANGES_REQUESTED),
+        Status.CHANGES_REQUESTED: (Status.DRAFT,),
+        Status.APPROVED: (Status.DRAFT,),
+    }
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="answers")
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="answers")
+    parameter = models.ForeignKey(Parameter, on_delete=models.CASCADE, related_name="answers")
+    value_bool = models.BooleanField(_("Ja/Nein"), null=True, blank=True)
+    value_choice = models.CharField(_("Auswahl"), max_length=60, blank=True)
+    value_number = models.DecimalField(_("Zahl"), max_digits=20, decimal_places=6, null=True, blank=True)
+    evidence_url = models.URLField(_("Quelle (URL)"), max_length=500, blank=True)
+    note = models.TextField(_("Anmerkung"), blank=True)
+    as_of = models.DateField(_("Stand"), null=True, blank=True)
+    status = models.CharField(_("Status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    review_reason = models.TextField(_("Begründung der Prüfung"), blank=True)
+    # Optimistic concurrency: every write increments it; a write carrying an older version is a conflict.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Antwort")
+        verbose_name_plural = _("Antworten")
+        constraints = [models.UniqueConstraint(fields=["city", "parameter"], name="answer_city_parameter_unique")]
+        indexes = [models.Index(fields=["edition", "status"], name="answer_edition_status")]
+
+    def __str__(self) -> str:
+        return f"{self.city} · {self.parameter}"
+
+    def lacks_evidence(self, *, has_files: bool | Callable[[], bool]) -> bool:
+        """Evidence missing: the parameter requires evidence and the answer has neither a source URL nor a
+        file. `has_files` is what the caller knows of its files, or a callable asked only when the URL does
+        not decide (so a query runs only when needed). The parameter must be loaded."""
+        if not self.parameter.evidence_required or self.evidence_url:
+            return False
+        return not (has_files() if callable(has_files) else has_files)
+
+    @property
+    def is_sent_back(self) -> bool:
+        """Sent back by a reviewer and not resubmitted yet: changes requested, or already being revised
+        (a draft that still carries the review's reason). Staff may edit it in the review phase."""
+        return self.status == self.Status.CHANGES_REQUESTED or (
+            self.status == self.Status.DRAFT and bool(self.review_reason)
+        )
+
+    @property
+    def has_value(self) -> bool:
+        return self.value_bool is not None or bool(self.value_choice) or self.value_number is not None
+
+    @property
+    def value(self):
+        """The typed value: bool, option key or Decimal; None when unanswered."""
+        return self.parameter.typed_value(self)
+
+    @property
+    def display_value(self) -> str:
+        return self.parameter.format_value(self.value)
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, ())
+
+    def clean(self):
+        """The value must fit the parameter's type and allowed range; other value fields stay empty."""
+        parameter = self.parameter
+        if parameter.indicator.domain.edition_id != self.edition_id:
+            raise ValidationError({"parameter": _("Der Parameter gehört zu einer anderen Ausgabe.")})
+        kind = parameter.kind
+        errors = {}
+        if kind != Parameter.Kind.YES_NO and self.value_bool is not None:
+            errors["value_bool"] = _("Dieser Parameter ist keine Ja/Nein-Frage.")
+        if kind != Parameter.Kind.CHOICE and self.value_choice:
+            errors["value_choice"] = _("Dieser Parameter hat keine Auswahl.")
+        if kind not in Parameter.NUMERIC_KINDS and self.value_number is not None:
+            errors["value_number"] = _("Dieser Parameter erwartet keine Zahl.")
+        if kind == Parameter.Kind.CHOICE and self.value_choice and self.value_choice not in parameter.option_points():
+            errors["value_choice"] = _("„%(value)s“ ist keine der erlaubten Optionen.") % {"value": self.value_choice}
+        if kind in Parameter.NUMERIC_KINDS and self.value_number is not None:
+            number = self.value_number
+            if parameter.min_value is not None and number < parameter.min_value:
+                errors["value_number"] = _("Der Wert muss mindestens %(min)s %(unit)s sein.") % {
+                    "min": plain_number(parameter.min_value),
+                    "unit": parameter.unit,
+                }
+            elif parameter.max_value is not None and number > parameter.max_value:
+                errors["value_number"] = _("Der Wert darf höchstens %(max)s %(unit)s sein.") % {
+                    "max": plain_number(parameter.max_value),
+                    "unit": parameter.unit,
+                }
+            elif kind == Parameter.Kind.COUNT and number != number.to_integral_value():
+                errors["value_number"] = _("Eine Anzahl ist eine ganze Zahl.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class AnswerComment(models.Model):
+    """A message in an answer's thread, shared by the city's staff and the reviewers (append-only)."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    body = models.TextField(_("Kommentar"), max_length=4000)
+    created_at = models.DateTimeField(_("geschrieben am"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("Kommentar")
+        verbose_name_plural = _("Kommentare")
+
+    def __str__(self) -> str:
+        return f"{self.author} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def private_evidence_storage():
+    """The private storage alias "evidence" (settings.STORAGES): local disk by default, S3-compatible by setting."""
+    return storages["evidence"]
+
+
+def evidence_upload_to(instance: "EvidenceFile", filename: str) -> str:
+    # Never public: served through a permission-checking view, keyed by edition and city.
+    answer = instance.answer
+    return f"evidence/{answer.edition_id}/{answer.city_id}/{answer.parameter_id}/{filename}"
+
+
+class EvidenceFile(models.Model):
+    """An uploaded document backing an answer."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="evidence_files")
+    file = models.FileField(_("Datei"), upload_to=evidence_upload_to, storage=private_evidence_storage, max_length=300)
+    original_name = models.CharField(_("Dateiname"), max_length=255)
+    content_type = models.CharField(_("Dateityp"), max_length=100)
+    size = models.PositiveIntegerField(_("Größe (Bytes)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("Nachweisdatei")
+        verbose_name_plural = _("Nachweisdateien")
+
+    def __str__(self) -> str:
+        return self.original_name
