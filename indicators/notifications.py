@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from indicators import roles
 from indicators.models import Answer, Notification, Parameter, Participation
-from smartcity import task_queue
+from smartcity import outbox, task_queue
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +33,11 @@ User = get_user_model()
 
 # At most this many rows per run (a later run takes the rest); enough for any bulk action.
 CLAIM_LIMIT = 1000
-# Claimed rows are not due again for this long, so a parallel run never sends them twice; a run that
-# dies mid-way leaves its rows to be retried after it. Longer than the task's time limit.
-CLAIM_LEASE = timedelta(minutes=10)
-BACKOFF_CAP_MINUTES = 60
+# Claimed and sent in this order, so that one recipient's mails of one kind, edition and city are one group.
+GROUP_ORDER = ("recipient_id", "kind", "edition_id", "city_id", "id")
+# After a failed attempt: 1, 2, 4 ... minutes, at most an hour (smartcity.outbox.backoff).
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(minutes=60)
 
 
 # --- Writing notifications (inside the decision's transaction) ---------------------------------
@@ -187,18 +188,18 @@ def notifications_send(*, now: datetime | None = None) -> dict:
 
 
 def _claim(now: datetime) -> list[Notification]:
-    with transaction.atomic():
-        ids = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(sent_at__isnull=True, next_attempt_at__lte=now, attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS)
-            .order_by("recipient_id", "kind", "edition_id", "city_id", "id")
-            .values_list("pk", flat=True)[:CLAIM_LIMIT]
-        )
-        Notification.objects.filter(pk__in=ids).update(next_attempt_at=now + CLAIM_LEASE)
+    ids = outbox.claim_due(
+        Notification.objects.all(),
+        done_field="sent_at",
+        max_attempts=settings.NOTIFICATION_MAX_ATTEMPTS,
+        now=now,
+        order_by=GROUP_ORDER,
+        limit=CLAIM_LIMIT,
+    )
     return list(
         Notification.objects.filter(pk__in=ids)
         .select_related("recipient", "edition", "city", "answer__parameter__indicator__domain")
-        .order_by("recipient_id", "kind", "edition_id", "city_id", "id")
+        .order_by(*GROUP_ORDER)
     )
 
 
@@ -207,7 +208,7 @@ def _postpone(group: list[Notification], error: Exception, now: datetime) -> Non
     for row in group:
         row.attempts += 1
         row.last_error = text
-        row.next_attempt_at = now + timedelta(minutes=min(2 ** (row.attempts - 1), BACKOFF_CAP_MINUTES))
+        row.next_attempt_at = now + outbox.backoff(row.attempts, first=BACKOFF_FIRST, cap=BACKOFF_CAP)
         if row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
             logger.error(
                 "giving up notification %s to user %s after %s attempts: %s",

@@ -26,21 +26,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators import roles
-from smartcity import task_queue
+from smartcity import outbox, task_queue
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, validate_webhook_url
 
 logger = logging.getLogger(__name__)
 
 # At most this many deliveries per run (a later run takes the rest).
 CLAIM_LIMIT = 100
-# Claimed rows are not due again for this long, so a parallel run never sends them twice; a run that
-# dies mid-way leaves its rows to be retried after it. Longer than the task's time limit (300 s).
-CLAIM_LEASE = timedelta(minutes=10)
 # A run stops sending after this many seconds and hands the rest back (below the task's soft limit of
 # 240 s, with room for one more timeout).
 RUN_BUDGET_SECONDS = 180
-BACKOFF_FIRST_SECONDS = 30
-BACKOFF_CAP_SECONDS = 3600
+# After a failed attempt: 30 s, 1, 2, 4 ... minutes, at most an hour (smartcity.outbox.backoff).
+BACKOFF_FIRST = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(hours=1)
 # Kept of a receiver's answer (characters), and read of it (bytes) at most.
 RESPONSE_LIMIT = 2000
 RESPONSE_READ_BYTES = 8 * RESPONSE_LIMIT
@@ -212,14 +210,14 @@ def webhooks_deliver(*, now: datetime | None = None) -> dict:
 
 
 def _claim(now: datetime) -> list[WebhookDelivery]:
-    with transaction.atomic():
-        ids = list(
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
-            .filter(delivered_at__isnull=True, next_attempt_at__lte=now, attempts__lt=settings.WEBHOOK_MAX_ATTEMPTS)
-            .order_by("id")
-            .values_list("pk", flat=True)[:CLAIM_LIMIT]
-        )
-        WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now + CLAIM_LEASE)
+    ids = outbox.claim_due(
+        WebhookDelivery.objects.all(),
+        done_field="delivered_at",
+        max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
+        now=now,
+        order_by=("id",),
+        limit=CLAIM_LIMIT,
+    )
     return list(WebhookDelivery.objects.filter(pk__in=ids).select_related("endpoint").order_by("id"))
 
 
@@ -307,8 +305,7 @@ def _record(delivery: WebhookDelivery, attempt: dict, now: datetime) -> None:
     elif attempt.get("give_up"):
         delivery.attempts = max(delivery.attempts, max_attempts)
     else:
-        seconds = min(BACKOFF_FIRST_SECONDS * 2 ** (delivery.attempts - 1), BACKOFF_CAP_SECONDS)
-        delivery.next_attempt_at = now + timedelta(seconds=seconds)
+        delivery.next_attempt_at = now + outbox.backoff(delivery.attempts, first=BACKOFF_FIRST, cap=BACKOFF_CAP)
     if not attempt["ok"] and delivery.attempts >= max_attempts:
         logger.error(
             "giving up webhook delivery %s (%s) to endpoint %s after %s attempts: %s",
