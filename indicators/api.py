@@ -42,7 +42,7 @@ from indicators.api_serializers import (
     WorkspaceConflictSerializer,
     WorkspaceRow,
 )
-from indicators.models import Answer, City, Parameter
+from indicators.models import Answer, City, Parameter, catalogue_order
 from indicators.workflow import WorkflowError
 
 # Model field names in the services' errors, as the API calls them.
@@ -339,12 +339,7 @@ class ReviewAnswerList(PrivateAPIMixin, generics.ListAPIView):
     filterset_class = ReviewAnswerFilter
     ordering_fields = ["updated_at", "id"]
     queryset = Answer.objects.select_related("edition", "city", "parameter__indicator__domain").order_by(
-        "-edition__year",
-        "city__name",
-        "parameter__indicator__domain__position",
-        "parameter__indicator__position",
-        "parameter__position",
-        "id",
+        "-edition__year", "city__name", *catalogue_order("parameter__")
     )
 
 

@@ -17,7 +17,16 @@ from django.db import transaction
 
 from indicators import roles
 from indicators.importers import catalogue_import, participations_set, read_catalogue
-from indicators.models import Answer, City, CityMembership, Domain, Edition, InnovationProject, Parameter
+from indicators.models import (
+    Answer,
+    City,
+    CityMembership,
+    Domain,
+    Edition,
+    InnovationProject,
+    Parameter,
+    catalogue_order,
+)
 from indicators.services import edition_clone, edition_set_phase
 from indicators.values import assign_value
 
@@ -187,7 +196,7 @@ def demo_edition_create(*, year: int, previous: Edition | None, editor: User) ->
         parameters = list(
             Parameter.objects.filter(indicator__domain__edition=edition)
             .select_related("indicator__domain")
-            .order_by("indicator__domain__position", "indicator__position", "position", "id")
+            .order_by(*catalogue_order())
         )
         maturity = {c.pk: _city_maturity(c, [d.key for d in domains]) for c in cities}
         # Plain bulk insert: the audit history starts with the first human change of a demo answer.

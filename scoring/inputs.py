@@ -9,7 +9,7 @@ import numpy as np
 from django.db.models import FloatField
 from django.db.models.functions import Cast
 
-from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter
+from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter, catalogue_order
 from scoring import engine
 from scoring.models import CityScore, DomainScore, ScoreRun
 
@@ -120,11 +120,7 @@ def load_inputs(edition: Edition) -> EditionInputs:
     """Read the catalogue, the participating cities and the approved answers of an edition (7 queries)."""
     domains = list(Domain.objects.filter(edition=edition).order_by("position", "id"))
     indicators = list(Indicator.objects.filter(domain__edition=edition).order_by("domain__position", "position", "id"))
-    parameters = list(
-        Parameter.objects.filter(indicator__domain__edition=edition).order_by(
-            "indicator__domain__position", "indicator__position", "position", "id"
-        )
-    )
+    parameters = list(Parameter.objects.filter(indicator__domain__edition=edition).order_by(*catalogue_order()))
     cities = list(
         City.objects.filter(participations__edition=edition).order_by("ags").values_list("id", "ags", "population")
     )

@@ -3,7 +3,7 @@ run's ranking, a city's scores, rank intervals, an indicator's ranking, the appr
 
 from dataclasses import dataclass
 
-from indicators.models import Answer, City, Domain, Edition, Indicator
+from indicators.models import Answer, City, Domain, Edition, Indicator, catalogue_order
 from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun, UncertaintyAnalysis
 
 
@@ -215,13 +215,5 @@ def approved_answers(run: ScoreRun):
             city_id__in=CityScore.objects.filter(run=run).values("city_id"),
         )
         .select_related("city", "parameter__indicator__domain")
-        .order_by(
-            "city__ags",
-            "parameter__indicator__domain__position",
-            "parameter__indicator__domain_id",
-            "parameter__indicator__position",
-            "parameter__indicator_id",
-            "parameter__position",
-            "parameter_id",
-        )
+        .order_by("city__ags", *catalogue_order("parameter__"))
     )

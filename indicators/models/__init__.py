@@ -11,6 +11,7 @@ from indicators.models.catalogue import (
     Indicator,
     Parameter,
     Translated,
+    catalogue_order,
     plain_number,
     translated,
 )
@@ -19,6 +20,7 @@ from indicators.models.notifications import Notification
 from indicators.models.projects import InnovationProject
 
 __all__ = [
+    "catalogue_order",
     "Answer",
     "AnswerComment",
     "City",

@@ -49,6 +49,13 @@ def translated(obj, field: str) -> str:
     return getattr(obj, f"{field}_de")
 
 
+def catalogue_order(path: str = "") -> tuple[str, ...]:
+    """The catalogue order of parameters: by domain, indicator and parameter position, ids breaking ties.
+    For parameters (`path` "") or rows that point to one (`catalogue_order("parameter__")`)."""
+    fields = ("indicator__domain__position", "indicator__domain_id", "indicator__position", "indicator_id")
+    return tuple(path + name for name in (*fields, "position", "id"))
+
+
 class EditionQuerySet(models.QuerySet):
     def public(self):
         """Editions the public sees: published or archived."""

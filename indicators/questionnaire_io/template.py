@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from indicators import selectors
-from indicators.models import Answer, City, Edition, Parameter, plain_number
+from indicators.models import Answer, City, Edition, Parameter, catalogue_order, plain_number
 
 Kind = Parameter.Kind
 
@@ -114,14 +114,7 @@ def questionnaire_rows(*, edition: Edition, city: City) -> list[QuestionnaireRow
     parameters = list(
         Parameter.objects.filter(indicator__domain__edition=edition)
         .select_related("indicator__domain")
-        .order_by(
-            "indicator__domain__position",
-            "indicator__domain__id",
-            "indicator__position",
-            "indicator__id",
-            "position",
-            "id",
-        )
+        .order_by(*catalogue_order())
     )
     answers = {answer.parameter_id: answer for answer in Answer.objects.filter(edition=edition, city=city)}
     previous = selectors.previous_answers(edition=edition.previous(), city=city)

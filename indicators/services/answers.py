@@ -15,6 +15,7 @@ from indicators.models import (
     Domain,
     Edition,
     Parameter,
+    catalogue_order,
 )
 from indicators.notifications import notify_resubmitted
 from indicators.services.base import (
@@ -219,9 +220,7 @@ def answers_submit_complete(
     if domain is not None:
         drafts = drafts.filter(parameter__indicator__domain=domain)
     submitted, skipped = [], []
-    for answer in drafts.order_by(
-        "parameter__indicator__domain__position", "parameter__indicator__position", "parameter__position"
-    ):
+    for answer in drafts.order_by(*catalogue_order("parameter__")):
         try:
             submitted.append(answer_submit(user=user, answer=answer))
         except ValidationError as error:  # WorkflowError included
