@@ -19,7 +19,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter
+from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter, catalogue_order
 from public.charts import chart
 from scoring import engine
 from scoring.inputs import load_inputs
@@ -180,9 +180,7 @@ def city_profile(*, city: City, run: ScoreRun, history: list[CityScore]) -> City
     indicators = _indicators(run)
     indicator_scores = {row.indicator_id: row for row in IndicatorScore.objects.filter(run=run, city=city)}
     parameters = list(
-        Parameter.objects.filter(indicator__domain__edition_id=run.edition_id).order_by(
-            "indicator__domain__position", "indicator__position", "position", "id"
-        )
+        Parameter.objects.filter(indicator__domain__edition_id=run.edition_id).order_by(*catalogue_order())
     )
     parameters_by_pk = {parameter.pk: parameter for parameter in parameters}
     answers = {}

@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from indicators.models import Answer, City, Domain, Edition, Indicator, Parameter, plain_number
+from indicators.models import Answer, City, Domain, Edition, Indicator, Parameter, catalogue_order, plain_number
 from indicators.values import assign_value, to_number
 from scoring import engine
 from scoring.inputs import CODE_VERSION, load_inputs
@@ -117,11 +117,7 @@ def _baseline_load(edition: Edition, run: ScoreRun) -> Baseline:
     inputs = load_inputs(edition)
     domains = tuple(Domain.objects.filter(edition=edition).order_by("position", "id"))
     indicators = tuple(Indicator.objects.filter(domain__edition=edition).order_by("domain__position", "position", "id"))
-    parameters = tuple(
-        Parameter.objects.filter(indicator__domain__edition=edition).order_by(
-            "indicator__domain__position", "indicator__position", "position", "id"
-        )
-    )
+    parameters = tuple(Parameter.objects.filter(indicator__domain__edition=edition).order_by(*catalogue_order()))
     # One instance per domain and indicator, shared by their children: a smaller pickle, read on every request.
     domain_by_pk = {domain.pk: domain for domain in domains}
     for indicator in indicators:

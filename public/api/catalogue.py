@@ -4,7 +4,7 @@ from django_filters import rest_framework as django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 
-from indicators.models import Domain, Indicator, Parameter
+from indicators.models import Domain, Indicator, Parameter, catalogue_order
 from public.api import serializers as out
 from public.api.base import ERRORS, TAG, Public, PublicEditionFilter
 from scoring import selectors
@@ -83,15 +83,7 @@ class ParameterList(Public, generics.ListAPIView):
     queryset = (
         Parameter.objects.filter(indicator__domain__edition__in=selectors.published_editions())
         .select_related("indicator__domain__edition")
-        .order_by(
-            "-indicator__domain__edition__year",
-            "indicator__domain__position",
-            "indicator__domain_id",
-            "indicator__position",
-            "indicator_id",
-            "position",
-            "id",
-        )
+        .order_by("-indicator__domain__edition__year", *catalogue_order())
     )
     filter_backends = [django_filters.DjangoFilterBackend]
     filterset_class = ParameterFilter
