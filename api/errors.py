@@ -1,17 +1,14 @@
 """One JSON shape for every API error: {"message": "...", "errors": {field: [messages]}, "code": "..."}."""
 
-import sys
-
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpResponse, JsonResponse
-from django.template import loader
+from django.http import Http404
 from django.utils.translation import gettext as _
-from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from smartcity.errors import error_body
 
 
 def _messages(detail) -> list[str]:
@@ -20,10 +17,6 @@ def _messages(detail) -> list[str]:
     if isinstance(detail, dict):
         return [f"{key}: {' '.join(_messages(value))}" for key, value in detail.items()]
     return [str(detail)]
-
-
-def error_body(message: str, *, code: str, errors: dict | None = None, **extra) -> dict:
-    return {"message": str(message), "code": code, "errors": errors or {}, **extra}
 
 
 def exception_handler(exc, context):
@@ -59,43 +52,3 @@ def conflict_response(current: dict | None, *, status_code: int = status.HTTP_40
         error_body(_("Die Antwort wurde inzwischen von jemand anderem geändert."), code="conflict", current=current),
         status=status_code,
     )
-
-
-def _is_api(request) -> bool:
-    return request.path.startswith("/api/")
-
-
-def page_not_found(request, exception=None):
-    """404 outside any view (an address no route matches, e.g. a malformed year): JSON under /api/."""
-    if _is_api(request):
-        return JsonResponse(error_body(_("Nicht gefunden."), code="not_found"), status=404)
-    return defaults.page_not_found(request, exception)
-
-
-# Seconds a client is asked to wait when the database is briefly unreachable (a restart, a failover).
-DATABASE_RETRY_AFTER_SECONDS = 30
-
-
-def _database_unavailable() -> bool:
-    """Whether the error being handled is the database being unreachable (Django calls handler500 from
-    inside its `except`, so the exception is the current one, also when a middleware raised it)."""
-    return isinstance(sys.exc_info()[1], (OperationalError, InterfaceError))
-
-
-def server_error(request):
-    """500: JSON under /api/ (the error shape), the site's page elsewhere; the traceback only goes to the log.
-
-    A database that cannot be reached is answered 503 with Retry-After instead: the request may be repeated
-    as it is, and the connection is re-established by the next request (CONN_HEALTH_CHECKS).
-    """
-    if _database_unavailable():
-        if _is_api(request):
-            body = error_body(_("Der Dienst ist kurz nicht erreichbar; bitte gleich noch einmal."), code="unavailable")
-            response = JsonResponse(body, status=503)
-        else:
-            response = HttpResponse(loader.get_template("503.html").render(), status=503)
-        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
-        return response
-    if _is_api(request):
-        return JsonResponse(error_body(_("Ein interner Fehler ist aufgetreten."), code="error"), status=500)
-    return defaults.server_error(request)

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from smartcity import views
+from smartcity import health
 
 # Reviewers and editors work in the admin; it should say where they are.
 admin.site.site_header = _("Smart City Index: Redaktion und Prüfung")
@@ -14,8 +14,8 @@ admin.site.index_title = _("Übersicht")
 
 urlpatterns = [
     # Health probes: no language prefix, no login, never cached (load balancers, bench/load.sh's floor).
-    path("healthz/live", views.live, name="healthz_live"),
-    path("healthz/ready", views.ready, name="healthz_ready"),
+    path("healthz/live", health.live, name="healthz_live"),
+    path("healthz/ready", health.ready, name="healthz_ready"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The API is language-neutral (German messages unless Accept-Language asks for English).
     path("api/", include("api.urls")),
@@ -30,5 +30,5 @@ urlpatterns += i18n_patterns(
 )
 
 # Outside any view (no route matches, or an unhandled error): JSON for the API, pages for the site.
-handler404 = "api.errors.page_not_found"
-handler500 = "api.errors.server_error"
+handler404 = "smartcity.errors.page_not_found"
+handler500 = "smartcity.errors.server_error"

@@ -20,7 +20,7 @@ urlpatterns = [
     path("bug/", broken),
     path("api/v1/bug/", broken),
 ]
-handler500 = "api.errors.server_error"
+handler500 = "smartcity.errors.server_error"
 
 pytestmark = pytest.mark.urls("tests.test_database_unavailable")
 

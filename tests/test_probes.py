@@ -5,7 +5,7 @@ from django.db import OperationalError
 from django.urls import reverse
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from smartcity import views
+from smartcity import health
 
 
 def test_live_probe_answers_ok_as_plain_text_without_a_language_prefix(client):
@@ -62,7 +62,7 @@ def test_ready_probe_answers_503_naming_what_failed(client, monkeypatch, broken,
     # given: the named calls fail (a cursor of the default connection, a cache write or read)
     for target, error in broken.items():
         owner, name = target.split(".")
-        monkeypatch.setattr(getattr(views, owner), name, _refuse(error))
+        monkeypatch.setattr(getattr(health, owner), name, _refuse(error))
 
     # when
     response = client.get("/healthz/ready")
