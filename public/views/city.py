@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from indicators.models import City
-from public import profile
+from public import compare, profile
 from scoring import selectors
 from smartcity.page_cache import public_page
 
@@ -56,7 +56,7 @@ class CompareForm(forms.Form):
                 _("Jede Stadt kann nur einmal verglichen werden: %(cities)s ist doppelt gewählt.")
                 % {"cities": ", ".join(self.cities[slug].name for slug in duplicates)}
             )
-        if not profile.COMPARE_MIN <= len(slugs) <= profile.COMPARE_MAX:
+        if not compare.COMPARE_MIN <= len(slugs) <= compare.COMPARE_MAX:
             raise forms.ValidationError(
                 ngettext(
                     "Bitte wählen Sie zwei bis vier Städte; gewählt ist %(count)d.",
@@ -81,7 +81,7 @@ def compare_view(request, year: int):
     context = {
         "edition": edition,
         "cities": cities,
-        "slots": (slugs + [""] * profile.COMPARE_MAX)[: max(profile.COMPARE_MAX, len(slugs))],
+        "slots": (slugs + [""] * compare.COMPARE_MAX)[: max(compare.COMPARE_MAX, len(slugs))],
         "comparison": None,
         "errors": [],
     }
@@ -92,6 +92,6 @@ def compare_view(request, year: int):
         context["errors"] = form.errors["stadt"]
         return render(request, "public/compare.html", context, status=400)
     selected = form.cleaned_data["stadt"]
-    context["slots"] = [city.slug for city in selected] + [""] * (profile.COMPARE_MAX - len(selected))
-    context["comparison"] = profile.comparison(run=run, cities=selected)
+    context["slots"] = [city.slug for city in selected] + [""] * (compare.COMPARE_MAX - len(selected))
+    context["comparison"] = compare.comparison(run=run, cities=selected)
     return render(request, "public/compare.html", context)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from indicators.models import Answer, Domain, Edition, Participation
-from public import profile
+from public import compare
 from scoring import engine
 from scoring.inputs import load_inputs
 from scoring.models import CityScore, IndicatorScore
@@ -304,8 +304,8 @@ def test_comparing_three_cities_puts_them_side_by_side(client, index):
 
 
 def test_equal_values_are_not_marked_best_and_ties_are_all_best():
-    equal = profile._cells([50.0, 50.0], [1, 1])
-    tie = profile._cells([80.0, 20.0, 80.0], [1, 3, 1])
+    equal = compare._cells([50.0, 50.0], [1, 1])
+    tie = compare._cells([80.0, 20.0, 80.0], [1, 3, 1])
 
     assert [(cell.is_best, cell.behind) for cell in equal] == [(False, None), (False, None)]
     assert [(cell.is_best, cell.behind) for cell in tie] == [(True, None), (False, 60.0), (True, None)]
