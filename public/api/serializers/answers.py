@@ -1,0 +1,55 @@
+"""Serializers of the approved answers behind a published run, with their typed value."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from indicators.models import Answer, Parameter
+from public.api.serializers.base import json_number
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "boolean"}, {"type": "string"}, {"type": "number"}],
+        "nullable": True,
+        "description": "yes/no: true or false; choice: the option's key; numbers: a number.",
+    }
+)
+class TypedValueField(serializers.Field):
+    def to_representation(self, value):
+        return json_number(value)
+
+
+class AnswerSerializer(serializers.ModelSerializer):
+    city = serializers.CharField(source="city.slug")
+    city_name = serializers.CharField(source="city.name")
+    ags = serializers.CharField(source="city.ags")
+    domain = serializers.CharField(source="parameter.indicator.domain.key")
+    indicator = serializers.CharField(source="parameter.indicator.key")
+    parameter = serializers.CharField(source="parameter.key")
+    parameter_name = serializers.CharField(source="parameter.name_de", help_text="The parameter's German name.")
+    kind = serializers.ChoiceField(source="parameter.kind", choices=Parameter.Kind.choices)
+    value = TypedValueField()
+    unit = serializers.CharField(source="parameter.unit")
+    evidence_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Answer
+        fields = [
+            "city",
+            "city_name",
+            "ags",
+            "domain",
+            "indicator",
+            "parameter",
+            "parameter_name",
+            "kind",
+            "value",
+            "unit",
+            "evidence_url",
+            "as_of",
+        ]
+        ref_name = "PublicAnswer"
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_evidence_url(self, answer: Answer) -> str | None:
+        return answer.evidence_url or None
