@@ -8,6 +8,9 @@ Rules of the road (also in each endpoint's description):
 - 409/412 only ever mean "re-read and try again". An illegal transition or a write the edition's phase
   does not allow is a 400 with code "workflow" and the reason; invalid input is a 400 with field errors.
 - review/ is for reviewers and editors; the services refuse the rest (a reviewer of their own city: 403).
+
+Size: the two areas share the error mapping, the version handling and the 404 scoping of other cities;
+one module keeps those rules in one place.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError

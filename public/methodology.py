@@ -3,6 +3,8 @@
 Settings and weights come from the published run (`ScoreRun.methodology`: what the engine actually
 used), names, units, options and sources from the edition's catalogue, and the constants of the
 method from the engine itself, so the page cannot drift from what was computed.
+
+Size: most of it is the method's text, written out per setting.
 """
 
 from __future__ import annotations
@@ -294,6 +296,9 @@ def describe(edition: Edition, run: ScoreRun, domains: list[Domain]) -> Methodol
 
     Weights, directions, per-capita flags and goalposts are the run's; an item the run does not know
     (a catalogue changed behind the services' back) falls back to the catalogue's value.
+
+    Long: one pass over the catalogue writing the page's sentences in reading order; split, each part
+    would need the same lookups.
     """
     method = run.methodology
     used_parameters = method.get("parameters", {})

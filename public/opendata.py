@@ -9,6 +9,9 @@ the licence, the run's `input_hash` and `code_version`, the run's methodology as
 (keys, kinds, weights, options with points, per capita, direction, goalposts) and the ranked cities
 with their population. `recompute_from_open_data` turns the answers file back into the engine's
 inputs and recomputes the published totals and ranks.
+
+Size: the file format (columns, header, CSV and JSON) and its recomputation stay side by side, so they
+cannot drift apart.
 """
 
 from __future__ import annotations
@@ -429,6 +432,8 @@ def open_data_inputs(answers_file: str | bytes | dict[str, Any]) -> OpenDataInpu
     and the points of choice options from the header's catalogue. yes/no answers become 1/0, choice
     answers their option's points, numbers stay raw (the engine divides per-capita numbers by the
     population in thousands). Answers without a value count as missing.
+
+    Long: the file's header read field by field into the engine's arrays, in the order the arrays need.
     """
     data = json.loads(answers_file) if isinstance(answers_file, (str, bytes)) else answers_file
     head = data["header"]

@@ -109,6 +109,9 @@ def city_profile(*, city: City, run: ScoreRun, history: list[CityScore]) -> City
 
     `history` is city_history(city). Runs 10 queries plus load_inputs() (7, or 9 when an earlier
     edition was published), whatever the number of cities.
+
+    Long: it assembles the page's rows from a fixed set of reads (pinned query count); the explanations
+    are public.explain's.
     """
     score = next((row for row in history if row.run_id == run.pk), None)
     if score is None:

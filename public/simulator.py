@@ -7,6 +7,9 @@ moves). Nothing is stored; a scenario is a set of query parameters, so it lives 
 
 Keys are meant to be unique within an edition (the catalogue file checks it); should two parameters or
 indicators share a key, the first in catalogue order is meant, as elsewhere on the public site.
+
+Size: validation, computation and outcome of a scenario share the Baseline's index maps and the engine's
+result shapes; split at the section markers when one part grows.
 """
 
 from __future__ import annotations
@@ -230,7 +233,9 @@ class _Changes:
 
 
 def _validated(edition: Edition, baseline: Baseline, row: int, scenario: Scenario) -> _Changes:
-    """The scenario's changes, or a ValidationError keyed by query parameter name listing every problem."""
+    """The scenario's changes, or a ValidationError keyed by query parameter name listing every problem.
+
+    Long: every kind of input checked in one pass, so one answer lists every problem of a scenario."""
     errors: dict[str, list[str]] = {}
     structure = baseline.structure
 

@@ -106,6 +106,8 @@ def analyse(
     Memory: the drawn ranks are kept as (1 + D) arrays of cities × draws small integers (120 MB at
     10,000 cities and 1,000 draws); working arrays are bounded by BATCH_ELEMENTS per array (about
     310 MB at the peak in all there, bench/uncertainty.py).
+
+    Long: the Monte Carlo loop draws, aggregates and ranks in batches over shared arrays (the memory bound).
     """
     draws, seed, weight_spread = _checked_options(draws, seed, weight_spread)
     normalisations = _checked_choices(
@@ -310,6 +312,8 @@ def _aggregate(
     sum of the weights of the scored ones, added in catalogue order), 0 where none is scored, plus
     the bonus, capped at 100. Total: the arithmetic or geometric weighted mean of the domain scores
     (engine.aggregate_total), again summed in domain order.
+
+    Long: the engine's aggregation, vectorised over draws, kept step for step beside engine.compute's.
     """
     n_draws, n_cities = indicator_factor.shape[0], alternative.score_rows.shape[1]
     n_domains = structure.n_domains

@@ -234,6 +234,8 @@ def public_page(
     `uncached`: name prefixes of parameters that make a page personal: given with any non-blank value,
     the page is computed but not stored. The view must bound the values of the first two (invalid
     values answer 400, which is never stored). Other parameters are removed before the view runs.
+
+    Long: a decorator with its options and the wrapped view; the steps are the module's helpers.
     """
     query = frozenset(query)
     query_lists = frozenset(query_lists)

@@ -1,6 +1,9 @@
 """The public API of the what-if simulator: a city's scores with hypothetical answers or weights, and where
 the city gains the most (published editions only, anonymous GET, nothing is stored). The computing is
-public.simulator's; these views validate the query, call it and shape the answer."""
+public.simulator's; these views validate the query, call it and shape the answer.
+
+Size: most of it is the OpenAPI description and examples of the two endpoints.
+"""
 
 from urllib.parse import urlencode
 

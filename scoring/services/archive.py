@@ -11,6 +11,8 @@ import only where that user exists.
 The input hash of a run covers the previous published edition's ranks, so editions are imported oldest
 first. An import is one transaction: it is refused, and nothing is written, when the year exists, the
 format version is unknown, or the imported inputs do not hash to the published run's input hash.
+
+Size: export and import side by side on purpose, so a field written by one is read by the other.
 """
 
 import json
@@ -143,7 +145,9 @@ def _parameter_ref(parameter: Parameter) -> str:
 
 
 def edition_export(edition: Edition) -> dict:
-    """The edition as plain JSON data (see the module docstring for what is and is not in it)."""
+    """The edition as plain JSON data (see the module docstring for what is and is not in it).
+
+    Long: the document's sections written in order, mirroring edition_import."""
     domains = list(Domain.objects.filter(edition=edition).order_by("position", "id"))
     indicators = list(
         Indicator.objects.filter(domain__edition=edition).select_related("domain").order_by("position", "id")
@@ -346,6 +350,9 @@ def edition_import(data: dict, *, allow_code_change: bool = False) -> Edition:
     edition the results depend on is missing, or the inputs do not hash to the published run's hash.
     A run computed by other code (another code version) cannot be verified: refused unless
     allow_code_change, which imports its results unverified.
+
+    Long: one transaction reading the document's sections in order, mirroring edition_export; splitting
+    would pass the id maps around.
     """
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValidationError(f"Not an edition export (expected format {FORMAT!r}).")

@@ -51,6 +51,8 @@ def uncertainty_analyse(
     Otherwise, and for a run deleted meanwhile, nothing is stored and None is returned. The analysis
     and its row per city are written in one transaction, under a lock on the run's row, so two
     concurrent calls store one analysis.
+
+    Long: load, compute in batches, store, in one transaction with its idempotency check.
     """
     existing = UncertaintyAnalysis.objects.filter(run=run).first()
     if existing is not None:
