@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from indicators.notifications import NOTIFICATIONS_SEND_TASK, notifications_send
+from indicators.services.notifications import NOTIFICATIONS_SEND_TASK, notifications_send
 from smartcity.task_queue import OUTBOX_TASK, started
 
 

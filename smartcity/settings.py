@@ -328,7 +328,7 @@ else:
     EVIDENCE_STORAGE_OPTIONS = env.json("EVIDENCE_STORAGE_OPTIONS", default={})
 STORAGES["evidence"] = {"BACKEND": EVIDENCE_STORAGE_BACKEND, "OPTIONS": EVIDENCE_STORAGE_OPTIONS}
 
-# --- Review flags (indicators/review_flags.py) -------------------------------------------------
+# --- Review flags (indicators/selectors/review_flags.py) -------------------------------------------------
 # An answer is an outlier when its robust z-score (median/MAD over all cities) exceeds this.
 REVIEW_OUTLIER_Z = env.float("REVIEW_OUTLIER_Z", default=3.5)
 # A numeric answer "jumps" when it changed by more than this many percent against last edition.

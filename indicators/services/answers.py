@@ -17,7 +17,6 @@ from indicators.models import (
     Parameter,
     catalogue_order,
 )
-from indicators.notifications import notify_resubmitted
 from indicators.services.base import (
     ConflictError,
     answer_transition,
@@ -31,6 +30,7 @@ from indicators.services.base import (
     missing_for_submit,
     notify_approved_data_changed,
 )
+from indicators.services.notifications import notify_resubmitted
 from indicators.values import assign_value
 from indicators.workflow import WorkflowError, record_history
 from webhooks import events as webhook_events

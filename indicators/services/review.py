@@ -14,7 +14,6 @@ from indicators.models import (
     Edition,
     InnovationProject,
 )
-from indicators.notifications import notify_if_fully_approved, notify_sent_back
 from indicators.services.base import (
     ConflictError,
     answer_transition,
@@ -25,6 +24,7 @@ from indicators.services.base import (
     missing_for_submit,
     notify_approved_data_changed,
 )
+from indicators.services.notifications import notify_if_fully_approved, notify_sent_back
 from indicators.workflow import WorkflowError, record_history
 
 Status = Answer.Status

@@ -226,7 +226,7 @@ def test_an_empty_comment_is_refused_with_a_message_and_nothing_is_stored(client
 def test_threads_of_a_published_edition_are_closed(staff, answer):
     from django.core.exceptions import ValidationError
 
-    from indicators.comments import answer_comment_add
+    from indicators.services.comments import answer_comment_add
 
     Edition.objects.filter(pk=answer.edition_id).update(phase=Edition.Phase.PUBLISHED)
 

@@ -10,7 +10,6 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
-from indicators import coordination
 from indicators.models import (
     Answer,
     CityMembership,
@@ -19,6 +18,7 @@ from indicators.models import (
     Participation,
     StaffInvitation,
 )
+from indicators.services import coordination
 from indicators.workflow import WorkflowError
 from tests import factories
 from tests.factories import UserFactory, coordinator_of, parameter

@@ -17,10 +17,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError
 from django.urls import resolve, reverse
 
-from indicators.evidence import evidence_file_add, evidence_file_may_view, evidence_file_remove
-from indicators.evidence_views import evidence_file_download
 from indicators.models import Answer, Edition, EvidenceFile
 from indicators.services import ConflictError
+from indicators.services.evidence import evidence_file_add, evidence_file_may_view, evidence_file_remove
+from indicators.views.evidence import evidence_file_download
 from indicators.workflow import WorkflowError
 from tests.factories import AnswerFactory, UserFactory, coordinator_of, parameter
 

@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
-import indicators.notification_admin  # noqa: F401  (registers the admin before the URLs are first read)
+import indicators.admin.notifications  # noqa: F401  (registers the admin before the URLs are first read)
 from indicators import services, tasks
 from indicators.models import Answer, CityMembership, Notification, Participation
-from indicators.notifications import notifications_send, notifications_send_enqueue
 from indicators.services import AnswerInput
+from indicators.services.notifications import notifications_send, notifications_send_enqueue
 from tests.factories import VALID_VALUE, AnswerFactory, UserFactory, coordinator_of, parameter
 
 Status = Answer.Status

@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 
 from indicators.models import Answer, Edition
-from indicators.review_flags import FLAG_LABELS, answer_flags
+from indicators.selectors.review_flags import FLAG_LABELS, answer_flags
 from tests.factories import AnswerFactory, CityFactory, EvidenceFileFactory, parameter, small_edition
 
 pytestmark = pytest.mark.django_db

@@ -21,8 +21,8 @@ from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
 from api.models import ApiToken
-from indicators import coordination
 from indicators.models import Answer, CityMembership, Edition, EvidenceFile, Notification, Participation
+from indicators.services import coordination
 from scoring.services import scores_recompute
 from tests import factories
 from tests.scoring.test_services import answer_all, publish

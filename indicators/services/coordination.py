@@ -27,7 +27,7 @@ from indicators.models import (
     Participation,
     StaffInvitation,
 )
-from indicators.services import check_collection_window, check_participates, lock_edition
+from indicators.services.base import check_collection_window, check_participates, lock_edition
 from indicators.workflow import WorkflowError, record_history
 
 Phase = Edition.Phase

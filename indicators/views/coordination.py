@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from indicators import coordination, roles, selectors
+from indicators import roles, selectors
 from indicators.models import (
     City,
     CityMembership,
@@ -29,6 +29,7 @@ from indicators.models import (
     Participation,
     StaffInvitation,
 )
+from indicators.services import coordination
 
 Role = CityMembership.Role
 

@@ -6,8 +6,8 @@ from django.http import FileResponse, Http404
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from indicators.evidence import INLINE_TYPES, evidence_file_is_public, evidence_file_may_view, evidence_storage
 from indicators.models import EvidenceFile
+from indicators.services.evidence import INLINE_TYPES, evidence_file_is_public, evidence_file_may_view, evidence_storage
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""Reads for the city staff portal: the user's cities, the questionnaire with progress (fixed queries)."""
+"""The portal's reads: a city's questionnaire with progress, the participations a user works on, last edition's
+answers, and the lookup that answers 404 for a city the user may not see."""
 
 from dataclasses import dataclass, field
 

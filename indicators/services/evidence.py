@@ -24,14 +24,8 @@ from indicators import roles
 from indicators.models import Answer, EvidenceFile, evidence_upload_to
 
 # The answer services' checks, reused so that a file follows exactly the rules of its answer.
-from indicators.services import (
-    answer_mark_edited,
-    check_city_member,
-    check_phase_allows_edit,
-    check_version,
-    lock_answer,
-    notify_approved_data_changed,
-)
+from indicators.services.answers import answer_mark_edited, check_phase_allows_edit
+from indicators.services.base import check_city_member, check_version, lock_answer, notify_approved_data_changed
 from indicators.workflow import record_history
 
 logger = logging.getLogger(__name__)

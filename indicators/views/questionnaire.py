@@ -17,9 +17,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from indicators import comments, evidence, questionnaire_io, selectors, services
+from indicators import questionnaire_io, selectors, services
 from indicators.forms import AnswerForm, CommentForm
 from indicators.models import Answer, City, CityMembership, Domain, Edition, EvidenceFile, Parameter
+from indicators.services import comments, evidence
 
 # Model field names in service errors, mapped to the form's fields.
 FORM_FIELD_OF = {"value_bool": "value", "value_choice": "value", "value_number": "value"}

@@ -1,15 +1,12 @@
-"""Admin for the catalogue, cities, memberships and answers (the review queue grows from here).
+"""The review queue: answers with their flags, evidence and thread; approve or send back, one by one or in bulk.
 
-Size: one module until the admin package of ARCHITECTURE.md's 'Where this is going' lands; the review
-queue's forms, filters and actions share one queryset and its flags.
-"""
+Size: the queue's forms, filters, cell rendering and actions share one queryset and its flags."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -22,23 +19,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
-from indicators import comments, notification_admin, roles, selectors  # noqa: F401 (notification_admin registers)
-from indicators.evidence import INLINE_TYPES
+from indicators import roles, selectors
 from indicators.forms import CommentForm
 from indicators.models import (
     Answer,
-    City,
-    CityMembership,
-    Domain,
-    Edition,
     EvidenceFile,
-    Indicator,
-    InnovationProject,
-    Parameter,
-    Participation,
-    StaffInvitation,
 )
-from indicators.review_flags import FLAG_LABELS, Review, answer_flags, answer_reviews
+from indicators.selectors.review_flags import FLAG_LABELS, Review, answer_flags, answer_reviews
 from indicators.services import (
     REVIEW_REASONS,
     ConflictError,
@@ -46,111 +33,17 @@ from indicators.services import (
     answer_request_changes,
     answers_approve,
     answers_request_changes,
-    catalogue_item_add,
-    catalogue_item_delete,
-    catalogue_update,
-    check_catalogue_open,
-    edition_of,
-    innovation_bonus_award,
+    comments,
     review_reason,
 )
+from indicators.services.evidence import INLINE_TYPES
 
 
-class CatalogueItemForm(forms.ModelForm):
-    """Refuses, as a form error, an item that would land in a published edition's frozen catalogue
-    (the rule is the service's, check_catalogue_open; asked here so the editor sees it on the form)."""
-
-    def clean(self):
-        cleaned = super().clean()
-        edition = self._edition(cleaned)
-        if edition is not None:
-            check_catalogue_open(edition)  # a WorkflowError is a ValidationError: shown above the form
-        return cleaned
-
-    def _edition(self, cleaned: dict) -> Edition | None:
-        model = self._meta.model
-        if model is Edition:
-            return self.instance if self.instance.pk else None
-        parent = cleaned.get({Domain: "edition", Indicator: "domain", Parameter: "indicator"}[model])
-        return None if parent is None else edition_of(parent)
-
-
-class CatalogueAdmin(SimpleHistoryAdmin):
-    """Catalogue and methodology: additions, changes and deletions go through catalogue_item_add,
-    catalogue_update and catalogue_item_delete (audited, recomputed, frozen once the edition is
-    published); a published edition's items are read-only here."""
-
-    form = CatalogueItemForm
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and edition_of(obj).is_public:
-            return False
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and edition_of(obj).is_public:
-            return False
-        return super().has_delete_permission(request, obj)
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            if isinstance(obj, Edition):  # a new edition starts as a draft with an empty catalogue
-                return super().save_model(request, obj, form, change)
-            catalogue_item_add(user=request.user, item=obj)
-            return
-        # The form has validated the values; the service re-checks permission and phase under a lock.
-        changes = {field: getattr(obj, field) for field in form.changed_data}
-        if changes:
-            catalogue_update(user=request.user, item=obj, changes=changes)
-
-    def delete_model(self, request, obj):
-        catalogue_item_delete(user=request.user, item=obj)
-
-    def delete_queryset(self, request, queryset):
-        # Django's bulk delete has asked has_delete_permission for every object on its confirmation page.
-        with transaction.atomic():
-            for item in queryset:
-                catalogue_item_delete(user=request.user, item=item)
-
-
-@admin.register(City)
-class CityAdmin(admin.ModelAdmin):
-    list_display = ["name", "state", "ags", "population"]
-    list_filter = ["state"]
-    search_fields = ["name", "ags", "slug"]
-
-
-@admin.register(Domain)
-class DomainAdmin(CatalogueAdmin):
-    list_display = ["name_de", "edition", "weight", "position"]
-    list_filter = ["edition"]
-
-
-@admin.register(Indicator)
-class IndicatorAdmin(CatalogueAdmin):
-    list_display = ["name_de", "domain", "weight", "position"]
-    list_filter = ["domain__edition", "domain__key"]
-    search_fields = ["name_de", "name_en", "key"]
-
-
-@admin.register(Parameter)
-class ParameterAdmin(CatalogueAdmin):
-    list_display = ["name_de", "indicator", "kind", "unit", "per_capita", "weight"]
-    list_filter = ["indicator__domain__edition", "kind", "per_capita"]
-    search_fields = ["name_de", "name_en", "key"]
-
-
-@admin.register(Participation)
-class ParticipationAdmin(admin.ModelAdmin):
-    list_display = ["city", "edition", "signed_off_at"]
-    list_filter = ["edition"]
-
-
-@admin.register(CityMembership)
-class CityMembershipAdmin(SimpleHistoryAdmin):
-    list_display = ["user", "city", "role"]
-    list_filter = ["role"]
-    autocomplete_fields = ["city"]
+def _int_or_none(text) -> int | None:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
 
 
 class EvidenceFileInline(admin.TabularInline):
@@ -414,86 +307,3 @@ class AnswerAdmin(SimpleHistoryAdmin):
             self.message_user(request, f"{answer.city} · {answer.parameter}: {reason}", messages.WARNING)
         if len(failed) > 20:
             self.message_user(request, _("… und %(count)d weitere.") % {"count": len(failed) - 20}, messages.WARNING)
-
-
-def _int_or_none(text) -> int | None:
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return None
-
-
-class BonusForm(forms.Form):
-    points = forms.DecimalField(
-        label=_("Bonuspunkte (0 bis 5)"), min_value=0, max_value=5, max_digits=4, decimal_places=2
-    )
-    justification = forms.CharField(label=_("Begründung"), widget=forms.Textarea(attrs={"rows": 4}))
-
-
-@admin.register(InnovationProject)
-class InnovationProjectAdmin(SimpleHistoryAdmin):
-    """Cities' innovation projects; reviewers of other cities award 0..5 bonus points in the project's
-    domain through innovation_bonus_award (the fields themselves are read-only here)."""
-
-    list_display = ["title", "city", "domain", "edition", "bonus_points", "awarded_by", "award_link"]
-    list_filter = ["edition", "domain__key"]
-    search_fields = ["title", "city__name"]
-    list_select_related = ["city", "domain", "edition", "awarded_by"]
-    readonly_fields = ["bonus_points", "bonus_justification", "awarded_by", "awarded_at"]
-
-    @admin.display(description=_("Bonus"))
-    def award_link(self, project: InnovationProject) -> str:
-        url = reverse("admin:indicators_innovationproject_award", args=[project.pk])
-        return format_html('<a href="{}">{}</a>', url, _("Bonus vergeben"))
-
-    def get_urls(self):
-        award = self.admin_site.admin_view(self.award_view)
-        return [path("<int:pk>/award/", award, name="indicators_innovationproject_award"), *super().get_urls()]
-
-    def award_view(self, request, pk: int):
-        project = get_object_or_404(InnovationProject.objects.select_related("city", "domain", "edition"), pk=pk)
-        if not self.has_view_permission(request, project):
-            raise PermissionDenied
-        initial = {"points": project.bonus_points, "justification": project.bonus_justification}
-        form = BonusForm(request.POST if request.method == "POST" else None, initial=initial)
-        if form.is_bound and form.is_valid():
-            try:
-                innovation_bonus_award(
-                    user=request.user,
-                    project=project,
-                    points=form.cleaned_data["points"],
-                    justification=form.cleaned_data["justification"],
-                )
-            except (ValidationError, PermissionDenied) as error:
-                form.add_error(None, " ".join(getattr(error, "messages", [str(error)])))
-            else:
-                messages.success(request, _("Bonus für „%(project)s“ gespeichert.") % {"project": project})
-                return redirect("admin:indicators_innovationproject_changelist")
-        return render(
-            request,
-            "admin/indicators/innovationproject/award.html",
-            {
-                **self.admin_site.each_context(request),
-                "form": form,
-                "project": project,
-                "may_award": roles.may_review(request.user, project),
-                "opts": self.model._meta,
-                "title": _("Bonus vergeben: %(project)s") % {"project": project},
-            },
-            status=400 if form.is_bound else 200,
-        )
-
-
-@admin.register(StaffInvitation)
-class StaffInvitationAdmin(SimpleHistoryAdmin):
-    """Read-only: invitations are made and accepted only through the coordination services."""
-
-    list_display = ["email", "city", "role", "created_at", "expires_at", "accepted_at"]
-    list_filter = ["role"]
-    readonly_fields = [f.name for f in StaffInvitation._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

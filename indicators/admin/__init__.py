@@ -1,0 +1,36 @@
+"""The indicators admin, one module per area: catalogue, people (cities, participations, memberships,
+invitations), review (the review queue), projects (innovation projects and bonuses), notifications (the
+outbox, read-only). Importing the package registers them all; it re-exports their classes."""
+
+from indicators.admin import notifications  # noqa: F401  (registers the outbox's admin)
+from indicators.admin.catalogue import CatalogueAdmin, CatalogueItemForm, DomainAdmin, IndicatorAdmin, ParameterAdmin
+from indicators.admin.people import CityAdmin, CityMembershipAdmin, ParticipationAdmin, StaffInvitationAdmin
+from indicators.admin.projects import BonusForm, InnovationProjectAdmin
+from indicators.admin.review import (
+    AnswerAdmin,
+    AnswerChangeList,
+    EvidenceFileInline,
+    FlagFilter,
+    RequestChangesForm,
+    format_change,
+)
+
+__all__ = [
+    "AnswerAdmin",
+    "AnswerChangeList",
+    "BonusForm",
+    "CatalogueAdmin",
+    "CatalogueItemForm",
+    "CityAdmin",
+    "CityMembershipAdmin",
+    "DomainAdmin",
+    "EvidenceFileInline",
+    "FlagFilter",
+    "IndicatorAdmin",
+    "InnovationProjectAdmin",
+    "ParameterAdmin",
+    "ParticipationAdmin",
+    "RequestChangesForm",
+    "StaffInvitationAdmin",
+    "format_change",
+]

@@ -1,0 +1,36 @@
+"""Reads of indicators with a fixed number of queries: the portal's (portal.py: questionnaires, participations,
+last edition's answers, the permission-scoped lookup) and the review flags (review_flags.py).
+
+The package re-exports portal's names (`selectors.questionnaire(...)`); review flags are imported from their module."""
+
+from indicators.selectors.portal import (
+    BoardRow,
+    DomainBlock,
+    IndicatorBlock,
+    ParameterRow,
+    Progress,
+    Questionnaire,
+    answer_history,
+    edition_board,
+    parameter_or_404,
+    portal_participations,
+    previous_answers,
+    questionnaire,
+    questionnaire_or_404,
+)
+
+__all__ = [
+    "BoardRow",
+    "DomainBlock",
+    "IndicatorBlock",
+    "ParameterRow",
+    "Progress",
+    "Questionnaire",
+    "answer_history",
+    "edition_board",
+    "parameter_or_404",
+    "portal_participations",
+    "previous_answers",
+    "questionnaire",
+    "questionnaire_or_404",
+]
