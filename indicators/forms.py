@@ -3,9 +3,11 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Answer, Parameter, plain_number
+from indicators.values import to_number
 
 YES_NO_CHOICES = [("", "—"), ("ja", _("ja")), ("nein", _("nein"))]
 
@@ -38,13 +40,29 @@ def value_field(parameter: Parameter) -> forms.Field:
     if parameter.kind == Parameter.Kind.CHOICE:
         choices = [("", "—")] + [(o["key"], parameter.option_label(o["key"])) for o in parameter.options]
         return forms.ChoiceField(label=label, choices=choices, required=False)
-    attrs = {"inputmode": "decimal"}
+    attrs = {"inputmode": "decimal", "autocomplete": "off"}
     if parameter.min_value is not None:
         attrs["data-min"] = plain_number(parameter.min_value)
     if parameter.max_value is not None:
         attrs["data-max"] = plain_number(parameter.max_value)
-    # Localised: "3,5" in German, "3.5" in English. Range and type are checked by the service.
-    return forms.DecimalField(label=label, required=False, localize=True, widget=forms.TextInput(attrs=attrs))
+    # Read by indicators.values (as the import and the API read it); range and kind are the service's checks.
+    return NumberField(label=label, required=False, unit=parameter.unit, widget=forms.TextInput(attrs=attrs))
+
+
+class NumberField(forms.CharField):
+    """A number as people type it: German or English separators, a trailing unit or "%" ("1.234,5", "45 %"),
+    read by indicators.values; shown in the active language's format ("3,5" in German, "3.5" in English)."""
+
+    def __init__(self, *, unit: str = "", **kwargs):
+        self.unit = unit
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return formats.localize_input(value) if isinstance(value, Decimal) else value
+
+    def to_python(self, value) -> Decimal | None:
+        text = super().to_python(value)
+        return None if text in self.empty_values else to_number(text, unit=self.unit)
 
 
 def initial_for(answer: Answer) -> dict:

@@ -100,11 +100,36 @@ def test_the_message_is_english_when_the_user_chose_english(staff_client, editio
     assert not Answer.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("key", "typed", "stored"),
+    [
+        ("busse", "45,5 %", Decimal("45.5")),
+        ("busse", "45.5", Decimal("45.5")),
+        ("wartezeit", "12 Tage", Decimal("12")),
+        ("ladepunkte", "1.248.000", Decimal("1248000")),
+        ("ladepunkte", "1.248,0", Decimal("1248")),
+    ],
+)
+def test_the_form_reads_numbers_as_the_import_and_the_api_do(staff_client, edition, city, key, typed, stored):
+    response = save(staff_client, city, edition, key, typed)
+
+    assert response.status_code == 302
+    assert Answer.objects.get(city=city, parameter__key=key).value_number == stored
+
+
+def test_a_saved_number_is_shown_with_a_decimal_comma_in_german(staff_client, edition, city):
+    save(staff_client, city, edition, "busse", "45,5")
+
+    page = staff_client.get(url(city, edition, "")).content.decode()
+
+    assert 'value="45,5"' in page
+
+
 def test_a_value_of_the_wrong_type_is_refused(staff_client, edition, city):
     response = save(staff_client, city, edition, "busse", "viel")
 
     assert response.status_code == 400
-    assert "Bitte eine Zahl eingeben." in response.content.decode()
+    assert "„viel“ ist keine Zahl." in response.content.decode()
     assert not Answer.objects.exists()
 
 
