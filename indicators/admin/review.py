@@ -63,7 +63,12 @@ class EvidenceFileInline(admin.TabularInline):
 class RequestChangesForm(forms.Form):
     """The reviewer's reason for sending answers back: one of the usual reasons plus free text."""
 
-    reason = forms.ChoiceField(label=_("Grund"), choices=REVIEW_REASONS)
+    # No reason is preselected: a send back always says what the reviewer chose.
+    reason = forms.ChoiceField(
+        label=_("Grund"),
+        choices=[("", _("– bitte einen Grund wählen –")), *REVIEW_REASONS],
+        error_messages={"required": _("Bitte wählen Sie einen Grund.")},
+    )
     detail = forms.CharField(
         label=_("Erläuterung für die Stadt"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -241,7 +246,7 @@ class AnswerAdmin(SimpleHistoryAdmin):
             else:
                 form = RequestChangesForm(request.POST)
                 if not form.is_valid():
-                    messages.error(request, _("Bitte wählen Sie einen Grund und erläutern Sie ihn bei „Sonstiges“."))
+                    messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
                     return self._back_to_answer(request, answer, "#decision")
                 answer_request_changes(
                     user=request.user, answer=answer, reason=form.reason_text(), expected_version=version

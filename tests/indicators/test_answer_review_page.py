@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from indicators.models import Answer, AnswerComment, Edition, Participation
+from indicators.services import REVIEW_REASONS
 from tests import factories
 from tests.factories import EvidenceFileFactory, UserFactory, cities_of, parameter
 
@@ -112,7 +113,7 @@ def test_sending_back_with_other_but_no_explanation_changes_nothing(admin_login,
 
     answer.refresh_from_db()
     assert answer.status == "submitted"
-    assert "Bitte wählen Sie einen Grund" in response.content.decode()
+    assert "Bitte erläutern Sie den Grund." in response.content.decode()
 
 
 def test_a_decision_on_a_stale_page_is_refused_with_a_clear_message(admin_login, reviewer, answer):
@@ -276,3 +277,18 @@ def test_reviewers_and_staff_see_the_same_history_with_who_and_why(
         assert "Stand ist veraltet" in content
         assert "freigegeben" in content
         assert str(reviewer) in content and str(staff) in content
+
+
+def test_the_send_back_form_preselects_no_reason(admin_login, reviewer, answer):
+    page = page_of(admin_login(reviewer), answer).content.decode()
+
+    assert '<option value="" selected>– bitte einen Grund wählen –</option>' in page
+    assert not any(f'<option value="{key}" selected>' in page for key, _label in REVIEW_REASONS)
+
+
+def test_sending_back_without_choosing_a_reason_changes_nothing_and_says_why(admin_login, reviewer, answer):
+    response = decide(admin_login(reviewer), answer, decision="request_changes", reason="", detail="")
+
+    answer.refresh_from_db()
+    assert answer.status == "submitted"
+    assert "Bitte wählen Sie einen Grund." in response.content.decode()

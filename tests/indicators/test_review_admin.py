@@ -146,3 +146,14 @@ def test_bulk_approve_takes_every_answer_the_filter_shows(admin_login, client, r
     assert [Answer.objects.get(pk=a.pk).status for a in submitted] == ["approved"] * 4 + ["submitted"]
     assert Answer.objects.get(pk=other.pk).status == "submitted"
     assert "4 Antworten freigegeben." in response.content.decode()
+
+
+def test_the_bulk_send_back_preselects_no_reason_and_refuses_none(admin_login, client, reviewer, submitted):
+    client = admin_login(reviewer)
+
+    form_page = act(client, "request_changes", submitted[:2]).content.decode()
+    response = act(client, "request_changes", submitted[:2], reason="", detail="")
+
+    assert '<option value="" selected>– bitte einen Grund wählen –</option>' in form_page
+    assert "Bitte wählen Sie einen Grund." in response.content.decode()
+    assert Answer.objects.filter(status="changes_requested").count() == 0
