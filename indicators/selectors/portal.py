@@ -12,6 +12,23 @@ from indicators.models import Answer, City, Domain, Edition, EvidenceFile, Indic
 Status = Answer.Status
 
 
+# The phases in which a city's staff may read their questionnaire: while working on it, and after publication.
+READABLE_PHASES = (*Edition.OPEN_FOR_WORK_PHASES, *Edition.PUBLIC_PHASES)
+
+
+def past_participations(user) -> list[Participation]:
+    """The user's cities in published or archived editions, newest edition first (one query): their questionnaires
+    stay readable in the portal."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Participation.objects.filter(city__memberships__user=user, edition__phase__in=Edition.PUBLIC_PHASES)
+        .select_related("city", "edition")
+        .order_by("-edition__year", "city__name")
+        .distinct()
+    )
+
+
 def portal_participations(user) -> list[Participation]:
     """The user's cities in editions that are collecting or in review, newest edition first."""
     if not user.is_authenticated:
@@ -217,17 +234,16 @@ def answer_history(answer: Answer) -> list:
     return records
 
 
-def questionnaire_or_404(*, user, city_slug: str, year: int) -> tuple[City, Edition]:
+def questionnaire_or_404(*, user, city_slug: str, year: int, read_only: bool = False) -> tuple[City, Edition]:
     """The city and edition if the user works for the city and the edition is open to the portal; 404
-    otherwise, so other cities cannot be probed (portal views and the workspace API)."""
+    otherwise, so other cities cannot be probed (portal views and the workspace API).
+
+    `read_only` (pages that only show): also a published or archived edition the city took part in, so a
+    city keeps its own questionnaire, history and comments after publication (the services refuse writes)."""
+    phases = READABLE_PHASES if read_only else Edition.OPEN_FOR_WORK_PHASES
     participation = (
         Participation.objects.select_related("city", "edition")
-        .filter(
-            city__slug=city_slug,
-            edition__year=year,
-            edition__phase__in=Edition.OPEN_FOR_WORK_PHASES,
-            city__memberships__user=user,
-        )
+        .filter(city__slug=city_slug, edition__year=year, edition__phase__in=phases, city__memberships__user=user)
         .first()
     )
     if participation is None:

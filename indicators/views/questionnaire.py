@@ -37,13 +37,18 @@ def dashboard(request):
     return render(
         request,
         "indicators/dashboard.html",
-        {"questionnaires": questionnaires, "coordinated_city_ids": coordinated_city_ids},
+        {
+            "questionnaires": questionnaires,
+            "past": selectors.past_participations(request.user),
+            "coordinated_city_ids": coordinated_city_ids,
+        },
     )
 
 
 @login_required
 def questionnaire(request, city_slug: str, year: int):
-    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
+    """The questionnaire to fill in, or, once the edition is published, to read (nothing editable)."""
+    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year, read_only=True)
     data = selectors.questionnaire(edition=edition, city=city)
     for row in data.rows():
         row.form = AnswerForm(parameter=row.parameter, answer=row.answer)
@@ -245,7 +250,8 @@ def submit_complete(request, city_slug: str, year: int):
 
 
 def _answer_of(request, city_slug: str, year: int, parameter_key: str) -> Answer:
-    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
+    """The answer for its history and comment pages, also of a published edition (comments are then closed)."""
+    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year, read_only=True)
     parameter = selectors.parameter_or_404(edition, parameter_key)
     answer = get_object_or_404(Answer, edition=edition, city=city, parameter=parameter)
     answer.city, answer.edition, answer.parameter = city, edition, parameter
@@ -301,7 +307,7 @@ IMPORT_SESSION_KEY = "questionnaire-import"
 
 @login_required
 def questionnaire_export(request, city_slug: str, year: int, extension: str):
-    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
+    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year, read_only=True)
     if extension not in ("xlsx", "csv"):
         raise Http404
     filename = questionnaire_io.questionnaire_filename(edition=edition, city=city, extension=extension)

@@ -209,10 +209,14 @@ def test_the_history_lists_every_change_with_who_and_why(staff_client, edition, 
     assert "<td>ja</td>" in content and "<td>nein</td>" in content
 
 
-def test_a_published_edition_is_not_in_the_portal(staff_client, edition, city):
+def test_a_published_edition_stays_in_the_portal_read_only_and_a_draft_is_not_there(staff_client, edition, city):
     Edition.objects.filter(pk=edition.pk).update(phase=Edition.Phase.PUBLISHED)
+    published = staff_client.get(url(city, edition))
+    Edition.objects.filter(pk=edition.pk).update(phase=Edition.Phase.DRAFT)
+    draft = staff_client.get(url(city, edition))
 
-    assert staff_client.get(url(city, edition)).status_code == 404
+    assert published.status_code == 200 and "hx-post" not in published.content.decode()
+    assert draft.status_code == 404
 
 
 @pytest.mark.parametrize("extra_parameters", [0, 155])  # up to the catalogue size of 160

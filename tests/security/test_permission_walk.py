@@ -145,13 +145,14 @@ ROUTES = {
     "portal/": [("/portal/", signed_in(200))],
     "portal/<slug:city_slug>/<int:year>/": [
         (PORTAL_A + "/", A_TEAM),
-        ("/portal/{city}/{published_year}/", (LOGIN, 404, 404, 404, 404, 404)),  # closed once published
+        ("/portal/{city}/{published_year}/", A_TEAM),  # read only once published, still only for its team
     ],
     "portal/<slug:city_slug>/<int:year>/submit/": [(PORTAL_A + "/submit/", POST_ONLY)],
     "portal/<slug:city_slug>/<int:year>/import/": [(PORTAL_A + "/import/", A_TEAM)],
     "portal/<slug:city_slug>/<int:year>/export.<str:extension>": [
         (PORTAL_A + "/export.xlsx", A_TEAM),
         (PORTAL_A + "/export.csv", A_TEAM),
+        ("/portal/{city}/{published_year}/export.csv", A_TEAM),  # its own data stays downloadable
     ],
     "portal/<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/": [
         (PORTAL_A + "/answer/{secret_key}/", POST_ONLY),
