@@ -16,28 +16,26 @@ Status = Answer.Status
 READABLE_PHASES = (*Edition.OPEN_FOR_WORK_PHASES, *Edition.PUBLIC_PHASES)
 
 
-def past_participations(user) -> list[Participation]:
-    """The user's cities in published or archived editions, newest edition first (one query): their questionnaires
-    stay readable in the portal."""
+def _participations(user, phases) -> list[Participation]:
+    """The user's cities in editions of `phases`, newest edition first (one query)."""
     if not user.is_authenticated:
         return []
     return list(
-        Participation.objects.filter(city__memberships__user=user, edition__phase__in=Edition.PUBLIC_PHASES)
+        Participation.objects.filter(city__memberships__user=user, edition__phase__in=phases)
         .select_related("city", "edition")
         .order_by("-edition__year", "city__name")
         .distinct()
     )
 
 
+def past_participations(user) -> list[Participation]:
+    """The user's cities in published or archived editions: their questionnaires stay readable in the portal."""
+    return _participations(user, Edition.PUBLIC_PHASES)
+
+
 def portal_participations(user) -> list[Participation]:
-    """The user's cities in editions that are collecting or in review, newest edition first."""
-    if not user.is_authenticated:
-        return []
-    return list(
-        Participation.objects.filter(city__memberships__user=user, edition__phase__in=Edition.OPEN_FOR_WORK_PHASES)
-        .select_related("city", "edition")
-        .order_by("-edition__year", "city__name")
-    )
+    """The user's cities in editions that are collecting or in review."""
+    return _participations(user, Edition.OPEN_FOR_WORK_PHASES)
 
 
 @dataclass
