@@ -6,10 +6,12 @@ says what to write instead.
 Below the services (no locks, no writes): `assign_value` only sets fields of an unsaved answer.
 """
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from indicators.models import Answer, Parameter
@@ -21,10 +23,35 @@ NO_WORDS = frozenset({"nein", "no", "0", "false", "falsch", "n"})
 ECHO_CHARS = 40
 
 
-def _number_text(text: str, unit: str) -> str:
+# One separator followed by exactly three digits, after one to three digits: "1.234" or "1,234". In German
+# "." groups thousands and "," is the decimal comma; in English the other way round.
+GROUPED_OR_DECIMAL = re.compile(r"^[+-]?[1-9]\d{0,2}([.,])\d{3}$")
+
+
+class AmbiguousNumber(ValueError):
+    """A whole number written so that it could also be read as a decimal ("1,234" in German)."""
+
+
+def _is_grouped(text: str, separator: str) -> bool:
+    """Digits grouped by threes with `separator`, with an optional sign: "1.234.567", "-12,345"."""
+    group = re.escape(separator) + r"\d{3}"
+    return re.fullmatch(rf"[+-]?\d{{1,3}}({group})*", text) is not None
+
+
+def _separators() -> tuple[str, str]:
+    """(thousands, decimal) separator of the active language: German unless English is active."""
+    return (",", ".") if (get_language() or "de").startswith("en") else (".", ",")
+
+
+def _number_text(text: str, unit: str, *, whole: bool = False) -> str:
     """The text of a typed number with spaces, a trailing unit or "%" and thousands separators removed and a
-    decimal point: "1.234,5 kWp" -> "1234.5". A single separator is the decimal separator ("1.234" is 1.234,
-    as in the form); with both, the last one is."""
+    decimal point: "1.234,5 kWp" -> "1234.5".
+
+    With both separators the last one is the decimal separator; a repeated one groups thousands
+    ("1.234.567", "1,234,567"). A single one is the decimal separator ("12,5", "12.5"), unless three digits
+    follow it after at most three ("1.234", "1,234"): then the active language decides (German: "1.234" is
+    1234 and "1,234" is 1,234). For a `whole` number (a count), the reading that is no whole number raises
+    AmbiguousNumber instead, so "1,234" is never silently 1,234 or 1234."""
     text = text.replace("\u00a0", " ").replace("\u202f", " ").strip()
     for suffix in (unit, "%"):
         if suffix and text.lower().endswith(suffix.lower()):
@@ -32,27 +59,38 @@ def _number_text(text: str, unit: str) -> str:
     text = text.replace(" ", "").replace("'", "")
     if "," in text and "." in text:
         thousands, decimal = (".", ",") if text.rfind(",") > text.rfind(".") else (",", ".")
-        text = text.replace(thousands, "").replace(decimal, ".")
-    elif text.count(",") == 1:
-        text = text.replace(",", ".")
-    elif text.count(".") > 1 and "," not in text:
-        text = text.replace(".", "")  # 1.234.567
-    return text
+        whole_part, _sep, fraction = text.rpartition(decimal)
+        if not _is_grouped(whole_part, thousands) or not fraction.isdigit():
+            return text  # "12.34,5", "1,2.3": no number
+        return whole_part.replace(thousands, "") + "." + fraction
+    for separator in (".", ","):
+        if text.count(separator) > 1:
+            # 1.234.567 or 1,234,567; anything else ("1,2,3") is no number
+            return text.replace(separator, "") if _is_grouped(text, separator) else text
+    grouped = GROUPED_OR_DECIMAL.match(text)
+    if grouped:
+        thousands, _decimal = _separators()
+        if grouped.group(1) == thousands:
+            return text.replace(thousands, "")
+        if whole:
+            raise AmbiguousNumber(text)
+    return text.replace(",", ".")
 
 
-def parse_number(text: str, *, unit: str = "") -> Decimal | None:
+def parse_number(text: str, *, unit: str = "", whole: bool = False) -> Decimal | None:
     """A number typed by a person, or None: "12,5", "12.5", "1.234,5", "1,234.5", "12 %", "12 Tage".
-    None for anything else, including NaN and infinity."""
+    None for anything else, including NaN, infinity and an ambiguous whole number (see _number_text)."""
     try:
-        number = Decimal(_number_text(text, unit))
-    except InvalidOperation:
+        number = Decimal(_number_text(text, unit, whole=whole))
+    except (InvalidOperation, AmbiguousNumber):
         return None
     return number if number.is_finite() else None
 
 
-def to_number(value: Any, *, unit: str = "") -> Decimal:
+def to_number(value: Any, *, unit: str = "", whole: bool = False) -> Decimal:
     """A raw value as a finite Decimal (a Decimal, int, float or text as `parse_number` reads it). Raises
-    ValidationError with the message for a bool, for text that is no number and for NaN or infinity."""
+    ValidationError with the message for a bool, for text that is no number or an ambiguous whole number (the
+    message says how to write it), and for NaN or infinity."""
     if isinstance(value, bool):
         raise ValidationError(_("Bitte eine Zahl angeben."))
     if isinstance(value, Decimal):
@@ -62,7 +100,15 @@ def to_number(value: Any, *, unit: str = "") -> Decimal:
     else:
         text = str(value).strip()
         try:
-            number = Decimal(_number_text(text, unit))
+            number = Decimal(_number_text(text, unit, whole=whole))
+        except AmbiguousNumber as ambiguous:
+            digits = str(ambiguous).replace(".", "").replace(",", "")
+            thousands, _decimal = _separators()
+            grouped = f"{digits[:-3]}{thousands}{digits[-3:]}"
+            raise ValidationError(
+                _("„%(value)s“ ist nicht eindeutig: eine Anzahl bitte als %(grouped)s oder %(plain)s schreiben.")
+                % {"value": text[:ECHO_CHARS], "grouped": grouped, "plain": digits}
+            ) from None
         except InvalidOperation:
             raise ValidationError(_("„%(value)s“ ist keine Zahl.") % {"value": text[:ECHO_CHARS]}) from None
     if not number.is_finite():
@@ -98,6 +144,7 @@ def assign_value(answer: Answer, parameter: Parameter, value: Any) -> None:
         answer.value_choice = str(value).strip()
     else:
         try:
-            answer.value_number = to_number(value, unit=parameter.unit)
+            whole = kind == Parameter.Kind.COUNT
+            answer.value_number = to_number(value, unit=parameter.unit, whole=whole)
         except ValidationError as error:
             raise ValidationError({"value": error.messages}) from None

@@ -308,7 +308,8 @@ class Parameter(Translated):
             return gettext("ja") if value else gettext("nein")
         if self.kind == self.Kind.CHOICE:
             return self.option_label(value)
-        return f"{number_format(value.normalize() if isinstance(value, Decimal) else value)} {self.unit}".strip()
+        number = value.normalize() if isinstance(value, Decimal) else value
+        return f"{number_format(number, force_grouping=True)} {self.unit}".strip()  # "1.497,8 kWp"
 
     def option_points(self) -> dict[str, float]:
         return {option["key"]: float(option["points"]) for option in self.options}

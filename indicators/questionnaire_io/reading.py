@@ -217,7 +217,7 @@ def interpret_value(parameter: Parameter, raw) -> tuple[Any, bool]:
         except InvalidOperation:
             return repr(raw), False
     text = str(raw).strip()
-    number = parse_number(text, unit=parameter.unit)
+    number = parse_number(text, unit=parameter.unit, whole=kind == Kind.COUNT)
     return (number, True) if number is not None else (text, False)
 
 

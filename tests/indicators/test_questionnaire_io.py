@@ -348,7 +348,7 @@ def test_a_csv_round_trip_with_semicolons_and_decimal_commas_previews_then_impor
         (3, "wartezeit", "—", "3,25 Tage", "will_save", ""),
         (4, "smart-meter", "—", "im Betrieb", "will_save", ""),
         (5, "busse", "40 %", "40,5 %", "will_save", ""),
-        (6, "ladepunkte", "—", "1234 Ladepunkte", "will_save", ""),
+        (6, "ladepunkte", "—", "1.234 Ladepunkte", "will_save", ""),
     ]
     assert stored(city) == before
 

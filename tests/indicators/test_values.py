@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from indicators.models import Answer, Parameter
 from indicators.values import assign_value, parse_number, to_number, to_yes_no
@@ -135,3 +136,67 @@ def test_assign_value_refuses_the_wrong_type_with_a_message_for_the_value_field(
         assign_value(Answer(), Parameter(kind=kind), raw)
 
     assert error.value.message_dict == {"value": [message]}
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "whole", "number"),
+    [
+        # one separator and three digits: the language decides
+        ("de", "1.234", False, Decimal("1234")),
+        ("de", "1,234", False, Decimal("1.234")),
+        ("de", "1.234", True, Decimal("1234")),
+        ("en", "1,234", False, Decimal("1234")),
+        ("en", "1.234", False, Decimal("1.234")),
+        ("en", "1,234", True, Decimal("1234")),
+        # anything else reads the same in both languages
+        ("de", "0,125", False, Decimal("0.125")),
+        ("en", "0.125", False, Decimal("0.125")),
+        ("de", "1.2345", False, Decimal("1.2345")),
+        ("en", "12,5", False, Decimal("12.5")),
+        ("de", "12.5", False, Decimal("12.5")),
+        ("en", "1.234,5", False, Decimal("1234.5")),
+        ("de", "1,234.5", False, Decimal("1234.5")),
+        ("de", "1,234,567", True, Decimal("1234567")),
+        ("en", "1.234.567", True, Decimal("1234567")),
+        ("de", "1.497,8 kWp", False, Decimal("1497.8")),
+        ("en", "1,248 Gateways", True, Decimal("1248")),
+    ],
+)
+def test_separators_are_read_in_the_readers_language_where_they_could_mean_either(language, text, whole, number):
+    unit = text.split(" ")[1] if " " in text else ""
+    with translation.override(language):
+        assert to_number(text, unit=unit, whole=whole) == number
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "message"),
+    [
+        ("de", "1,234", "„1,234“ ist nicht eindeutig: eine Anzahl bitte als 1.234 oder 1234 schreiben."),
+        ("en", "1.234", "“1.234” is ambiguous: please write a count as 1,234 or 1234."),
+    ],
+)
+def test_a_count_that_could_be_a_decimal_is_refused_with_how_to_write_it(language, text, message):
+    with translation.override(language), pytest.raises(ValidationError) as error:
+        to_number(text, whole=True)
+
+    assert error.value.messages == [message]
+
+
+@pytest.mark.parametrize("text", ["1,2,3", "12.34,5", "1.23.456", "1,2.5"])
+def test_separators_out_of_place_are_no_number(text):
+    assert parse_number(text) is None
+
+
+@pytest.mark.parametrize(
+    ("language", "kind", "unit", "value", "shown"),
+    [
+        ("de", Parameter.Kind.NUMBER, "kWp", Decimal("1497.800000"), "1.497,8 kWp"),
+        ("de", Parameter.Kind.COUNT, "Gateways", Decimal("1248"), "1.248 Gateways"),
+        ("de", Parameter.Kind.PERCENTAGE, "%", Decimal("75.900000"), "75,9 %"),
+        ("en", Parameter.Kind.NUMBER, "kWp", Decimal("1497.8"), "1,497.8 kWp"),
+        ("en", Parameter.Kind.COUNT, "Gateways", Decimal("1248"), "1,248 Gateways"),
+    ],
+)
+def test_numbers_are_shown_with_the_languages_separators_and_the_unit(language, kind, unit, value, shown):
+    with translation.override(language):
+        assert Parameter(kind=kind, unit=unit).format_value(value) == shown
