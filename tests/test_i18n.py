@@ -44,3 +44,9 @@ def test_the_compiled_catalogue_matches_the_translations():
         catalogue = gettext.GNUTranslations(handle)
 
     assert [msgid for msgid, msgstr, _ in po_entries() if catalogue.gettext(msgid) != msgstr] == []
+
+
+def test_no_entry_is_fuzzy_plural_forms_included():
+    # msgmerge guesses a translation for a new msgid from a similar old one and marks it fuzzy; a fuzzy
+    # plural ("3 answers still need evidence") would otherwise pass unnoticed
+    assert [line for line in PO.read_text(encoding="utf-8").splitlines() if line.startswith("#, fuzzy")] == []

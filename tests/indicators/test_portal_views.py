@@ -70,6 +70,27 @@ def test_the_dashboard_shows_progress_and_what_needs_attention(staff_client, edi
     assert "Quelle ist von 2019." in content
 
 
+def test_the_parameters_that_need_evidence_are_marked_before_submitting(staff_client, edition, city):
+    # given: busse (evidence required) answered without a source, wartezeit (none required) answered
+    save(staff_client, city, edition, "busse", "40")
+    save(staff_client, city, edition, "wartezeit", "12")
+
+    page = staff_client.get(url(city, edition)).content.decode()
+
+    busse = page.split('id="p-busse"')[1].split("</article>")[0]
+    wartezeit = page.split('id="p-wartezeit"')[1].split("</article>")[0]
+    ladepunkte = page.split('id="p-ladepunkte"')[1].split("</article>")[0]
+    assert "Nachweis fehlt noch" in busse
+    assert "Nachweis" not in wartezeit.split("</header>")[0]
+    assert "1 Antwort braucht noch einen Nachweis" in page
+    # once it has a source, the row only says that evidence is required
+    save(staff_client, city, edition, "busse", "40", version=1, evidence_url="https://example.org/b.pdf")
+    page = staff_client.get(url(city, edition)).content.decode()
+    assert "Nachweis fehlt noch" not in page and "braucht noch einen Nachweis" not in page
+    assert "Nachweis erforderlich" in page.split('id="p-busse"')[1].split("</header>")[0]
+    assert "Nachweis" not in ladepunkte.split("</header>")[0]
+
+
 def test_a_plain_form_save_stores_the_answer_and_redirects(staff_client, edition, city, staff):
     response = save(staff_client, city, edition, "busse", "42,5", evidence_url="https://example.org/busse.pdf")
 
