@@ -21,39 +21,79 @@ from scoring.services import edition_publish
 
 class ConfirmedForm(forms.Form):
     reason = forms.CharField(label=_("Begründung (wird protokolliert)"), required=False)
-    confirm = forms.BooleanField(label=_("Ich bestätige diese Änderung."), required=True)
+    confirm = forms.BooleanField(
+        label=_("Ich bestätige diese Änderung."),
+        required=True,
+        error_messages={"required": _("Bitte setzen Sie das Häkchen, um die Änderung zu bestätigen.")},
+    )
+
+    def __init__(self, *args, editions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+# Phases in their forward order: the phase form preselects the next one, never a step back.
+PHASE_ORDER = list(Edition.Phase.values)
 
 
 class PhaseForm(ConfirmedForm):
-    phase = forms.ChoiceField(
-        label=_("Neue Phase"), choices=[c for c in Edition.Phase.choices if c[0] != Edition.Phase.PUBLISHED]
-    )
+    """Only the moves PHASE_PIPELINE allows for every selected edition (publishing has its own action); the
+    next phase forward is preselected, a step back has to be chosen."""
+
+    phase = forms.ChoiceField(label=_("Neue Phase"))
     field_order = ["phase", "reason", "confirm"]
 
+    def __init__(self, *args, editions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        moves = legal_moves(editions)
+        forward = [phase for phase in moves if all(_is_forward(e.phase, phase) for e in editions)]
+        choices = [(phase, Edition.Phase(phase).label) for phase in moves]
+        if not forward:
+            choices = [("", _("– bitte wählen –")), *choices]
+        self.fields["phase"].choices = choices
+        self.fields["phase"].initial = forward[0] if forward else ""
 
-def phase_action(modeladmin, request, queryset, form_class, *, action: str, apply):
-    """An edition action behind a confirmation page; each edition goes through the service on its own."""
-    form = form_class(request.POST if "confirm" in request.POST or "reason" in request.POST else None)
+
+def _is_forward(current: str, phase: str) -> bool:
+    return PHASE_ORDER.index(phase) > PHASE_ORDER.index(current)
+
+
+def legal_moves(editions) -> list[str]:
+    """The phases every edition may move to next, publishing aside, in the pipeline's order."""
+    moves = None
+    for edition in editions:
+        allowed = {phase for phase in Edition.PHASE_PIPELINE[edition.phase] if phase != Edition.Phase.PUBLISHED}
+        moves = allowed if moves is None else moves & allowed
+    return [phase for phase in PHASE_ORDER if phase in (moves or set())]
+
+
+def phase_action(modeladmin, request, queryset, form_class, *, action: str, apply, title, context=None):
+    """An edition action behind a confirmation page; each edition goes through the service on its own.
+    `apply` returns the success message (may hold a link)."""
+    editions = list(queryset)
+    bound = "post" in request.POST or "confirm" in request.POST or "reason" in request.POST
+    form = form_class(request.POST if bound else None, editions=editions)
     if form.is_bound and form.is_valid():
-        for edition in queryset:
+        for edition in editions:
             try:
-                apply(edition, form)
-                modeladmin.message_user(request, _("%(edition)s: erledigt.") % {"edition": edition}, messages.SUCCESS)
+                modeladmin.message_user(request, apply(edition, form), messages.SUCCESS)
             except (ValidationError, PermissionDenied) as error:
                 text = " ".join(getattr(error, "messages", [str(error)]))
                 modeladmin.message_user(request, f"{edition}: {text}", messages.ERROR)
         return None
+    if form.is_bound:
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
     return render(
         request,
         "admin/indicators/edition/confirm_action.html",
         {
             **modeladmin.admin_site.each_context(request),
             "form": form,
-            "editions": queryset,
+            "editions": editions,
             "action": action,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "opts": modeladmin.model._meta,
-            "title": _("Ausgabe ändern"),
+            "title": title,
+            **(context or {}),
         },
     )
 
@@ -97,29 +137,62 @@ class EditionAdmin(CatalogueAdmin):
 
     @admin.action(description=_("Phase wechseln (Erhebung öffnen/schließen, Prüfung, Archiv)"))
     def change_phase(self, request, queryset):
-        return phase_action(
-            self,
-            request,
-            queryset,
-            PhaseForm,
-            action="change_phase",
-            apply=lambda edition, form: edition_set_phase(
+        if not legal_moves(queryset):
+            self.message_user(
+                request,
+                _(
+                    "Für die gewählten Ausgaben gibt es keinen gemeinsamen Phasenwechsel (veröffentlicht wird mit "
+                    "„Veröffentlichen“; eine archivierte Ausgabe bleibt archiviert). Bitte einzeln ändern."
+                ),
+                messages.ERROR,
+            )
+            return None
+
+        def apply(edition, form):
+            edition = edition_set_phase(
                 user=request.user, edition=edition, phase=form.cleaned_data["phase"], reason=form.cleaned_data["reason"]
-            ),
+            )
+            board = reverse("admin:indicators_edition_board", args=[edition.pk])
+            done = _("%(edition)s: jetzt in der Phase „%(phase)s“.") % {
+                "edition": edition,
+                "phase": edition.get_phase_display(),
+            }
+            return format_html('{} <a href="{}">{}</a>', done, board, _("Stand der Städte ansehen"))
+
+        return phase_action(
+            self, request, queryset, PhaseForm, action="change_phase", apply=apply, title=_("Phase wechseln")
         )
 
     @admin.action(description=_("Veröffentlichen (Ergebnisse einfrieren)"))
     def publish(self, request, queryset):
-        """Freezes the score run and publishes the edition (scoring.services.edition_publish)."""
+        """Freezes the score run and publishes the edition (scoring.services.edition_publish), behind a page that
+        says what that does and what is still open in each edition."""
+
+        def apply(edition, form):
+            run = edition_publish(user=request.user, edition=edition, reason=form.cleaned_data["reason"])
+            ranking = reverse("public:ranking", args=[edition.year])
+            done = _("%(edition)s ist veröffentlicht; der Bewertungslauf ist eingefroren.") % {"edition": edition}
+            link = _("Rangliste %(year)s ansehen") % {"year": edition.year}
+            return format_html('{} <a href="{}">{}</a>', done, ranking, link) if run else done
+
+        names = ", ".join(str(edition) for edition in queryset)
         return phase_action(
             self,
             request,
             queryset,
             ConfirmedForm,
             action="publish",
-            apply=lambda edition, form: edition_publish(
-                user=request.user, edition=edition, reason=form.cleaned_data["reason"]
-            ),
+            apply=apply,
+            title=_("Ausgabe %(editions)s veröffentlichen") % {"editions": names},
+            context={
+                "intro": _(
+                    "Beim Veröffentlichen wird der aktuelle Bewertungslauf eingefroren: Rangliste, Stadtprofile, "
+                    "API und offene Daten zeigen dann genau diese Ergebnisse, und die Städte können nichts mehr "
+                    "ändern. Das lässt sich nicht rückgängig machen. Noch eingereichte, ungeprüfte Antworten zählen "
+                    "nicht; wer trotzdem veröffentlicht, gibt einen Grund an, der öffentlich genannt wird."
+                ),
+                "overviews": [(edition, selectors.publish_overview(edition)) for edition in queryset],
+            },
         )
 
 

@@ -11,15 +11,19 @@ class ScoreRun(models.Model):
     """One complete computation of an edition's scores; written in one transaction, so it is whole or absent."""
 
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="score_runs")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("berechnet am"), auto_now_add=True)
     input_hash = models.CharField(_("Hash der Eingaben"), max_length=64)
     code_version = models.CharField(_("Code-Version"), max_length=40)
     methodology = models.JSONField(_("Methodik"))
-    city_count = models.PositiveIntegerField()
-    approved_answer_count = models.PositiveIntegerField()
-    duration_ms = models.PositiveIntegerField(default=0)
+    city_count = models.PositiveIntegerField(_("Städte"))
+    approved_answer_count = models.PositiveIntegerField(_("freigegebene Antworten"))
+    duration_ms = models.PositiveIntegerField(_("Dauer (ms)"), default=0)
     is_published = models.BooleanField(_("veröffentlicht"), default=False)
-    published_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(_("veröffentlicht am"), null=True, blank=True)
+    # Set when the run is published: answers still submitted but unreviewed then (not in the scores), and the
+    # editor's reason for publishing anyway; the public pages say so.
+    unreviewed_at_publish = models.PositiveIntegerField(_("ungeprüfte Antworten bei Veröffentlichung"), default=0)
+    publish_reason = models.TextField(_("Grund der Veröffentlichung trotz ungeprüfter Antworten"), blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -4,12 +4,13 @@ last edition's answers, the permission-scoped lookup) and the review flags (revi
 The package re-exports portal's names (`selectors.questionnaire(...)`); review flags are imported from their module."""
 
 from indicators.selectors.portal import (
+    READABLE_PHASES,
     BoardRow,
     DomainBlock,
     IndicatorBlock,
     ParameterRow,
     Progress,
-    READABLE_PHASES,
+    PublishOverview,
     Questionnaire,
     answer_history,
     edition_board,
@@ -17,6 +18,7 @@ from indicators.selectors.portal import (
     past_participations,
     portal_participations,
     previous_answers,
+    publish_overview,
     questionnaire,
     questionnaire_or_404,
 )
@@ -26,12 +28,14 @@ __all__ = [
     "DomainBlock",
     "IndicatorBlock",
     "ParameterRow",
+    "PublishOverview",
     "Progress",
     "Questionnaire",
     "READABLE_PHASES",
     "answer_history",
     "edition_board",
     "parameter_or_404",
+    "publish_overview",
     "past_participations",
     "portal_participations",
     "previous_answers",

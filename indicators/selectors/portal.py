@@ -7,7 +7,17 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from indicators.models import Answer, City, Domain, Edition, EvidenceFile, Indicator, Parameter, Participation
+from indicators.models import (
+    Answer,
+    AnswerComment,
+    City,
+    Domain,
+    Edition,
+    EvidenceFile,
+    Indicator,
+    Parameter,
+    Participation,
+)
 
 Status = Answer.Status
 
@@ -206,6 +216,15 @@ class BoardRow:
     def missing(self) -> int:
         return self.total - self.draft - self.submitted - self.approved - self.changes_requested
 
+    @property
+    def approved_share(self) -> float:
+        """Approved answers as a share of the edition's parameters (what the score run can use), 0..1."""
+        return self.approved / self.total if self.total else 0.0
+
+    @property
+    def approved_percent(self) -> int:
+        return round(100 * self.approved_share)
+
 
 def edition_board(edition: Edition) -> list[BoardRow]:
     """For every participating city: answers by status, unanswered parameters, sign-off (3 queries)."""
@@ -221,6 +240,34 @@ def edition_board(edition: Edition) -> list[BoardRow]:
         found = counts.get(participation.city_id, {})
         rows.append(BoardRow(participation=participation, total=total, **{s: found.get(s, 0) for s in Status.values}))
     return sorted(rows, key=lambda row: row.participation.city.name)
+
+
+@dataclass
+class PublishOverview:
+    """What is still open in an edition before it is published (for the editors' confirmation page)."""
+
+    submitted: int
+    changes_requested: int
+    without_sign_off: list[City]
+    rows: list[BoardRow]  # every city, the lowest share of approved answers first
+    open_comments: int  # comments on answers not decided yet (submitted or sent back)
+
+
+def publish_overview(edition: Edition) -> PublishOverview:
+    """Answers still submitted or sent back, cities without sign-off, completeness per city (lowest first) and
+    comments on undecided answers (4 queries, any number of cities)."""
+    rows = edition_board(edition)
+    rows.sort(key=lambda row: (row.approved_share, row.participation.city.name))
+    open_comments = AnswerComment.objects.filter(
+        answer__edition=edition, answer__status__in=(Status.SUBMITTED, Status.CHANGES_REQUESTED)
+    ).count()
+    return PublishOverview(
+        submitted=sum(row.submitted for row in rows),
+        changes_requested=sum(row.changes_requested for row in rows),
+        without_sign_off=[row.participation.city for row in rows if row.participation.signed_off_at is None],
+        rows=rows,
+        open_comments=open_comments,
+    )
 
 
 def answer_history(answer: Answer) -> list:

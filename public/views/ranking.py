@@ -63,6 +63,7 @@ def ranking_view(request, year: int | None = None):
     ]
     context = {
         "edition": edition,
+        "run": run,
         "editions": editions,
         "year_query": _query(filters),
         "domains": selectors.catalogue(domains),

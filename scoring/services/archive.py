@@ -116,6 +116,8 @@ RUN_FIELDS = (
     "duration_ms",
     "is_published",
     "published_at",
+    "unreviewed_at_publish",
+    "publish_reason",
 )
 
 
@@ -317,6 +319,8 @@ def _values(data: dict, names, model) -> dict:
     """Field values from the document, parsed into the model field's type (dates, datetimes)."""
     values = {}
     for name in names:
+        if name not in data:
+            continue  # a field added after the file was written: the model's default
         value = data[name]
         internal = model._meta.get_field(name).get_internal_type()
         if value is not None and internal == "DateField":

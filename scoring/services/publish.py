@@ -40,7 +40,12 @@ def edition_publish(*, user, edition: Edition, reason: str = "") -> ScoreRun:
     if run is None:
         raise ValidationError(_("Für diese Ausgabe gibt es noch keine Ergebnisse."))
     edition.move_to(Edition.Phase.PUBLISHED, user=user, reason=reason)
-    ScoreRun.objects.filter(pk=run.pk).update(is_published=True, published_at=timezone.now())
+    ScoreRun.objects.filter(pk=run.pk).update(
+        is_published=True,
+        published_at=timezone.now(),
+        unreviewed_at_publish=pending,
+        publish_reason=reason.strip() if pending else "",
+    )
     run.refresh_from_db()
     transaction.on_commit(page_cache_clear)  # the public pages show the new results at once
     if not created and not UncertaintyAnalysis.objects.filter(run=run).exists():

@@ -1,6 +1,8 @@
 """Editors move editions through their phases in the admin, behind a confirmation; publishing freezes."""
 
-from indicators.models import Answer, Edition
+from django.utils import timezone
+
+from indicators.models import Answer, AnswerComment, Edition
 from scoring.models import ScoreRun
 from tests import factories
 from tests.scoring.test_services import answer_all
@@ -36,7 +38,7 @@ def test_an_illegal_phase_change_is_reported_and_changes_nothing(admin_login, cl
 
     edition.refresh_from_db()
     assert edition.phase == "draft"
-    assert "kann nicht in die Phase „Archiviert“ wechseln." in response.content.decode()
+    assert "archived ist keine gültige Auswahl." in response.content.decode()
 
 
 def test_publishing_refuses_unreviewed_answers_without_a_reason_then_freezes_the_run(admin_login, client, editor, db):
@@ -55,7 +57,23 @@ def test_publishing_refuses_unreviewed_answers_without_a_reason_then_freezes_the
     act(client, "publish", [edition], confirm="on", reason="Frist abgelaufen")
     edition.refresh_from_db()
     assert edition.phase == "published"
-    assert ScoreRun.objects.get(edition=edition, is_published=True)
+    run = ScoreRun.objects.get(edition=edition, is_published=True)
+    assert (run.unreviewed_at_publish, run.publish_reason) == (1, "Frist abgelaufen")
+    # the public ranking and methodology say so
+    for path in ("/ranking/2040/", "/methodik/2040/"):
+        page = client.get(path).content.decode()
+        assert "Veröffentlicht mit 1 ungeprüften Antwort: Frist abgelaufen" in page
+
+
+def test_an_edition_published_with_everything_reviewed_carries_no_note(admin_login, client, editor, db):
+    edition = factories.small_edition(cities=3, year=2040, phase=Edition.Phase.REVIEW)
+    answer_all(edition)
+
+    act(admin_login(editor), "publish", [edition], confirm="on", reason="Termin")
+
+    run = ScoreRun.objects.get(edition=edition, is_published=True)
+    assert (run.unreviewed_at_publish, run.publish_reason) == (0, "")
+    assert "ungeprüften" not in client.get("/ranking/2040/").content.decode()
 
 
 def test_a_reviewer_cannot_change_phases(admin_login, client, reviewer, db):
@@ -98,3 +116,92 @@ def test_the_board_is_not_for_city_staff(client, db):
     response = client.get(f"/admin/indicators/edition/{edition.pk}/board/")
 
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def phase_options(page) -> list[tuple[str, bool]]:
+    """The phase select's options as (value, selected)."""
+    select = page.split('name="phase"')[1].split("</select>")[0]
+    return [
+        (value, "selected" in rest.split(">")[0])
+        for value, rest in (option.split('"', 1)[1].split('"', 1) for option in select.split("<option value=")[1:])
+    ]
+
+
+def test_the_phase_form_offers_only_legal_moves_and_preselects_the_next_one(admin_login, client, editor, db):
+    collecting = factories.EditionFactory(year=2040, phase=Edition.Phase.COLLECTION)
+    reviewing = factories.EditionFactory(year=2041, phase=Edition.Phase.REVIEW)
+    client = admin_login(editor)
+
+    forward = act(client, "change_phase", [collecting]).content.decode()
+    back = act(client, "change_phase", [reviewing]).content.decode()
+
+    assert phase_options(forward) == [("review", True)]
+    # from review the only phase change is back to collection (publishing is its own action): chosen, never preset
+    assert phase_options(back) == [("", True), ("collection", False)]
+
+
+def test_editions_without_a_common_move_get_a_message_instead_of_a_form(admin_login, client, editor, db):
+    archived = factories.EditionFactory(year=2040, phase=Edition.Phase.ARCHIVED)
+    draft = factories.EditionFactory(year=2041, phase=Edition.Phase.DRAFT)
+    collecting = factories.EditionFactory(year=2042, phase=Edition.Phase.COLLECTION)
+    client = admin_login(editor)
+
+    for editions in ([archived], [draft, collecting]):
+        page = act(client, "change_phase", editions).content.decode()
+        assert "keinen gemeinsamen Phasenwechsel" in page
+        assert 'name="phase"' not in page
+
+
+def test_a_missing_confirmation_tick_says_so_and_changes_nothing(admin_login, client, editor, db):
+    edition = factories.EditionFactory(year=2040, phase=Edition.Phase.COLLECTION)
+
+    page = act(admin_login(editor), "change_phase", [edition], phase="review", reason="", post="yes")
+
+    edition.refresh_from_db()
+    assert edition.phase == "collection"
+    assert "Bitte setzen Sie das Häkchen, um die Änderung zu bestätigen." in page.content.decode()
+
+
+def test_a_phase_change_says_what_happened_and_links_to_the_board(admin_login, client, editor, db):
+    edition = factories.EditionFactory(year=2040, phase=Edition.Phase.COLLECTION)
+
+    page = act(admin_login(editor), "change_phase", [edition], phase="review", confirm="on").content.decode()
+
+    assert "jetzt in der Phase „Prüfung“." in page
+    assert f'href="/admin/indicators/edition/{edition.pk}/board/">Stand der Städte ansehen</a>' in page
+
+
+def test_the_publish_page_says_what_publishing_does_and_what_is_still_open(admin_login, client, editor, db):
+    # given: three cities, one answer submitted, one sent back with a comment, one city signed off
+    edition = factories.small_edition(cities=3, year=2040, phase=Edition.Phase.REVIEW)
+    answer_all(edition)
+    behind = factories.cities_of(edition)[-1]
+    first, second = Answer.objects.filter(edition=edition, city=behind).order_by("id")[:2]
+    Answer.objects.filter(pk=first.pk).update(status="submitted")
+    Answer.objects.filter(pk=second.pk).update(status="changes_requested")
+    AnswerComment.objects.create(answer=second, author=editor, body="Bitte Quelle prüfen.")
+    signed = edition.participations.order_by("city__name").first()
+    signed.signed_off_at = signed.signed_off_at or timezone.now()
+    signed.save()
+
+    page = act(admin_login(editor), "publish", [edition]).content.decode()
+
+    assert f"Ausgabe {edition} veröffentlichen" in page
+    assert "wird der aktuelle Bewertungslauf eingefroren" in page
+    assert "1 Antwort eingereicht, aber nicht geprüft" in page
+    assert "1 Antwort zur Überarbeitung zurückgegeben" in page
+    assert "1 Kommentar zu noch nicht entschiedenen Antworten" in page
+    assert "2 Städte ohne Abzeichnung" in page
+    # the city with the undecided answers comes first (lowest share approved)
+    assert first.city == second.city
+    table = page.split("niedrigste zuerst")[1]
+    assert table.split('<th scope="row">')[1].startswith(first.city.name)
+
+
+def test_publishing_links_to_the_ranking(admin_login, client, editor, db):
+    edition = factories.small_edition(cities=3, year=2040, phase=Edition.Phase.REVIEW)
+    answer_all(edition)
+
+    page = act(admin_login(editor), "publish", [edition], confirm="on").content.decode()
+
+    assert 'href="/ranking/2040/">Rangliste 2040 ansehen</a>' in page
