@@ -21,10 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from indicators import roles, selectors
 from indicators.forms import CommentForm
-from indicators.models import (
-    Answer,
-    EvidenceFile,
-)
+from indicators.models import Answer, Domain, Edition, EvidenceFile, Indicator
 from indicators.selectors.review_flags import FLAG_LABELS, Review, answer_flags, answer_reviews
 from indicators.services import (
     REVIEW_REASONS,
@@ -86,6 +83,75 @@ class RequestChangesForm(forms.Form):
         return self.cleaned_data["reason_text"]
 
 
+def queue_edition(request) -> Edition | None:
+    """The edition the queue is filtered to (`edition__id__exact`), or None for all editions."""
+    value = request.GET.get("edition__id__exact", "")
+    return Edition.objects.filter(pk=value).first() if value.isdigit() else None
+
+
+def default_queue_edition() -> Edition | None:
+    """Where the work is: the newest edition in review, else the newest collecting one."""
+    for phase in (Edition.Phase.REVIEW, Edition.Phase.COLLECTION):
+        edition = Edition.objects.filter(phase=phase).order_by("-year").first()
+        if edition is not None:
+            return edition
+    return None
+
+
+class EditionFilter(admin.SimpleListFilter):
+    """Editions by year, newest first (the queue opens on the one in review, see AnswerAdmin.changelist_view)."""
+
+    title = _("Ausgabe")
+    parameter_name = "edition__id__exact"
+
+    def lookups(self, request, model_admin):
+        return [(str(edition.pk), edition.title) for edition in Edition.objects.order_by("-year")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(edition_id=self.value()) if (self.value() or "").isdigit() else queryset
+
+
+class DomainFilter(admin.SimpleListFilter):
+    """Domains by name: those of the chosen edition, else those of every edition once per key."""
+
+    title = _("Themenbereich")
+    parameter_name = "domain"
+
+    def lookups(self, request, model_admin):
+        edition = queue_edition(request)
+        domains = Domain.objects.order_by("-edition__year", "position", "id")
+        if edition is not None:
+            domains = domains.filter(edition=edition)
+        names = {}
+        for domain in domains:
+            names.setdefault(domain.key, domain.name)
+        return list(names.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(parameter__indicator__domain__key=self.value()) if self.value() else queryset
+
+
+class IndicatorFilter(admin.SimpleListFilter):
+    """The indicators of the chosen edition (or of the default one), each once, by domain and name."""
+
+    title = _("Indikator")
+    parameter_name = "indicator"
+
+    def lookups(self, request, model_admin):
+        edition = queue_edition(request) or default_queue_edition()
+        if edition is None:
+            return []
+        indicators = Indicator.objects.filter(domain__edition=edition).select_related("domain")
+        domain = request.GET.get(DomainFilter.parameter_name)
+        if domain:
+            indicators = indicators.filter(domain__key=domain)
+        indicators = indicators.order_by("domain__position", "position", "id")
+        return [(str(indicator.pk), f"{indicator.domain.name} · {indicator.name}") for indicator in indicators]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(parameter__indicator_id=self.value()) if (self.value() or "").isdigit() else queryset
+
+
 class FlagFilter(admin.SimpleListFilter):
     """Answers carrying one review flag; flags are computed (not stored) over the answers the other
     filters leave, so it comes last in list_filter."""
@@ -127,14 +193,7 @@ class AnswerAdmin(SimpleHistoryAdmin):
     """The reviewers' queue: filter, read value and evidence, approve or send back through the services."""
 
     list_display = ["city", "parameter", "shown_value", "previous_value", "flags", "evidence", "status", "updated_at"]
-    list_filter = [
-        "edition",
-        "status",
-        "parameter__indicator__domain__key",
-        "parameter__indicator",
-        "city",
-        FlagFilter,
-    ]
+    list_filter = [EditionFilter, "status", DomainFilter, IndicatorFilter, "city", FlagFilter]
     search_fields = ["city__name", "parameter__name_de", "parameter__key", "note"]
     list_select_related = ["city", "parameter"]
     # Answers change only through the workflow services; the admin shows them.
@@ -182,6 +241,16 @@ class AnswerAdmin(SimpleHistoryAdmin):
 
     def get_changelist(self, request, **kwargs):
         return AnswerChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        """The queue opens on the work: without any filter, the submitted answers of the edition in review
+        (else of the collecting one). Any filter, also "Alle" of one, shows what it says."""
+        if request.method == "GET" and not request.GET:
+            edition = default_queue_edition()
+            if edition is not None:
+                query = urlencode({"edition__id__exact": edition.pk, "status__exact": Answer.Status.SUBMITTED})
+                return redirect(f"{request.path}?{query}")
+        return super().changelist_view(request, extra_context)
 
     def get_urls(self):
         view = self.admin_site.admin_view

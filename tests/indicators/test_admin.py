@@ -64,7 +64,7 @@ def test_a_reviewer_sees_answers_but_cannot_change_the_catalogue(client, reviewe
     client.force_login(reviewer)
     domain = edition.domains.get(key="mobilitaet")
 
-    assert client.get("/admin/indicators/answer/").status_code == 200
+    assert client.get("/admin/indicators/answer/", follow=True).status_code == 200
     assert (
         client.post(f"/admin/indicators/domain/{domain.pk}/change/", domain_form(domain, weight="3")).status_code == 403
     )

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from indicators.models import Answer, Participation
+from indicators.models import Answer, Edition, Participation
 from tests.factories import UserFactory, parameter
 
 
@@ -115,7 +115,7 @@ def test_the_queue_shows_flags_with_a_fixed_number_of_queries(
 
     # when
     with django_assert_max_num_queries(16):
-        response = client.get("/admin/indicators/answer/")
+        response = client.get(f"/admin/indicators/answer/?edition__id__exact={edition.pk}&status__exact=submitted")
 
     # then
     content = response.content.decode()
@@ -137,7 +137,7 @@ def test_bulk_approve_takes_every_answer_the_filter_shows(admin_login, client, r
     # when: "select all" across the filtered list (parameter = busse)
     busse = parameter(edition, "busse")
     response = client.post(
-        f"/admin/indicators/answer/?parameter__indicator__id__exact={busse.indicator_id}&status__exact=submitted",
+        f"/admin/indicators/answer/?indicator={busse.indicator_id}&status__exact=submitted",
         {"action": "approve", "select_across": "1", "_selected_action": [submitted[0].pk]},
         follow=True,
     )
@@ -157,3 +157,41 @@ def test_the_bulk_send_back_preselects_no_reason_and_refuses_none(admin_login, c
     assert '<option value="" selected>– bitte einen Grund wählen –</option>' in form_page
     assert "Bitte wählen Sie einen Grund." in response.content.decode()
     assert Answer.objects.filter(status="changes_requested").count() == 0
+
+
+def test_the_queue_opens_on_the_submitted_answers_of_the_edition_in_review(admin_login, client, reviewer, db):
+    from tests import factories
+
+    factories.small_edition(cities=1, year=2038, phase=Edition.Phase.PUBLISHED)
+    in_review = factories.small_edition(cities=1, year=2039, phase=Edition.Phase.REVIEW)
+    factories.small_edition(cities=1, year=2040, phase=Edition.Phase.COLLECTION)
+    client = admin_login(reviewer)
+
+    response = client.get("/admin/indicators/answer/")
+    everything = client.get("/admin/indicators/answer/?status__exact=approved")
+
+    assert response.status_code == 302
+    assert (
+        response["Location"] == f"/admin/indicators/answer/?edition__id__exact={in_review.pk}&status__exact=submitted"
+    )
+    assert everything.status_code == 200  # any filter shows what it says
+
+
+def test_the_filters_list_each_indicator_of_the_chosen_edition_once_and_domains_by_name(
+    admin_login, client, reviewer, db
+):
+    from tests import factories
+
+    editions = [factories.small_edition(cities=1, year=year, phase=Edition.Phase.REVIEW) for year in (2038, 2039, 2040)]
+    chosen = editions[1]
+
+    page = admin_login(reviewer).get(f"/admin/indicators/answer/?edition__id__exact={chosen.pk}").content.decode()
+
+    indicator_filter = page.split("Nach Indikator")[1].split("</details>")[0]
+    assert indicator_filter.count("Verwaltung · Serviceportal") == 1
+    assert (
+        f"indicator={chosen.domains.get(key='verwaltung').indicators.get(key='serviceportal').pk}" in indicator_filter
+    )
+    domain_filter = page.split("Nach Themenbereich")[1].split("</details>")[0]
+    assert ">Verwaltung</a>" in domain_filter and ">Mobilität</a>" in domain_filter
+    assert ">verwaltung</a>" not in domain_filter

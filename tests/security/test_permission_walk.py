@@ -292,6 +292,9 @@ def outcome(response):
             return LOGIN
         if location.startswith("/admin/login/"):
             return ADMIN_LOGIN
+        if location.startswith(response.request["PATH_INFO"] + "?"):
+            # the same page with its default filters (the review queue opens on the edition in review)
+            return outcome(response.client.get(location))
     return response.status_code
 
 
