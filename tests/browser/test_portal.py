@@ -60,7 +60,7 @@ def test_staff_answer_three_parameters_upload_a_pdf_see_progress_move_and_submit
     page.reload()
 
     # then
-    assert page.locator("#p-busse .badge").inner_text() == "eingereicht"
+    assert page.locator("#p-busse .badge[data-status]").inner_text() == "eingereicht"
     assert dict(Answer.objects.values_list("parameter__key", "status")) == {
         "online-termine": "draft",
         "smart-meter": "draft",
