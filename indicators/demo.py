@@ -7,13 +7,14 @@ the real recompute and publish services.
 import math
 import zlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.utils import timezone
 
 from indicators import roles
 from indicators.importers import catalogue_import, participations_set, read_catalogue
@@ -202,4 +203,20 @@ def demo_edition_create(*, year: int, previous: Edition | None, editor: User) ->
         # Plain bulk insert: the audit history starts with the first human change of a demo answer.
         Answer.objects.bulk_create(_answers(edition, cities, parameters, maturity), batch_size=2000)
         InnovationProject.objects.bulk_create(_innovation_projects(edition, cities, domains))
+        edition.collection_opens, edition.collection_closes = demo_collection_window(year)
+        edition.save(update_fields=["collection_opens", "collection_closes"])
         return edition_set_phase(user=editor, edition=edition, phase=Edition.Phase.COLLECTION, reason="Demodaten")
+
+
+# The collecting demo edition's window around the day the demo is seeded, so the dashboard shows a
+# deadline with days left ("Frist: …, noch 30 Tage") and saving works; earlier editions had theirs.
+DEMO_WINDOW_BEFORE = timedelta(days=45)
+DEMO_WINDOW_AFTER = timedelta(days=30)
+
+
+def demo_collection_window(year: int) -> tuple[date, date]:
+    """Collection from March to July of the edition's year; for the newest (collecting) edition around today."""
+    if year == DEMO_YEARS[-1]:
+        today = timezone.localdate()
+        return today - DEMO_WINDOW_BEFORE, today + DEMO_WINDOW_AFTER
+    return date(year, 3, 1), date(year, 7, 31)

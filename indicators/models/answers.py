@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -71,6 +72,15 @@ class Answer(models.Model):
         if not self.parameter.evidence_required or self.evidence_url:
             return False
         return not (has_files() if callable(has_files) else has_files)
+
+    def incomplete_reason(self, *, has_files: bool | Callable[[], bool]) -> str | None:
+        """Why the answer cannot be submitted yet (no value, or required evidence missing), or None when it
+        is complete: the one rule of submit, submit-all and its confirmation page."""
+        if not self.has_value:
+            return gettext("Die Antwort hat noch keinen Wert.")
+        if self.lacks_evidence(has_files=has_files):
+            return gettext("Für diesen Parameter ist ein Nachweis (Link oder Datei) erforderlich.")
+        return None
 
     @property
     def is_sent_back(self) -> bool:

@@ -98,6 +98,14 @@ class ParameterRow:
         return self.answer.status if self.answer else ""
 
     @property
+    def ready_to_submit(self) -> bool:
+        """A draft that submit would take (Answer.incomplete_reason)."""
+        return (
+            self.status == Answer.Status.DRAFT
+            and self.answer.incomplete_reason(has_files=bool(self.evidence_files)) is None
+        )
+
+    @property
     def evidence_missing(self) -> bool:
         answer = self.answer or Answer(parameter=self.parameter)  # unanswered: no URL, no file
         return answer.lacks_evidence(has_files=bool(self.evidence_files))

@@ -114,11 +114,8 @@ def answer_transition(answer: Answer, to_status: str, *, user, reason: str = "")
 
 
 def missing_for_submit(answer: Answer) -> str | None:
-    if not answer.has_value:
-        return _("Die Antwort hat noch keinen Wert.")
-    if answer.lacks_evidence(has_files=answer.evidence_files.exists):
-        return _("Für diesen Parameter ist ein Nachweis (Link oder Datei) erforderlich.")
-    return None
+    """Why a stored answer cannot be submitted (Answer.incomplete_reason; its files asked only if needed)."""
+    return answer.incomplete_reason(has_files=answer.evidence_files.exists)
 
 
 def check_editor(user) -> None:

@@ -104,8 +104,7 @@ def answer_save(request, city_slug: str, year: int, parameter_key: str):
         # Keep what the user typed, show the current value, and let a deliberate second save win.
         form = AnswerForm(request.POST.copy(), parameter=parameter)
         form.data[form.add_prefix("version")] = conflict.current.version if conflict.current else 0
-        form.is_valid()
-        form.add_error(None, str(conflict))
+        form.is_valid()  # the row's conflict box says what happened (once) and shows the current value
         return _render_row(request, city, edition, parameter, form=form, conflict=conflict.current, status=409)
     except ValidationError as error:
         _add_service_errors(form, error)
@@ -232,11 +231,25 @@ def evidence_remove(request, city_slug: str, year: int, pk: int):
 @login_required
 @require_POST
 def submit_complete(request, city_slug: str, year: int):
-    """Submit all complete drafts of the questionnaire, or of one domain (?domain=key)."""
+    """Submit all complete drafts of the questionnaire, or of one domain (`domain` = key), after a confirmation
+    page that says how many will be submitted (the button posts without `confirm`)."""
     city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
     domain = None
     if request.POST.get("domain"):
         domain = get_object_or_404(Domain, edition=edition, key=request.POST["domain"])
+    if not request.POST.get("confirm"):
+        data = selectors.questionnaire(edition=edition, city=city)
+        rows = [row for row in data.rows() if domain is None or row.parameter.indicator.domain_id == domain.pk]
+        drafts = [row for row in rows if row.status == Answer.Status.DRAFT]
+        ready = [row for row in drafts if row.ready_to_submit]
+        context = {
+            "city": city,
+            "edition": edition,
+            "domain": domain,
+            "ready": ready,
+            "incomplete": len(drafts) - len(ready),
+        }
+        return render(request, "indicators/submit_confirm.html", context)
     submitted, skipped = services.answers_submit_complete(user=request.user, edition=edition, city=city, domain=domain)
     messages.success(
         request,

@@ -1,8 +1,10 @@
 """The city staff portal: who sees what, saving with and without htmx, conflicts, submitting, history."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from indicators.models import Answer, Edition, Parameter
 from tests import factories
@@ -181,7 +183,8 @@ def test_a_second_save_from_a_stale_form_gets_a_conflict_showing_both_values(edi
     # then
     content = response.content.decode()
     assert response.status_code == 409
-    assert "Die Antwort wurde inzwischen von jemand anderem geändert." in content
+    assert content.count("Jemand anderes hat diese Antwort inzwischen geändert.") == 1
+    assert "Die Antwort wurde inzwischen von jemand anderem geändert." not in content  # said once, not twice
     assert "<strong>30 %</strong>" in content and 'value="60"' in content
     assert Answer.objects.get(parameter__key="busse").value_number == Decimal(30)
 
@@ -209,10 +212,16 @@ def test_submit_all_complete_answers_of_a_domain(staff_client, edition, city):
     save(staff_client, city, edition, "ladepunkte", "12")
     save(staff_client, city, edition, "online-termine", "ja")
 
-    # when
-    response = staff_client.post(url(city, edition, "submit/"), {"domain": "mobilitaet"}, follow=True)
+    # when: the button asks first, then the confirmation submits
+    asked = staff_client.post(url(city, edition, "submit/"), {"domain": "mobilitaet"})
+    unchanged = dict(Answer.objects.values_list("parameter__key", "status"))
+    response = staff_client.post(url(city, edition, "submit/"), {"domain": "mobilitaet", "confirm": "1"}, follow=True)
 
     # then
+    page = asked.content.decode()
+    assert "1 Antwort wird eingereicht." in page and "Ja, 1 Antwort einreichen" in page
+    assert "1 unvollständige Antwort (ohne Wert oder ohne erforderlichen Nachweis) bleibt Entwurf." in page
+    assert set(unchanged.values()) == {"draft"}
     statuses = dict(Answer.objects.values_list("parameter__key", "status"))
     assert statuses == {"busse": "draft", "ladepunkte": "submitted", "online-termine": "draft"}
     assert "1 Antworten eingereicht, 1 unvollständige übersprungen." in response.content.decode()
@@ -462,3 +471,15 @@ def test_stored_values_are_shown_as_typed_numbers_and_iso_dates(staff_client, ed
 
     assert 'value="228,6"' in content
     assert 'value="2024-03-31"' in content
+
+
+def test_the_dashboard_shows_the_deadline_with_the_days_left(staff_client, edition, city):
+    Edition.objects.filter(pk=edition.pk).update(
+        collection_opens=timezone.localdate() - timedelta(days=30),
+        collection_closes=timezone.localdate() + timedelta(days=12),
+    )
+
+    page = staff_client.get("/portal/").content.decode()
+
+    deadline = (timezone.localdate() + timedelta(days=12)).strftime("%d.%m.%Y")
+    assert " ".join(page.split()).count(f"Frist: {deadline}, noch 12 Tage") == 1

@@ -1,10 +1,13 @@
 """The demo data: all cities, three editions, results from the real pipeline, deterministic answers."""
 
+from datetime import date
+
 import numpy as np
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from indicators.demo import DEMO_PASSWORD, DEMO_USERS, _answers, _city_maturity
 from indicators.importers import catalogue_import, cities_import, read_catalogue
@@ -45,6 +48,12 @@ def test_seed_demo_loads_three_editions_with_results_from_the_pipeline(capsys, s
     trends = CityScore.objects.filter(run__edition=editions[2023]).exclude(previous_rank=None).count()
     assert trends == 81
     assert ScoreRun.objects.filter(edition=editions[2024], is_published=False).count() == 1
+
+    # the collecting edition is open today with a deadline the dashboard shows; earlier ones had their window
+    today = timezone.localdate()
+    assert editions[2024].collection_opens < today < editions[2024].collection_closes
+    assert editions[2024].days_left == 30
+    assert (editions[2023].collection_opens, editions[2023].collection_closes) == (date(2023, 3, 1), date(2023, 7, 31))
 
     # the collecting edition has a realistic mix of statuses
     statuses = set(Answer.objects.filter(edition=editions[2024]).values_list("status", flat=True))

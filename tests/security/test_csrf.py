@@ -29,7 +29,7 @@ WRITES = {
     "accounts/password_reset/": [("anonymous", "post", None, {"email": "niemand@example.org"}, 302)],
     "accounts/reset/<uidb64>/<token>/": [("anonymous", "post", None, {"new_password1": "x"}, 200)],
     # the portal (staff of city A, the coordinator)
-    "portal/<slug:city_slug>/<int:year>/submit/": [("staff_a", "post", None, {}, 302)],
+    "portal/<slug:city_slug>/<int:year>/submit/": [("staff_a", "post", None, {"confirm": "1"}, 302)],
     "portal/<slug:city_slug>/<int:year>/import/": [("staff_a", "post", None, {}, 400)],
     "portal/<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/": [
         ("staff_a", "post", "/portal/{city}/{year}/answer/{draft_key}/", {"online-termine-value": "x"}, 400)
