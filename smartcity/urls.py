@@ -22,7 +22,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("smartcity.accounts")),
     path("portal/", include("indicators.urls")),
     path("konto/", include("api.token_urls")),
     path("", include("public.urls")),
