@@ -23,11 +23,15 @@ class ApiToken(models.Model):
         READ = "read", _("nur lesen")
         WRITE = "write", _("lesen und schreiben")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Person"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("Bezeichnung"), max_length=100)
     scope = models.CharField(_("Berechtigung"), max_length=10, choices=Scope.choices, default=Scope.READ)
-    key = models.CharField(max_length=12, unique=True)  # public part, shown in lists to tell tokens apart
-    digest = models.CharField(max_length=64, unique=True)
+    key = models.CharField(
+        verbose_name=_("Kennung"), max_length=12, unique=True
+    )  # public part, shown in lists to tell tokens apart
+    digest = models.CharField(verbose_name=_("Prüfsumme (SHA-256)"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
     last_used_at = models.DateTimeField(_("zuletzt benutzt"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("widerrufen am"), null=True, blank=True)

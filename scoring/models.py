@@ -10,7 +10,7 @@ from indicators.models import City, Domain, Edition, Indicator
 class ScoreRun(models.Model):
     """One complete computation of an edition's scores; written in one transaction, so it is whole or absent."""
 
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="score_runs")
+    edition = models.ForeignKey(Edition, verbose_name=_("Ausgabe"), on_delete=models.CASCADE, related_name="score_runs")
     created_at = models.DateTimeField(_("berechnet am"), auto_now_add=True)
     input_hash = models.CharField(_("Hash der Eingaben"), max_length=64)
     code_version = models.CharField(_("Code-Version"), max_length=40)
@@ -51,8 +51,10 @@ def rank_trend(previous_rank: int | None, rank: int) -> int | None:
 class CityScore(models.Model):
     """A city's total score, rank, completeness and trend in one run."""
 
-    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="city_scores")
-    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="+")
+    run = models.ForeignKey(
+        ScoreRun, verbose_name=_("Berechnung"), on_delete=models.CASCADE, related_name="city_scores"
+    )
+    city = models.ForeignKey(City, verbose_name=_("Stadt"), on_delete=models.PROTECT, related_name="+")
     total = models.FloatField(_("Gesamtwert"))
     rank = models.PositiveIntegerField(_("Rang"))
     completeness = models.FloatField(_("Vollständigkeit"))
@@ -73,9 +75,11 @@ class CityScore(models.Model):
 class DomainScore(models.Model):
     """A city's score and rank in one domain, including its capped innovation bonus."""
 
-    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="domain_scores")
-    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="+")
-    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
+    run = models.ForeignKey(
+        ScoreRun, verbose_name=_("Berechnung"), on_delete=models.CASCADE, related_name="domain_scores"
+    )
+    city = models.ForeignKey(City, verbose_name=_("Stadt"), on_delete=models.PROTECT, related_name="+")
+    domain = models.ForeignKey(Domain, verbose_name=_("Themenbereich"), on_delete=models.PROTECT, related_name="+")
     score = models.FloatField(_("Wert"))
     rank = models.PositiveIntegerField(_("Rang"))
     bonus = models.FloatField(_("Innovationsbonus"), default=0)
@@ -96,9 +100,11 @@ class DomainScore(models.Model):
 class IndicatorScore(models.Model):
     """A city's raw value (0..1) and field-relative score (0..100) in one indicator."""
 
-    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="indicator_scores")
-    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="+")
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    run = models.ForeignKey(
+        ScoreRun, verbose_name=_("Berechnung"), on_delete=models.CASCADE, related_name="indicator_scores"
+    )
+    city = models.ForeignKey(City, verbose_name=_("Stadt"), on_delete=models.PROTECT, related_name="+")
+    indicator = models.ForeignKey(Indicator, verbose_name=_("Indikator"), on_delete=models.PROTECT, related_name="+")
     raw = models.FloatField(_("Rohwert"), null=True)
     # None when the city has no data in the indicator and the edition excludes missing data.
     score = models.FloatField(_("Wert"), null=True)
@@ -115,14 +121,16 @@ class UncertaintyAnalysis(models.Model):
     """A Monte Carlo robustness analysis of one score run: how the ranks move under declared alternatives
     (domain and indicator weights perturbed by ±weight_spread, the scaling method, the missing-data policy)."""
 
-    run = models.OneToOneField(ScoreRun, on_delete=models.CASCADE, related_name="uncertainty")
+    run = models.OneToOneField(
+        ScoreRun, verbose_name=_("Berechnung"), on_delete=models.CASCADE, related_name="uncertainty"
+    )
     draws = models.PositiveIntegerField(_("Ziehungen"))
     seed = models.BigIntegerField(_("Startwert"))
     weight_spread = models.FloatField(_("Spanne der Gewichte"))
     # The alternatives drawn from, as data: {"normalisation": [...], "missing_policy": [...]}.
     alternatives = models.JSONField(_("Alternativen"))
-    created_at = models.DateTimeField(auto_now_add=True)
-    duration_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(verbose_name=_("berechnet am"), auto_now_add=True)
+    duration_ms = models.PositiveIntegerField(verbose_name=_("Dauer (ms)"), default=0)
 
     class Meta:
         verbose_name = _("Robustheitsanalyse")
@@ -136,8 +144,10 @@ class RankUncertainty(models.Model):
     """A city's plausible ranks in an analysis: median and the 5–95 % interval, overall and per domain,
     and the cities whose overall intervals overlap its own (not distinguishable from it)."""
 
-    analysis = models.ForeignKey(UncertaintyAnalysis, on_delete=models.CASCADE, related_name="ranks")
-    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="+")
+    analysis = models.ForeignKey(
+        UncertaintyAnalysis, verbose_name=_("Analyse"), on_delete=models.CASCADE, related_name="ranks"
+    )
+    city = models.ForeignKey(City, verbose_name=_("Stadt"), on_delete=models.PROTECT, related_name="+")
     median_rank = models.FloatField(_("Median des Rangs"))
     rank_low = models.PositiveIntegerField(_("bester plausibler Rang"))  # 5th percentile
     rank_high = models.PositiveIntegerField(_("schlechtester plausibler Rang"))  # 95th percentile

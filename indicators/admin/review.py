@@ -188,6 +188,10 @@ def format_change(percent) -> str:
     return f"{sign}{number_format(abs(percent), decimal_pos=1)} %"
 
 
+# An answer's three typed value fields; the admin shows the value formatted instead (AnswerAdmin.shown_value).
+VALUE_FIELDS = ["value_bool", "value_choice", "value_number"]
+
+
 @admin.register(Answer)
 class AnswerAdmin(SimpleHistoryAdmin):
     """The reviewers' queue: filter, read value and evidence, approve or send back through the services."""
@@ -196,8 +200,10 @@ class AnswerAdmin(SimpleHistoryAdmin):
     list_filter = [EditionFilter, "status", DomainFilter, IndicatorFilter, "city", FlagFilter]
     search_fields = ["city__name", "parameter__name_de", "parameter__key", "note"]
     list_select_related = ["city", "parameter"]
-    # Answers change only through the workflow services; the admin shows them.
-    readonly_fields = [f.name for f in Answer._meta.fields]
+    # Answers change only through the workflow services; the admin shows them, the value as people read it
+    # ("75,9 %", the option's label) instead of the three typed fields ("Zahl: 75,900000").
+    exclude = VALUE_FIELDS
+    readonly_fields = ["shown_value", *[f.name for f in Answer._meta.fields if f.name not in VALUE_FIELDS]]
     inlines = [EvidenceFileInline]
     actions = ["approve", "request_changes"]
     change_form_template = "admin/indicators/answer/change_form.html"

@@ -32,9 +32,11 @@ class Answer(models.Model):
         Status.APPROVED: (Status.DRAFT,),
     }
 
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="answers")
-    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="answers")
-    parameter = models.ForeignKey(Parameter, on_delete=models.CASCADE, related_name="answers")
+    edition = models.ForeignKey(Edition, verbose_name=_("Ausgabe"), on_delete=models.CASCADE, related_name="answers")
+    city = models.ForeignKey(City, verbose_name=_("Stadt"), on_delete=models.PROTECT, related_name="answers")
+    parameter = models.ForeignKey(
+        Parameter, verbose_name=_("Parameter"), on_delete=models.CASCADE, related_name="answers"
+    )
     value_bool = models.BooleanField(_("Ja/Nein"), null=True, blank=True)
     value_choice = models.CharField(_("Auswahl"), max_length=60, blank=True)
     value_number = models.DecimalField(_("Zahl"), max_digits=20, decimal_places=6, null=True, blank=True)
@@ -44,16 +46,26 @@ class Answer(models.Model):
     status = models.CharField(_("Status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     review_reason = models.TextField(_("Begründung der Prüfung"), blank=True)
     # Optimistic concurrency: every write increments it; a write carrying an older version is a conflict.
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(verbose_name=_("Version"), default=1)
+    created_at = models.DateTimeField(verbose_name=_("erstellt am"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("geändert am"), auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("geändert von"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("geprüft von"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(verbose_name=_("geprüft am"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -142,8 +154,10 @@ class Answer(models.Model):
 class AnswerComment(models.Model):
     """A message in an answer's thread, shared by the city's staff and the reviewers (append-only)."""
 
-    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    answer = models.ForeignKey(Answer, verbose_name=_("Antwort"), on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("verfasst von"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     body = models.TextField(_("Kommentar"), max_length=4000)
     created_at = models.DateTimeField(_("geschrieben am"), default=timezone.now)
 
@@ -170,14 +184,22 @@ def evidence_upload_to(instance: "EvidenceFile", filename: str) -> str:
 class EvidenceFile(models.Model):
     """An uploaded document backing an answer."""
 
-    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="evidence_files")
+    answer = models.ForeignKey(
+        Answer, verbose_name=_("Antwort"), on_delete=models.CASCADE, related_name="evidence_files"
+    )
     file = models.FileField(_("Datei"), upload_to=evidence_upload_to, storage=private_evidence_storage, max_length=300)
     original_name = models.CharField(_("Dateiname"), max_length=255)
     content_type = models.CharField(_("Dateityp"), max_length=100)
     size = models.PositiveIntegerField(_("Größe (Bytes)"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    sha256 = models.CharField(verbose_name=_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("hochgeladen von"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(verbose_name=_("hochgeladen am"), auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -196,10 +196,10 @@ class Edition(models.Model):
 class Domain(Translated):
     """One of the five areas (Themenbereiche) of an edition."""
 
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="domains")
+    edition = models.ForeignKey(Edition, verbose_name=_("Ausgabe"), on_delete=models.CASCADE, related_name="domains")
     key = models.SlugField(_("Schlüssel"), max_length=60)
     weight = models.DecimalField(_("Gewicht"), **WEIGHT_FIELD)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(verbose_name=_("Position"), default=0)
     history = HistoricalRecords()
 
     class Meta:
@@ -212,12 +212,14 @@ class Domain(Translated):
 class Indicator(Translated):
     """A scored unit (Kategorie) inside a domain: 0-100 per city."""
 
-    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="indicators")
+    domain = models.ForeignKey(
+        Domain, verbose_name=_("Themenbereich"), on_delete=models.CASCADE, related_name="indicators"
+    )
     key = models.SlugField(_("Schlüssel"), max_length=60)
     description_de = models.TextField(_("Beschreibung (Deutsch)"), blank=True)
     description_en = models.TextField(_("Beschreibung (Englisch)"), blank=True)
     weight = models.DecimalField(_("Gewicht"), **WEIGHT_FIELD)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(verbose_name=_("Position"), default=0)
     history = HistoricalRecords()
 
     class Meta:
@@ -243,7 +245,9 @@ class Parameter(Translated):
 
     NUMERIC_KINDS = (Kind.NUMBER, Kind.PERCENTAGE, Kind.COUNT)
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="parameters")
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("Indikator"), on_delete=models.CASCADE, related_name="parameters"
+    )
     key = models.SlugField(_("Schlüssel"), max_length=80)
     kind = models.CharField(_("Typ"), max_length=20, choices=Kind.choices)
     help_de = models.TextField(_("Hilfetext (Deutsch)"), blank=True)
@@ -263,7 +267,7 @@ class Parameter(Translated):
     options = models.JSONField(_("Auswahloptionen"), default=list, blank=True)
     weight = models.DecimalField(_("Gewicht"), **WEIGHT_FIELD)
     evidence_required = models.BooleanField(_("Nachweis erforderlich"), default=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(verbose_name=_("Position"), default=0)
     history = HistoricalRecords()
 
     class Meta:

@@ -22,8 +22,8 @@ class City(models.Model):
     population = models.PositiveIntegerField(_("Einwohner"), validators=[MinValueValidator(1)])
     population_date = models.DateField(_("Stichtag Einwohner"))
     area_km2 = models.DecimalField(_("Fläche (km²)"), max_digits=9, decimal_places=2, null=True, blank=True)
-    lat = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
-    lon = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    lat = models.DecimalField(verbose_name=_("Breitengrad"), max_digits=7, decimal_places=4, null=True, blank=True)
+    lon = models.DecimalField(verbose_name=_("Längengrad"), max_digits=7, decimal_places=4, null=True, blank=True)
     source = models.CharField(_("Quelle"), max_length=300, blank=True)
 
     class Meta:
@@ -41,11 +41,18 @@ class City(models.Model):
 class Participation(models.Model):
     """A city taking part in an edition; the coordinator's sign-off of its questionnaire."""
 
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="participations")
-    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="participations")
+    edition = models.ForeignKey(
+        Edition, verbose_name=_("Ausgabe"), on_delete=models.CASCADE, related_name="participations"
+    )
+    city = models.ForeignKey(City, verbose_name=_("Stadt"), on_delete=models.PROTECT, related_name="participations")
     signed_off_at = models.DateTimeField(_("abgezeichnet am"), null=True, blank=True)
     signed_off_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("abgezeichnet von"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -64,8 +71,10 @@ class CityMembership(models.Model):
         STAFF = "staff", _("Mitarbeitende")
         COORDINATOR = "coordinator", _("Koordination")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="city_memberships")
-    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Person"), on_delete=models.CASCADE, related_name="city_memberships"
+    )
+    city = models.ForeignKey(City, verbose_name=_("Stadt"), on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("Rolle"), max_length=20, choices=Role.choices, default=Role.STAFF)
     history = HistoricalRecords()
 
@@ -84,20 +93,30 @@ class StaffInvitation(models.Model):
     Only the SHA-256 of the link's token is stored, so a database dump cannot be used to join a team.
     """
 
-    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="staff_invitations")
+    city = models.ForeignKey(City, verbose_name=_("Stadt"), on_delete=models.CASCADE, related_name="staff_invitations")
     email = models.EmailField(_("E-Mail-Adresse"))
     role = models.CharField(
         _("Rolle"), max_length=20, choices=CityMembership.Role.choices, default=CityMembership.Role.STAFF
     )
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(verbose_name=_("Token (SHA-256)"), max_length=64, unique=True)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("eingeladen von"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("eingeladen am"), default=timezone.now)
     expires_at = models.DateTimeField(_("gültig bis"))
     accepted_at = models.DateTimeField(_("angenommen am"), null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("angenommen von"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     history = HistoricalRecords()
 

@@ -24,10 +24,14 @@ class Notification(models.Model):
         RESUBMITTED = "resubmitted", _("überarbeitet erneut eingereicht")
 
     kind = models.CharField(_("Anlass"), max_length=20, choices=Kind.choices)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="+")
-    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
-    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Empfänger"), on_delete=models.CASCADE, related_name="+"
+    )
+    edition = models.ForeignKey(Edition, verbose_name=_("Ausgabe"), on_delete=models.CASCADE, related_name="+")
+    city = models.ForeignKey(City, verbose_name=_("Stadt"), on_delete=models.CASCADE, related_name="+")
+    answer = models.ForeignKey(
+        Answer, verbose_name=_("Antwort"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     reason = models.TextField(_("Begründung"), blank=True)
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
     sent_at = models.DateTimeField(_("gesendet am"), null=True, blank=True)

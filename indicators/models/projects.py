@@ -17,9 +17,15 @@ from indicators.models.cities import City
 class InnovationProject(models.Model):
     """A city's project outside the indicators; reviewers award 0..5 bonus points in its domain."""
 
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="innovation_projects")
-    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="innovation_projects")
-    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="innovation_projects")
+    edition = models.ForeignKey(
+        Edition, verbose_name=_("Ausgabe"), on_delete=models.CASCADE, related_name="innovation_projects"
+    )
+    city = models.ForeignKey(
+        City, verbose_name=_("Stadt"), on_delete=models.PROTECT, related_name="innovation_projects"
+    )
+    domain = models.ForeignKey(
+        Domain, verbose_name=_("Themenbereich"), on_delete=models.CASCADE, related_name="innovation_projects"
+    )
     title = models.CharField(_("Titel"), max_length=200)
     description = models.TextField(_("Beschreibung"))
     evidence_url = models.URLField(_("Quelle (URL)"), max_length=500, blank=True)
@@ -32,9 +38,14 @@ class InnovationProject(models.Model):
     )
     bonus_justification = models.TextField(_("Begründung des Bonus"), blank=True)
     awarded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("vergeben von"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    awarded_at = models.DateTimeField(null=True, blank=True)
+    awarded_at = models.DateTimeField(verbose_name=_("vergeben am"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:

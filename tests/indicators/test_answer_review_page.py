@@ -292,3 +292,12 @@ def test_sending_back_without_choosing_a_reason_changes_nothing_and_says_why(adm
     answer.refresh_from_db()
     assert answer.status == "submitted"
     assert "Bitte wählen Sie einen Grund." in response.content.decode()
+
+
+def test_the_page_shows_the_value_formatted_not_the_typed_fields(admin_login, reviewer, answer):
+    Answer.objects.filter(pk=answer.pk).update(value_number=Decimal("75.9"))
+
+    page = page_of(admin_login(reviewer), answer).content.decode()
+
+    assert "75,9 %" in page
+    assert "75,900000" not in page and ">Zahl:<" not in page
