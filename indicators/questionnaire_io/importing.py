@@ -38,6 +38,7 @@ class RowOutcome:
     new_value: str
     outcome: str  # WILL_SAVE, UNCHANGED or ERROR
     message: str = ""
+    column: str = ""  # the file's column an error is in ("wert", "quelle_url", ...)
 
     @property
     def is_error(self) -> bool:
@@ -55,6 +56,14 @@ class ImportResult:
     @property
     def errors(self) -> list[RowOutcome]:
         return [row for row in self.rows if row.outcome == ERROR]
+
+    @property
+    def will_save(self) -> list[RowOutcome]:
+        return [row for row in self.rows if row.outcome == WILL_SAVE]
+
+    @property
+    def unchanged(self) -> list[RowOutcome]:
+        return [row for row in self.rows if row.outcome == UNCHANGED]
 
     @property
     def has_errors(self) -> bool:
@@ -81,7 +90,21 @@ class _Plan:
     fields: dict[str, Any] = field(default_factory=dict)  # the present optional columns, cleaned
     version: int | None = None
     error: str = ""
+    error_column: str = ""
     outcome: RowOutcome | None = None
+
+
+# The file's column of each answer field, for saying which cell an error is in.
+COLUMN_OF_FIELD = {
+    "value": "wert",
+    "value_bool": "wert",
+    "value_choice": "wert",
+    "value_number": "wert",
+    "evidence_url": "quelle_url",
+    "note": "anmerkung",
+    "as_of": "stand",
+    "version": "version",
+}
 
 
 def questionnaire_import(*, user, edition: Edition, city: City, rows: list[ImportRow], confirm: bool) -> ImportResult:
@@ -121,6 +144,7 @@ def questionnaire_import(*, user, edition: Edition, city: City, rows: list[Impor
 
 def _plan(row: ImportRow, parameters: dict[str, list[Parameter]], answers: dict[int, Answer]) -> _Plan:
     plan = _Plan(row=row)
+    plan.error_column = "parameter"
     if not row.parameter_key:
         plan.error = _("In dieser Zeile fehlt der Parameter.")
         return plan
@@ -131,6 +155,7 @@ def _plan(row: ImportRow, parameters: dict[str, list[Parameter]], answers: dict[
     if len(candidates) > 1:
         plan.error = _("Der Schlüssel „%(key)s“ ist in dieser Ausgabe nicht eindeutig.") % {"key": row.parameter_key}
         return plan
+    plan.error_column = ""
     parameter = plan.parameter = candidates[0]
     plan.answer = answers.get(parameter.pk)
     if plan.answer is not None:
@@ -149,6 +174,7 @@ def _plan(row: ImportRow, parameters: dict[str, list[Parameter]], answers: dict[
             plan.fields[name] = parse(raw)
         except ValidationError as error:
             problems.extend(error.messages)
+            plan.error_column = plan.error_column or COLUMN_OF_FIELD[name]
     plan.version = plan.fields.pop("version", None)
     if problems:
         plan.error = " ".join(problems)
@@ -228,7 +254,7 @@ def _skip_untouched_stale_rows(plans: list[_Plan]) -> None:
 def _write(plan: _Plan, *, user, city: City) -> RowOutcome:
     """Save one row through answer_save in its own savepoint; the outcome carries its message."""
     if plan.error:
-        return _outcome(plan, ERROR, plan.error)
+        return _outcome(plan, ERROR, plan.error, column=plan.error_column)
     answer = plan.answer
     data = AnswerInput(
         value=plan.value,
@@ -253,9 +279,12 @@ def _write(plan: _Plan, *, user, city: City) -> RowOutcome:
             ERROR,
             _("Die Antwort wurde inzwischen geändert (aktuell: %(value)s).")
             % {"value": plan.parameter.format_value(current)},
+            column="wert",
         )
     except ValidationError as error:  # WorkflowError included
-        return _outcome(plan, ERROR, " ".join(error.messages))
+        fields = list(getattr(error, "error_dict", {}))
+        column = COLUMN_OF_FIELD.get(fields[0], "") if fields else ""
+        return _outcome(plan, ERROR, " ".join(error.messages), column=column)
     except PermissionDenied as error:
         return _outcome(plan, ERROR, str(error))
     message = ""
@@ -264,7 +293,7 @@ def _write(plan: _Plan, *, user, city: City) -> RowOutcome:
     return _outcome(plan, WILL_SAVE, message)
 
 
-def _outcome(plan: _Plan, outcome: str, message: str = "") -> RowOutcome:
+def _outcome(plan: _Plan, outcome: str, message: str = "", *, column: str = "") -> RowOutcome:
     parameter, answer = plan.parameter, plan.answer
     if parameter is None:
         name, old, new = "", "", cell_text(plan.row.value)
@@ -280,4 +309,5 @@ def _outcome(plan: _Plan, outcome: str, message: str = "") -> RowOutcome:
         new_value=new,
         outcome=outcome,
         message=message,
+        column=column,
     )

@@ -91,7 +91,7 @@ class QuestionnaireRow:
             parameter.indicator.domain.name,
             parameter.indicator.name,
             parameter.name,
-            parameter.kind,
+            KIND_WORDS[parameter.kind],
             parameter.unit,
             allowed_text(parameter),
             previous,
@@ -137,27 +137,45 @@ def number_text(number: Decimal) -> str:
 
 
 def file_value(parameter: Parameter, value, *, text: bool):
-    """A typed value as the file holds it: "ja"/"nein", the option key, or the number.
+    """A typed value as the file holds it: "ja"/"nein", the option's German label, or the number.
 
-    The words are fixed German (the file format), not translated. In XLSX numbers stay numbers.
+    The words are fixed German (the file format), not translated; the import also takes the option keys
+    and English labels. In XLSX numbers stay numbers.
     """
     if value is None or value == "":
         return empty(text)
     if parameter.kind == Kind.YES_NO:
         return YES if value else NO
     if parameter.kind == Kind.CHOICE:
-        return value
+        return option_word(parameter, value)
     if text:
         return number_text(value)
     return int(value) if value == value.to_integral_value() else Decimal(plain_number(value))
 
 
+# The file's word for a parameter's kind (fixed German, like the headers).
+KIND_WORDS = {
+    Kind.YES_NO: "Ja/Nein",
+    Kind.CHOICE: "Auswahl",
+    Kind.NUMBER: "Zahl",
+    Kind.PERCENTAGE: "Prozent",
+    Kind.COUNT: "Anzahl",
+}
+
+
+def option_word(parameter: Parameter, key: str) -> str:
+    """An option as the file writes it: its German label (its key where it has none)."""
+    option = next((option for option in parameter.options if option["key"] == key), None)
+    return str(option.get("label_de") or key) if option else str(key)
+
+
 def allowed_text(parameter: Parameter) -> str:
-    """What the value may be: "ja | nein", "key=label | …", or the number range "0–100"."""
+    """What the value may be: "ja | nein", the options' German labels "keine | geplant | im Betrieb", or the
+    number range "0–100"."""
     if parameter.kind == Kind.YES_NO:
         return f"{YES} | {NO}"
     if parameter.kind == Kind.CHOICE:
-        return " | ".join(f"{option['key']}={parameter.option_label(option['key'])}" for option in parameter.options)
+        return " | ".join(option_word(parameter, option["key"]) for option in parameter.options)
     low, high = parameter.min_value, parameter.max_value
     if low is not None and high is not None:
         return f"{number_text(low)}–{number_text(high)}"
@@ -244,9 +262,9 @@ def pick_list(parameter: Parameter) -> str:
     if parameter.kind == Kind.YES_NO:
         return f"{YES},{NO}"
     if parameter.kind == Kind.CHOICE:
-        keys = [str(option["key"]) for option in parameter.options]
-        text = ",".join(keys)
+        words = [option_word(parameter, option["key"]) for option in parameter.options]
+        text = ",".join(words)
         # Excel limits an inline list to 255 characters and cannot quote commas or quotes in it.
-        if len(text) <= 255 and not any("," in key or '"' in key for key in keys):
+        if len(text) <= 255 and not any("," in word or '"' in word for word in words):
             return text
     return ""

@@ -336,6 +336,20 @@ def test_a_file_with_a_broken_row_writes_nothing(staff_client, edition, city):
     assert not Answer.objects.exists()
 
 
+def test_the_preview_lists_errors_first_with_row_and_column_and_folds_unchanged_rows(staff_client, edition, city):
+    # given: one row that cannot be read, one that saves, three unchanged (empty stays empty)
+    content = filled_csv(staff_client, city, edition, busse="viel", **{"online-termine": "ja"})
+
+    text = upload(staff_client, city, edition, content).content.decode()
+
+    errors_at = text.index("1 Zeile mit Fehler")
+    assert errors_at < text.index("1 Zeile wird gespeichert") < text.index("3 Zeilen unverändert")
+    error_row = text[errors_at:].split('<tr class="outcome-error">')[1].split("</tr>")[0]
+    busse_row = next(i for i, line in enumerate(content.decode().splitlines()) if line.startswith("busse;")) + 1
+    assert f"<td>{busse_row}</td>" in error_row and "„wert“" in error_row and "„viel“ ist keine Zahl." in error_row
+    assert '<details class="unchanged"><summary>3 Zeilen unverändert</summary>' in text
+
+
 def test_an_import_with_a_stale_token_is_refused(staff_client, edition, city):
     response = staff_client.post(url(city, edition, "import/"), {"token": "forged", "confirm": "1"}, follow=True)
 

@@ -186,14 +186,14 @@ def test_the_csv_template_opens_in_german_excel_with_semicolons_and_decimal_comm
     assert text.splitlines(keepends=True)[0].endswith(";version;status\r\n")
     assert read_csv(text) == [
         list(COLUMNS),
-        ["online-termine", "Verwaltung", "Serviceportal", names["online-termine"], "yes_no", "", "ja | nein"]
+        ["online-termine", "Verwaltung", "Serviceportal", names["online-termine"], "Ja/Nein", "", "ja | nein"]
         + ["", "nein", "", "", "", "1", "eingereicht"],
-        ["wartezeit", "Verwaltung", "Serviceportal", names["wartezeit"], "number", "Tage", "0–365"]
+        ["wartezeit", "Verwaltung", "Serviceportal", names["wartezeit"], "Zahl", "Tage", "0–365"]
         + ["", "12,5", EVIDENCE_URL, "laut Bürgeramt; Stichprobe", "2024-03-31", "3", "Entwurf"],
-        ["smart-meter", "Verwaltung", "Energie", names["smart-meter"], "choice", ""]
-        + ["none=keine | planned=geplant | live=im Betrieb", "", "planned", "", "", "", "2", "freigegeben"],
-        ["busse", "Mobilität", "Verkehr", names["busse"], "percentage", "%", "0–100"] + ["", "", "", "", "", "0", ""],
-        ["ladepunkte", "Mobilität", "Verkehr", names["ladepunkte"], "count", "Ladepunkte", "≥ 0"]
+        ["smart-meter", "Verwaltung", "Energie", names["smart-meter"], "Auswahl", ""]
+        + ["keine | geplant | im Betrieb", "", "geplant", "", "", "", "2", "freigegeben"],
+        ["busse", "Mobilität", "Verkehr", names["busse"], "Prozent", "%", "0–100"] + ["", "", "", "", "", "0", ""],
+        ["ladepunkte", "Mobilität", "Verkehr", names["ladepunkte"], "Anzahl", "Ladepunkte", "≥ 0"]
         + ["", "", "", "", "", "0", ""],
     ]
 
@@ -223,7 +223,7 @@ def test_the_xlsx_template_has_a_bold_frozen_header_widths_pick_lists_and_typed_
     assert sheet.freeze_panes == "B2"
     assert (sheet.column_dimensions["A"].width, sheet.column_dimensions["D"].width) == (28, 48)
     validations = {dv.formula1: str(dv.sqref) for dv in sheet.data_validations.dataValidation}
-    assert validations == {'"ja,nein"': "I2", '"none,planned,live"': "I4"}
+    assert validations == {'"ja,nein"': "I2", '"keine,geplant,im Betrieb"': "I4"}
     wartezeit = {name: cell for name, cell in zip(COLUMNS, sheet[3], strict=True)}
     assert (wartezeit["parameter"].value, wartezeit["wert"].value, wartezeit["version"].value) == ("wartezeit", 12.5, 3)
     assert (wartezeit["anmerkung"].value, wartezeit["anmerkung"].data_type) == ("=SUMME(A1)", "s")
@@ -248,8 +248,8 @@ def test_the_template_shows_last_years_approved_answer_of_the_same_parameter_key
 
     # then
     previous = COLUMNS.index("vorjahr")
-    assert [row[previous] for row in read_csv(text)[1:]] == ["ja", "", "live", "42,5", ""]
-    assert [sheet.cell(row, previous + 1).value for row in range(2, 7)] == ["ja", None, "live", 42.5, None]
+    assert [row[previous] for row in read_csv(text)[1:]] == ["ja", "", "im Betrieb", "42,5", ""]
+    assert [sheet.cell(row, previous + 1).value for row in range(2, 7)] == ["ja", None, "im Betrieb", 42.5, None]
 
 
 # --- Round trips -------------------------------------------------------------------------------
