@@ -37,6 +37,11 @@ urlpatterns = [
         name="evidence_upload",
     ),
     path(
+        "<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/confirm/",
+        questionnaire.answer_value_confirm,
+        name="answer_value_confirm",
+    ),
+    path(
         "<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/carry-over/",
         questionnaire.answer_carry_over,
         name="answer_carry_over",

@@ -229,7 +229,10 @@ class AnswerAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("Hinweise"))
     def flags(self, answer: Answer) -> str:
         review = getattr(answer, "review", None)
-        return ", ".join(str(FLAG_LABELS[code]) for code in review.flags) if review else ""
+        shown = ", ".join(str(FLAG_LABELS[code]) for code in review.flags) if review else ""
+        if shown and answer.value_confirmation:
+            shown += " " + str(_("(von der Stadt bestätigt)"))
+        return shown
 
     @admin.display(description=_("Nachweis"))
     def evidence(self, answer: Answer) -> str:

@@ -45,6 +45,9 @@ class Answer(models.Model):
     as_of = models.DateField(_("Stand"), null=True, blank=True)
     status = models.CharField(_("Status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     review_reason = models.TextField(_("Begründung der Prüfung"), blank=True)
+    # The city's word that a flagged value (outlier, jump against last year) is right, for the reviewer;
+    # cleared when the value changes.
+    value_confirmation = models.TextField(_("Bestätigung der Stadt"), max_length=1000, blank=True)
     # Optimistic concurrency: every write increments it; a write carrying an older version is a conflict.
     version = models.PositiveIntegerField(verbose_name=_("Version"), default=1)
     created_at = models.DateTimeField(verbose_name=_("erstellt am"), auto_now_add=True)

@@ -18,6 +18,7 @@ from indicators.models import (
     Parameter,
     Participation,
 )
+from indicators.selectors.review_flags import JUMP, OUTLIER, plausibility_flags
 
 Status = Answer.Status
 
@@ -92,10 +93,19 @@ class ParameterRow:
     answer: Answer | None
     previous: Answer | None
     evidence_files: list[EvidenceFile] = field(default_factory=list)
+    plausibility: list[str] = field(default_factory=list)  # review_flags.OUTLIER / JUMP, as reviewers see them
 
     @property
     def status(self) -> str:
         return self.answer.status if self.answer else ""
+
+    @property
+    def is_outlier(self) -> bool:
+        return OUTLIER in self.plausibility
+
+    @property
+    def is_jump(self) -> bool:
+        return JUMP in self.plausibility
 
     @property
     def ready_to_submit(self) -> bool:
@@ -194,7 +204,7 @@ def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
             for parameter in indicator.parameters.all():
                 answer = answers.get(parameter.pk)
                 if answer is not None:
-                    answer.parameter = parameter  # typed values need it; no query per answer
+                    answer.parameter, answer.city, answer.edition = parameter, city, edition  # no query per answer
                 row = ParameterRow(
                     parameter=parameter,
                     answer=answer,
@@ -206,7 +216,12 @@ def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
                 rows.append(row)
             indicator_blocks.append(IndicatorBlock(indicator=indicator, rows=rows))
         blocks.append(DomainBlock(domain=domain, indicators=indicator_blocks, progress=progress))
-    return Questionnaire(edition=edition, city=city, previous_edition=before, domains=blocks, progress=overall)
+    data = Questionnaire(edition=edition, city=city, previous_edition=before, domains=blocks, progress=overall)
+    rows = [row for row in data.rows() if row.answer is not None]
+    flags = plausibility_flags([(row.answer, row.previous) for row in rows])
+    for row in rows:
+        row.plausibility = flags.get(row.answer.pk, [])
+    return data
 
 
 @dataclass

@@ -197,6 +197,22 @@ def answer_reviews(answers) -> dict[int, Review]:
     return reviews
 
 
+def plausibility_flags(pairs: list[tuple[Answer, Answer | None]]) -> dict[int, list[str]]:
+    """The flags a city's staff see before submitting, by the reviewers' rules: outlier and jump, by answer id,
+    for (answer, last edition's approved answer or None) pairs of one city (1 query). The answers need their
+    parameter, city and edition loaded."""
+    answered = [answer for answer, _old in pairs if answer.pk and answer.has_value]
+    outliers = _outlier_ids(answered)
+    result = {}
+    for answer, old in pairs:
+        flags = [OUTLIER] if answer.pk in outliers else []
+        if old is not None and answer.has_value and _is_jump(answer.parameter, answer, old):
+            flags.append(JUMP)
+        if flags:
+            result[answer.pk] = flags
+    return result
+
+
 def answer_flags(answers) -> dict[int, list[str]]:
     """Flag codes ("outlier", "jump", "evidence_missing") by answer id; at most 4 queries for any number of answers."""
     return {pk: review.flags for pk, review in answer_reviews(answers).items()}

@@ -109,7 +109,10 @@ def answer_save(
         check_participates(edition=edition, city=city)
     check_version(None if created else answer, expected_version)
 
+    before = (answer.value_bool, answer.value_choice, answer.value_number)
     assign_value(answer, parameter, data.value)
+    if (answer.value_bool, answer.value_choice, answer.value_number) != before:
+        answer.value_confirmation = ""  # a confirmation is of the value it was given for
     answer.evidence_url = (data.evidence_url or "").strip()
     answer.note = data.note or ""
     answer.as_of = data.as_of or None
@@ -226,3 +229,29 @@ def answers_submit_complete(
         except ValidationError as error:  # WorkflowError included
             skipped.append((answer, " ".join(error.messages)))
     return submitted, skipped
+
+
+VALUE_CONFIRMATION_MAX = 1000
+
+
+@transaction.atomic
+def answer_value_confirm(*, user, answer: Answer, note: str, expected_version: int | None = None) -> Answer:
+    """The city says a flagged value is right ("Wert ist korrekt") with a short explanation the reviewer
+    reads beside the flag. Only where staff may edit the answer; the status stays, the version goes up."""
+    answer = lock_answer(answer)
+    edition = lock_edition(answer.edition_id)
+    check_city_member(user=user, answer=answer)
+    check_phase_allows_edit(answer=answer, edition=edition)
+    check_version(answer, expected_version)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"value_confirmation": _("Bitte erklären Sie kurz, warum der Wert stimmt.")})
+    if len(note) > VALUE_CONFIRMATION_MAX:
+        raise ValidationError(
+            {"value_confirmation": _("Bitte höchstens %(max)d Zeichen.") % {"max": VALUE_CONFIRMATION_MAX}}
+        )
+    answer.value_confirmation, answer.updated_by = note, user
+    answer.version += 1
+    record_history(answer, user=user, reason=_("Wert bestätigt"))
+    answer.save()
+    return answer

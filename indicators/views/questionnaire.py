@@ -167,6 +167,28 @@ def _posted_version(request) -> int | None:
 
 @login_required
 @require_POST
+def answer_value_confirm(request, city_slug: str, year: int, parameter_key: str):
+    """ "Wert ist korrekt": the city confirms a flagged value with a short explanation for the reviewer."""
+    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
+    parameter = selectors.parameter_or_404(edition, parameter_key)
+    answer = get_object_or_404(Answer, edition=edition, city=city, parameter=parameter)
+    return _row_action(
+        request,
+        city,
+        edition,
+        parameter,
+        lambda: services.answer_value_confirm(
+            user=request.user,
+            answer=answer,
+            note=request.POST.get("note", ""),
+            expected_version=_posted_version(request),
+        ),
+        _("„%(name)s“: Wert bestätigt.") % {"name": parameter.name},
+    )
+
+
+@login_required
+@require_POST
 def answer_carry_over(request, city_slug: str, year: int, parameter_key: str):
     """Take over last edition's value: with a fresh source URL, or the confirmation that nothing changed."""
     city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)

@@ -42,6 +42,7 @@ WRITES = {
     ],
     "portal/<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/evidence/": [("staff_a", "post", None, {}, 400)],
     "portal/<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/carry-over/": [("staff_a", "post", None, {}, 400)],
+    "portal/<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/confirm/": [("staff_a", "post", None, {}, 400)],
     "portal/<slug:city_slug>/<int:year>/evidence/<int:pk>/remove/": [("staff_a", "post", None, {}, 302)],
     "portal/<slug:city_slug>/team/invite/": [("staff_a", "post", None, {}, 400)],
     "portal/<slug:city_slug>/team/<int:membership_id>/remove/": [("staff_a", "post", None, {}, 302)],

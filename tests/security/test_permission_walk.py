@@ -169,6 +169,9 @@ ROUTES = {
     "portal/<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/evidence/": [
         (PORTAL_A + "/answer/{secret_key}/evidence/", POST_ONLY),
     ],
+    "portal/<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/confirm/": [
+        (PORTAL_A + "/answer/{secret_key}/confirm/", POST_ONLY),
+    ],
     "portal/<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/carry-over/": [
         (PORTAL_A + "/answer/{secret_key}/carry-over/", POST_ONLY),
     ],
