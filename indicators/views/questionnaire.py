@@ -123,6 +123,19 @@ def _row_url(city: City, edition: Edition, parameter: Parameter) -> str:
 @login_required
 @require_POST
 def answer_submit(request, city_slug: str, year: int, parameter_key: str):
+    return _stored_answer_action(
+        request,
+        city_slug,
+        year,
+        parameter_key,
+        lambda answer, version: services.answer_submit(user=request.user, answer=answer, expected_version=version),
+        _("„%(name)s“ eingereicht."),
+    )
+
+
+def _stored_answer_action(request, city_slug: str, year: int, parameter_key: str, service, success: str):
+    """One service on a stored answer of the user's city, with the posted version; answers with the row.
+    `success` is a message with %(name)s for the parameter's name."""
     city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
     parameter = selectors.parameter_or_404(edition, parameter_key)
     answer = get_object_or_404(Answer, edition=edition, city=city, parameter=parameter)
@@ -131,8 +144,8 @@ def answer_submit(request, city_slug: str, year: int, parameter_key: str):
         city,
         edition,
         parameter,
-        lambda: services.answer_submit(user=request.user, answer=answer, expected_version=_posted_version(request)),
-        _("„%(name)s“ eingereicht.") % {"name": parameter.name},
+        lambda: service(answer, _posted_version(request)),
+        success % {"name": parameter.name},
     )
 
 
@@ -169,21 +182,15 @@ def _posted_version(request) -> int | None:
 @require_POST
 def answer_value_confirm(request, city_slug: str, year: int, parameter_key: str):
     """ "Wert ist korrekt": the city confirms a flagged value with a short explanation for the reviewer."""
-    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
-    parameter = selectors.parameter_or_404(edition, parameter_key)
-    answer = get_object_or_404(Answer, edition=edition, city=city, parameter=parameter)
-    return _row_action(
+    return _stored_answer_action(
         request,
-        city,
-        edition,
-        parameter,
-        lambda: services.answer_value_confirm(
-            user=request.user,
-            answer=answer,
-            note=request.POST.get("note", ""),
-            expected_version=_posted_version(request),
+        city_slug,
+        year,
+        parameter_key,
+        lambda answer, version: services.answer_value_confirm(
+            user=request.user, answer=answer, note=request.POST.get("note", ""), expected_version=version
         ),
-        _("„%(name)s“: Wert bestätigt.") % {"name": parameter.name},
+        _("„%(name)s“: Wert bestätigt."),
     )
 
 
