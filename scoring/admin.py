@@ -130,6 +130,7 @@ class EditionAdmin(CatalogueAdmin):
                 **self.admin_site.each_context(request),
                 "edition": edition,
                 "rows": selectors.edition_board(edition),
+                "loads": selectors.reviewer_loads(edition),
                 "opts": self.model._meta,
                 "title": _("Stand der Städte: %(edition)s") % {"edition": edition},
             },

@@ -2,7 +2,7 @@
 invitations), review (the review queue), projects (innovation projects and bonuses), notifications (the
 outbox, read-only). Importing the package registers them all; it re-exports their classes."""
 
-from indicators.admin import notifications  # noqa: F401  (registers the outbox's admin)
+from indicators.admin import assignments, notifications  # noqa: F401  (register their admins)
 from indicators.admin.catalogue import CatalogueAdmin, CatalogueItemForm, DomainAdmin, IndicatorAdmin, ParameterAdmin
 from indicators.admin.people import CityAdmin, CityMembershipAdmin, ParticipationAdmin, StaffInvitationAdmin
 from indicators.admin.projects import BonusForm, InnovationProjectAdmin

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
@@ -21,7 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from indicators import roles, selectors
 from indicators.forms import CommentForm
-from indicators.models import Answer, Domain, Edition, EvidenceFile, Indicator
+from indicators.models import Answer, Domain, Edition, EvidenceFile, Indicator, ReviewAssignment
 from indicators.selectors.review_flags import FLAG_LABELS, Review, answer_flags, answer_reviews
 from indicators.services import (
     REVIEW_REASONS,
@@ -152,6 +152,27 @@ class IndicatorFilter(admin.SimpleListFilter):
         return queryset.filter(parameter__indicator_id=self.value()) if (self.value() or "").isdigit() else queryset
 
 
+def assigned_to(user) -> Q:
+    """Answers of the cities (and domains) assigned to `user`: their share of the queue."""
+    assignments = ReviewAssignment.objects.filter(
+        edition=OuterRef("edition"), city=OuterRef("city"), reviewer=user
+    ).filter(Q(domain__isnull=True) | Q(domain=OuterRef("parameter__indicator__domain")))
+    return Q(Exists(assignments))
+
+
+class AssignmentFilter(admin.SimpleListFilter):
+    """ "Meine Prüfungen": the answers of the cities and domains an editor assigned to the reviewer."""
+
+    title = _("Zuständigkeit")
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("Meine Prüfungen"))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(assigned_to(request.user)) if self.value() == "1" else queryset
+
+
 class FlagFilter(admin.SimpleListFilter):
     """Answers carrying one review flag; flags are computed (not stored) over the answers the other
     filters leave, so it comes last in list_filter."""
@@ -202,7 +223,8 @@ class AnswerAdmin(SimpleHistoryAdmin):
 
     class Media:
         css = {"all": ["css/review-queue.css"]}
-    list_filter = [EditionFilter, "status", DomainFilter, IndicatorFilter, "city", FlagFilter]
+
+    list_filter = [EditionFilter, "status", AssignmentFilter, DomainFilter, IndicatorFilter, "city", FlagFilter]
     search_fields = ["city__name", "parameter__name_de", "parameter__key", "note"]
     list_select_related = ["city", "parameter"]
     # Answers change only through the workflow services; the admin shows them, the value as people read it
@@ -262,8 +284,10 @@ class AnswerAdmin(SimpleHistoryAdmin):
         if request.method == "GET" and not request.GET:
             edition = default_queue_edition()
             if edition is not None:
-                query = urlencode({"edition__id__exact": edition.pk, "status__exact": Answer.Status.SUBMITTED})
-                return redirect(f"{request.path}?{query}")
+                query = {"edition__id__exact": edition.pk, "status__exact": Answer.Status.SUBMITTED}
+                if ReviewAssignment.objects.filter(edition=edition, reviewer=request.user).exists():
+                    query["mine"] = "1"  # a reviewer with assignments starts on their own share
+                return redirect(f"{request.path}?{urlencode(query)}")
         return super().changelist_view(request, extra_context)
 
     def get_urls(self):

@@ -3,6 +3,7 @@
 The package re-exports its modules' public names (`from indicators.models import ...` keeps working)."""
 
 from indicators.models.answers import Answer, AnswerComment, EvidenceFile, evidence_upload_to, private_evidence_storage
+from indicators.models.assignments import ReviewAssignment
 from indicators.models.catalogue import (
     WEIGHT_FIELD,
     Domain,
@@ -20,6 +21,7 @@ from indicators.models.notifications import Notification
 from indicators.models.projects import InnovationProject
 
 __all__ = [
+    "ReviewAssignment",
     "catalogue_order",
     "Answer",
     "AnswerComment",

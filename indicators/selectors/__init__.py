@@ -21,6 +21,7 @@ from indicators.selectors.portal import (
     publish_overview,
     questionnaire,
     questionnaire_or_404,
+    reviewer_loads,
 )
 
 __all__ = [
@@ -41,4 +42,5 @@ __all__ = [
     "previous_answers",
     "questionnaire",
     "questionnaire_or_404",
+    "reviewer_loads",
 ]

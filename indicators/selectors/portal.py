@@ -17,6 +17,7 @@ from indicators.models import (
     Indicator,
     Parameter,
     Participation,
+    ReviewAssignment,
 )
 from indicators.selectors.review_flags import JUMP, OUTLIER, plausibility_flags
 
@@ -247,6 +248,37 @@ class BoardRow:
     @property
     def approved_percent(self) -> int:
         return round(100 * self.approved_share)
+
+
+@dataclass
+class ReviewerLoad:
+    """One reviewer's share of an edition: the cities (and domains) assigned, and the answers waiting."""
+
+    reviewer: object
+    assignments: list
+    open: int = 0
+
+
+def reviewer_loads(edition: Edition) -> list[ReviewerLoad]:
+    """Per assigned reviewer: their assignments and the submitted answers in them, most open first
+    (2 queries)."""
+    assignments = list(ReviewAssignment.objects.filter(edition=edition).select_related("reviewer", "city", "domain"))
+    waiting = (
+        Answer.objects.filter(edition=edition, status=Status.SUBMITTED)
+        .values("city_id", "parameter__indicator__domain_id")
+        .annotate(n=Count("id"))
+    )
+    loads: dict[int, ReviewerLoad] = {}
+    for assignment in assignments:
+        load = loads.setdefault(assignment.reviewer_id, ReviewerLoad(reviewer=assignment.reviewer, assignments=[]))
+        load.assignments.append(assignment)
+        load.open += sum(
+            row["n"]
+            for row in waiting
+            if row["city_id"] == assignment.city_id
+            and assignment.domain_id in (None, row["parameter__indicator__domain_id"])
+        )
+    return sorted(loads.values(), key=lambda load: (-load.open, str(load.reviewer)))
 
 
 def edition_board(edition: Edition) -> list[BoardRow]:

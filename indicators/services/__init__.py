@@ -45,7 +45,9 @@ from indicators.services.review import (
     answer_request_changes,
     answers_approve,
     answers_request_changes,
+    check_assignable,
     innovation_bonus_award,
+    review_assignment_save,
     review_reason,
 )
 
@@ -65,6 +67,7 @@ __all__ = [
     "answer_transition",
     "answers_approve",
     "answers_request_changes",
+    "check_assignable",
     "answers_submit_complete",
     "catalogue_item_add",
     "catalogue_item_delete",
@@ -86,6 +89,7 @@ __all__ = [
     "missing_for_submit",
     "notify_approved_data_changed",
     "previous_answer",
+    "review_assignment_save",
     "review_reason",
     "scores_recompute_enqueue",
 ]

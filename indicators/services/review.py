@@ -13,10 +13,12 @@ from indicators.models import (
     Answer,
     Edition,
     InnovationProject,
+    ReviewAssignment,
 )
 from indicators.services.base import (
     ConflictError,
     answer_transition,
+    check_editor,
     check_transition,
     check_version,
     lock_answer,
@@ -142,3 +144,29 @@ def innovation_bonus_award(
     project.save()
     notify_approved_data_changed(project.edition_id)
     return project
+
+
+def check_assignable(*, reviewer, city) -> None:
+    """A reviewer may be given a city only when they review at all and do not work for that city (the
+    conflict-of-interest rule, which an assignment never overrides)."""
+    if not roles.is_reviewer(reviewer):
+        raise ValidationError({"reviewer": _("%(user)s gehört nicht zur Prüfung.") % {"user": reviewer}})
+    if roles.belongs_to_city(reviewer, city):
+        raise ValidationError(
+            {
+                "reviewer": _("%(user)s arbeitet für %(city)s und kann %(city)s nicht prüfen.")
+                % {"user": reviewer, "city": city}
+            }
+        )
+
+
+@transaction.atomic
+def review_assignment_save(*, user, assignment: ReviewAssignment) -> ReviewAssignment:
+    """Create or change who reviews a city (or one of its domains) in an edition; editors only."""
+    check_editor(user)
+    check_assignable(reviewer=assignment.reviewer, city=assignment.city)
+    if assignment.domain_id and assignment.domain.edition_id != assignment.edition_id:
+        raise ValidationError({"domain": _("Der Themenbereich gehört zu einer anderen Ausgabe.")})
+    assignment.full_clean()
+    assignment.save()
+    return assignment

@@ -21,7 +21,15 @@ from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
 from api.models import ApiToken
-from indicators.models import Answer, CityMembership, Edition, EvidenceFile, Notification, Participation
+from indicators.models import (
+    Answer,
+    CityMembership,
+    Edition,
+    EvidenceFile,
+    Notification,
+    Participation,
+    ReviewAssignment,
+)
 from indicators.services import coordination
 from scoring.services import scores_recompute
 from tests import factories
@@ -170,6 +178,7 @@ def _build_world(storage) -> World:
     }
     editor.is_staff = True
     editor.save()
+    ReviewAssignment.objects.create(edition=edition, city=city_a, reviewer=users["reviewer"])
 
     token = ApiToken.objects.get(digest=_token_digest(users["staff_a"]))
     _invitation, invitation_token = coordination.staff_invite(

@@ -252,6 +252,7 @@ ADMIN_MODELS = {
     "indicators.participation": ("", "va"),
     "indicators.citymembership": ("", "va"),
     "indicators.answer": ("v", "v"),  # answers are never added in the admin
+    "indicators.reviewassignment": ("v", "va"),
     "indicators.innovationproject": ("v", "v"),
     "indicators.staffinvitation": ("", ""),
     "scoring.scorerun": ("", "v"),
