@@ -8,6 +8,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Q
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
@@ -21,7 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from indicators import roles, selectors
 from indicators.forms import CommentForm
-from indicators.models import Answer, Domain, Edition, EvidenceFile, Indicator, ReviewAssignment
+from indicators.models import Answer, Domain, Edition, EvidenceFile, Indicator, ReviewAssignment, catalogue_order
 from indicators.selectors.review_flags import FLAG_LABELS, Review, answer_flags, answer_reviews
 from indicators.services import (
     REVIEW_REASONS,
@@ -158,6 +159,30 @@ def assigned_to(user) -> Q:
         edition=OuterRef("edition"), city=OuterRef("city"), reviewer=user
     ).filter(Q(domain__isnull=True) | Q(domain=OuterRef("parameter__indicator__domain")))
     return Q(Exists(assignments))
+
+
+def next_in_queue(user, answer: Answer, filters: str) -> Answer | None:
+    """The next submitted answer after `answer` in the queue's selection (`filters`: the changelist's query
+    string; its edition, city, domain, indicator and "Meine Prüfungen" filters), by city and catalogue
+    order, skipping the user's own cities; None at the end (2 queries)."""
+    params = QueryDict(filters)
+    waiting = Q(status=Answer.Status.SUBMITTED, edition_id=answer.edition_id) & ~Q(city__memberships__user=user)
+    if params.get("city__id__exact", "").isdigit():
+        waiting &= Q(city_id=params["city__id__exact"])
+    if params.get(DomainFilter.parameter_name):
+        waiting &= Q(parameter__indicator__domain__key=params[DomainFilter.parameter_name])
+    if params.get(IndicatorFilter.parameter_name, "").isdigit():
+        waiting &= Q(parameter__indicator_id=params[IndicatorFilter.parameter_name])
+    if params.get(AssignmentFilter.parameter_name) == "1":
+        waiting &= assigned_to(user)
+    ids = list(
+        Answer.objects.filter(waiting | Q(pk=answer.pk))
+        .order_by("city__name", "city_id", *catalogue_order("parameter__"))
+        .values_list("pk", flat=True)
+    )
+    position = ids.index(answer.pk) if answer.pk in ids else -1
+    following = ids[position + 1] if position + 1 < len(ids) else None
+    return Answer.objects.filter(pk=following).first() if following else None
 
 
 class AssignmentFilter(admin.SimpleListFilter):
@@ -371,6 +396,11 @@ class AnswerAdmin(SimpleHistoryAdmin):
         messages.success(request, done % {"answer": answer})
         changelist = reverse("admin:indicators_answer_changelist")
         filters = request.POST.get("_changelist_filters", "")
+        if request.POST.get("next"):
+            following = next_in_queue(request.user, answer, filters)
+            if following is not None:
+                return self._back_to_answer(request, following)
+            messages.info(request, _("Keine weitere eingereichte Antwort in dieser Auswahl."))
         return redirect(f"{changelist}?{filters}" if filters else changelist)
 
     @method_decorator(require_POST)

@@ -22,6 +22,7 @@ def reviewing(db):
                 parameter=parameter(edition, key),
                 value_number=10 if key == "busse" else None,
                 value_bool=True if key == "online-termine" else None,
+                evidence_url="https://example.org/nachweis.pdf",
                 status=Answer.Status.SUBMITTED,
             )
     return edition
@@ -88,3 +89,27 @@ def test_the_board_shows_open_answers_per_reviewer(admin_login, editor, reviewer
 
     table = page.split("Offene Prüfungen je Prüferin und Prüfer")[1].split("</table>")[0]
     assert f'<th scope="row">{reviewer}</th><td>2</td>' in table
+
+
+def test_approve_and_next_moves_through_the_filtered_queue(admin_login, reviewer, reviewing):
+    # given: the queue filtered to Mobilität, where each of the three cities has one submitted answer
+    client = admin_login(reviewer)
+    filters = f"edition__id__exact={reviewing.pk}&status__exact=submitted&domain=mobilitaet"
+    busse = list(Answer.objects.filter(edition=reviewing, parameter__key="busse").order_by("city__name", "city_id"))
+
+    # when: approve the first and go on, twice, then once more at the end
+    steps = []
+    for answer in busse:
+        response = client.post(
+            f"/admin/indicators/answer/{answer.pk}/decide/",
+            {"decision": "approve", "next": "1", "version": answer.version, "_changelist_filters": filters},
+        )
+        steps.append(response["Location"])
+
+    # then: each step lands on the next answer of the selection (never the Verwaltung answers), the last
+    # on the queue
+    assert steps[0].startswith(f"/admin/indicators/answer/{busse[1].pk}/change/")
+    assert steps[1].startswith(f"/admin/indicators/answer/{busse[2].pk}/change/")
+    assert steps[2] == f"/admin/indicators/answer/?{filters}"
+    assert set(Answer.objects.filter(parameter__key="busse").values_list("status", flat=True)) == {"approved"}
+    assert set(Answer.objects.filter(parameter__key="online-termine").values_list("status", flat=True)) == {"submitted"}
