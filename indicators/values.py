@@ -38,12 +38,12 @@ def _is_grouped(text: str, separator: str) -> bool:
     return re.fullmatch(rf"[+-]?\d{{1,3}}({group})*", text) is not None
 
 
-def _separators() -> tuple[str, str]:
-    """(thousands, decimal) separator of the active language: German unless English is active."""
-    return (",", ".") if (get_language() or "de").startswith("en") else (".", ",")
+def _separators(language: str | None = None) -> tuple[str, str]:
+    """(thousands, decimal) separator of `language` (default: the active one): German unless English."""
+    return (",", ".") if (language or get_language() or "de").startswith("en") else (".", ",")
 
 
-def _number_text(text: str, unit: str, *, whole: bool = False) -> str:
+def _number_text(text: str, unit: str, *, whole: bool = False, language: str | None = None) -> str:
     """The text of a typed number with spaces, a trailing unit or "%" and thousands separators removed and a
     decimal point: "1.234,5 kWp" -> "1234.5".
 
@@ -69,7 +69,7 @@ def _number_text(text: str, unit: str, *, whole: bool = False) -> str:
             return text.replace(separator, "") if _is_grouped(text, separator) else text
     grouped = GROUPED_OR_DECIMAL.match(text)
     if grouped:
-        thousands, _decimal = _separators()
+        thousands, _decimal = _separators(language)
         if grouped.group(1) == thousands:
             return text.replace(thousands, "")
         if whole:
@@ -77,11 +77,12 @@ def _number_text(text: str, unit: str, *, whole: bool = False) -> str:
     return text.replace(",", ".")
 
 
-def parse_number(text: str, *, unit: str = "", whole: bool = False) -> Decimal | None:
+def parse_number(text: str, *, unit: str = "", whole: bool = False, language: str | None = None) -> Decimal | None:
     """A number typed by a person, or None: "12,5", "12.5", "1.234,5", "1,234.5", "12 %", "12 Tage".
-    None for anything else, including NaN, infinity and an ambiguous whole number (see _number_text)."""
+    None for anything else, including NaN, infinity and an ambiguous whole number (see _number_text).
+    `language` fixes how "1.234" reads (a file's format); by default the active language decides."""
     try:
-        number = Decimal(_number_text(text, unit, whole=whole))
+        number = Decimal(_number_text(text, unit, whole=whole, language=language))
     except (InvalidOperation, AmbiguousNumber):
         return None
     return number if number.is_finite() else None

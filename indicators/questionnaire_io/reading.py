@@ -217,7 +217,8 @@ def interpret_value(parameter: Parameter, raw) -> tuple[Any, bool]:
         except InvalidOperation:
             return repr(raw), False
     text = str(raw).strip()
-    number = parse_number(text, unit=parameter.unit, whole=kind == Kind.COUNT)
+    # The file's format is German whatever the page's language: "1.234" is 1234, "0,125" a decimal.
+    number = parse_number(text, unit=parameter.unit, whole=kind == Kind.COUNT, language="de")
     return (number, True) if number is not None else (text, False)
 
 

@@ -8,10 +8,11 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from indicators import questionnaire_io as qio
 from indicators.models import Answer, Edition, Parameter
-from indicators.questionnaire_io import COLUMNS, ImportRow, parse_questionnaire, questionnaire_import
+from indicators.questionnaire_io import COLUMNS, ImportRow, interpret_value, parse_questionnaire, questionnaire_import
 from indicators.services import AnswerInput, answer_save
 from tests.factories import AnswerFactory, ParameterFactory, UserFactory, cities_of, parameter, small_edition
 
@@ -869,3 +870,9 @@ def test_a_blank_value_clears_a_stored_answer(edition, city, staff):
 
     assert outcomes(result) == [(2, "wartezeit", "10 Tage", "—", "will_save", "")]
     assert stored(city)["wartezeit"][2:] == (None, "", "", None, "draft", 3)
+
+
+def test_the_file_is_read_as_german_even_for_an_english_reader(edition):
+    with translation.override("en"):
+        assert interpret_value(parameter(edition, "wartezeit"), "1,234") == (Decimal("1.234"), True)
+        assert interpret_value(parameter(edition, "ladepunkte"), "1.234") == (Decimal("1234"), True)

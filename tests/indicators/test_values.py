@@ -200,3 +200,10 @@ def test_separators_out_of_place_are_no_number(text):
 def test_numbers_are_shown_with_the_languages_separators_and_the_unit(language, kind, unit, value, shown):
     with translation.override(language):
         assert Parameter(kind=kind, unit=unit).format_value(value) == shown
+
+
+def test_a_files_numbers_read_the_same_whatever_the_page_language():
+    with translation.override("en"):
+        assert parse_number("1,234", language="de") == Decimal("1.234")
+        assert parse_number("1.234", language="de") == Decimal("1234")
+        assert parse_number("1,234") == Decimal("1234")
