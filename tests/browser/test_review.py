@@ -61,7 +61,7 @@ def test_reviewer_sends_back_city_fixes_and_resubmits_reviewer_approves(live_ser
     reviewer.goto(f"{live_server.url}/admin/indicators/answer/?status__exact=submitted")
     reviewer.locator("#result_list tbody tr").first.get_by_role("link").first.click()
     assert reviewer.locator("#answer-value").inner_text() == "19 %"
-    reviewer.get_by_role("button", name="Freigeben").click()
+    reviewer.get_by_role("button", name="Freigeben", exact=True).click()
     reviewer.locator(".messagelist .success").wait_for()
 
     # then: the city's page shows it approved

@@ -62,7 +62,7 @@ def test_a_changed_answer_reaches_the_public_ranking_through_review_worker_and_p
     reviewer = pages["reviewer"]
     log_in(reviewer, f"{live_server.url}/admin/login/?next=/admin/indicators/answer/?status__exact=submitted", "rita")
     reviewer.locator("#result_list tbody tr").first.get_by_role("link").first.click()
-    reviewer.get_by_role("button", name="Freigeben").click()
+    reviewer.get_by_role("button", name="Freigeben", exact=True).click()
     reviewer.locator(".messagelist .success").wait_for()
 
     # then: the real worker recomputes with the approval
