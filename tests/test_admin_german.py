@@ -2,12 +2,14 @@
 filter of an admin has a title, and the pages of every changelist and change page show those labels."""
 
 import re
+from datetime import date
 
 import pytest
 from django.contrib import admin
 from django.contrib.admin import SimpleListFilter
 from django.utils import translation
 
+from indicators.models import City
 from tests.factories import UserFactory
 
 APPS = ("indicators", "scoring", "api", "webhooks")
@@ -81,3 +83,24 @@ def test_the_changelists_and_change_pages_show_no_made_up_english_label(client, 
 
     # then
     assert english == []
+
+
+@pytest.mark.django_db
+def test_counts_in_the_admin_are_grouped_in_german(client):
+    City.objects.bulk_create(
+        City(
+            name=f"Stadt {n:04d}",
+            slug=f"stadt-{n:04d}",
+            ags=f"{n:08d}",
+            state="Bayern",
+            state_code="BY",
+            population=100_000,
+            population_date=date(2023, 12, 31),
+        )
+        for n in range(1234)
+    )
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    page = client.get("/admin/indicators/city/").content.decode()
+
+    assert "1.234 Städte" in page
