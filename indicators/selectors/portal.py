@@ -263,20 +263,20 @@ def reviewer_loads(edition: Edition) -> list[ReviewerLoad]:
     """Per assigned reviewer: their assignments and the submitted answers in them, most open first
     (2 queries)."""
     assignments = list(ReviewAssignment.objects.filter(edition=edition).select_related("reviewer", "city", "domain"))
-    waiting = (
-        Answer.objects.filter(edition=edition, status=Status.SUBMITTED)
+    waiting: dict[tuple[int, int], int] = {
+        (row["city_id"], row["parameter__indicator__domain_id"]): row["n"]
+        for row in Answer.objects.filter(edition=edition, status=Status.SUBMITTED)
         .values("city_id", "parameter__indicator__domain_id")
         .annotate(n=Count("id"))
-    )
+    }
     loads: dict[int, ReviewerLoad] = {}
     for assignment in assignments:
         load = loads.setdefault(assignment.reviewer_id, ReviewerLoad(reviewer=assignment.reviewer, assignments=[]))
         load.assignments.append(assignment)
         load.open += sum(
-            row["n"]
-            for row in waiting
-            if row["city_id"] == assignment.city_id
-            and assignment.domain_id in (None, row["parameter__indicator__domain_id"])
+            n
+            for (city_id, domain_id), n in waiting.items()
+            if city_id == assignment.city_id and assignment.domain_id in (None, domain_id)
         )
     return sorted(loads.values(), key=lambda load: (-load.open, str(load.reviewer)))
 
