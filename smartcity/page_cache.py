@@ -3,7 +3,8 @@
 Every cached page is stored with the *generation* token kept in the cache itself; `page_cache_clear()`
 replaces the token, so every process (all sharing Redis in production) stops using the old pages (this
 process at once, the others within a second, see below); an old page is overwritten by its next rendering
-or expires on its own. Signed-in
+or expires on its own. A clear may carry a marker (what it was for) inside the new token, so a periodic check
+can tell a clear that was lost (`page_cache_marker`; scoring.services.public_pages). Signed-in
 users always get a fresh page (their header differs). A cache outage never fails a page: it is then
 served uncached.
 
