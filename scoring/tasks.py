@@ -9,6 +9,7 @@ from indicators.services import SCORES_RECOMPUTE_TASK
 from scoring.models import ScoreRun, UncertaintyAnalysis
 from scoring.services import (
     UNCERTAINTY_ANALYSE_TASK,
+    public_pages_reconcile,
     scores_recompute,
     uncertainty_analyse,
     uncertainty_analyse_enqueue,
@@ -52,8 +53,14 @@ def uncertainty_analyse_task(self, run_id: int) -> dict:
 
 @shared_task(name="scoring.tasks.scores_reconcile", acks_late=True, soft_time_limit=1800, time_limit=1900)
 def scores_reconcile() -> list[int]:
-    """Recompute every edition whose results may lag behind its approved data (periodic, via beat), and
-    request the uncertainty analysis of its current run when that has none yet."""
+    """Catch up with follow-ups lost with their process or the broker (periodic, via beat); returns the
+    years recomputed.
+
+    Recompute every edition in progress whose results may lag behind its approved data, and request the
+    uncertainty analysis of its current run when that has none yet; request the analysis of every
+    published run without one; clear the public page cache when it was cleared for other published data
+    than today's (scoring.services.public_pages). Each step is idempotent.
+    """
     recomputed = []
     for edition in Edition.objects.open_for_work():
         run, created = scores_recompute(edition=edition)
@@ -61,4 +68,7 @@ def scores_reconcile() -> list[int]:
             recomputed.append(edition.year)
         elif run is not None and not UncertaintyAnalysis.objects.filter(run=run).exists():
             uncertainty_analyse_enqueue(run.pk)  # a new run requests its own after its commit
+    for run_id in ScoreRun.objects.filter(is_published=True, uncertainty__isnull=True).values_list("pk", flat=True):
+        uncertainty_analyse_enqueue(run_id)  # its analysis clears the public pages again when it is stored
+    public_pages_reconcile()
     return recomputed

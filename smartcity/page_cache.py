@@ -3,7 +3,8 @@
 Every cached page is stored with the *generation* token kept in the cache itself; `page_cache_clear()`
 replaces the token, so every process (all sharing Redis in production) stops using the old pages (this
 process at once, the others within a second, see below); an old page is overwritten by its next rendering
-or expires on its own. Signed-in
+or expires on its own. A clear may carry a marker (what it was for) inside the new token, so a periodic check
+can tell a clear that was lost (`page_cache_marker`; scoring.services.public_pages). Signed-in
 users always get a fresh page (their header differs). A cache outage never fails a page: it is then
 served uncached.
 
@@ -45,6 +46,8 @@ from redis.exceptions import RedisError
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "public:generation"
+# Between a clear's marker and the random part of the generation token (neither contains it).
+MARKER_SEPARATOR = "."
 CACHE_ERRORS = (RedisError, OSError)
 # Pages each process keeps in memory in front of the shared cache (pickled; the largest are ~160 KB).
 LOCAL_PAGES = 32
@@ -117,16 +120,33 @@ class _TrustedGeneration:
 _generation = _TrustedGeneration()
 
 
-def page_cache_clear() -> None:
-    """Forget every cached public page (called after an edition is published)."""
+def page_cache_clear(marker: str = "") -> None:
+    """Forget every cached public page (called after an edition is published).
+
+    `marker` (no ".") names what the pages are cleared for (scoring passes a fingerprint of the published
+    data); it is kept in the new generation token, so `page_cache_marker()` can tell a periodic check
+    whether a clear was lost (a process killed after its commit, the cache down at the time).
+    """
     _local.clear()
-    generation = uuid.uuid4().hex
+    generation = f"{marker}{MARKER_SEPARATOR}{uuid.uuid4().hex}" if marker else uuid.uuid4().hex
     _generation.remember(generation)
     try:
         cache.set(GENERATION_KEY, generation, timeout=None)
     except CACHE_ERRORS:
         _generation.remember(None)
         logger.warning("could not clear the public page cache", exc_info=True)
+
+
+def page_cache_marker() -> str | None:
+    """The marker of the shared cache's current generation ("" when it was cleared without one or has no
+    generation yet), read from the cache itself (not this process's trusted copy); None when the cache
+    cannot be read (logged)."""
+    try:
+        generation = cache.get(GENERATION_KEY)
+    except CACHE_ERRORS:
+        logger.warning("could not read the public page cache's generation", exc_info=True)
+        return None
+    return generation.rpartition(MARKER_SEPARATOR)[0] if generation else ""
 
 
 def page_cache_forget_local() -> None:

@@ -92,13 +92,13 @@ def answer_save(
     Editing a sent-back answer revises it (back to draft); editing an approved one un-approves it
     (back to draft) and triggers a recompute. A stale `expected_version` raises ConflictError.
     """
+    edition = lock_edition(parameter.indicator.domain.edition_id)  # the edition before the answer (lock order)
     answer = (
         Answer.objects.select_for_update(of=("self",))
         .select_related("parameter")
         .filter(city=city, parameter=parameter)
         .first()
     )
-    edition = lock_edition(parameter.indicator.domain.edition_id)
     created = answer is None
     if created:
         answer = Answer(edition=edition, city=city, parameter=parameter)
@@ -239,9 +239,8 @@ def answer_value_confirm(*, user, answer: Answer, note: str, expected_version: i
     """The city says a flagged value is right ("Wert ist korrekt") with a short explanation the reviewer
     reads beside the flag. Only where staff may edit the answer; the status stays, the version goes up."""
     answer = lock_answer(answer)
-    edition = lock_edition(answer.edition_id)
     check_city_member(user=user, answer=answer)
-    check_phase_allows_edit(answer=answer, edition=edition)
+    check_phase_allows_edit(answer=answer, edition=answer.edition)
     check_version(answer, expected_version)
     note = (note or "").strip()
     if not note:

@@ -75,16 +75,35 @@ def check_participates(*, edition: Edition, city: City, lock: bool = False) -> P
     return participation
 
 
+# The one lock order of every service (ARCHITECTURE.md, "Lock order"): the edition, then its catalogue
+# items, then the city, then the city's participation, memberships and invitations, then answers and
+# innovation projects (several: in pk order), then a score run. A transaction that takes two of these
+# takes them in this order, so two transactions never wait for each other in a circle.
+
+
 def lock_edition(edition_id: int) -> Edition:
-    """Lock the edition row: phase changes and publishing wait for answer writes, and vice versa."""
+    """Lock the edition row (first in the lock order): phase changes and publishing wait for answer
+    writes, and vice versa."""
     return Edition.objects.select_for_update().get(pk=edition_id)
 
 
 def lock_answer(answer: Answer) -> Answer:
-    """The answer re-read under a row lock, with its edition locked too."""
+    """The answer re-read under a row lock, its edition locked first (the lock order); an answer's edition
+    never changes, so the edition id known before the lock is the right one."""
+    edition_id = answer.edition_id or Answer.objects.values_list("edition_id", flat=True).get(pk=answer.pk)
+    edition = lock_edition(edition_id)
     current = Answer.objects.select_for_update(of=("self",)).select_related("parameter").get(pk=answer.pk)
-    current.edition = lock_edition(current.edition_id)
+    current.edition = edition
     return current
+
+
+def lock_editions_of(answers) -> list[Answer]:
+    """For a batch of answers: lock their editions (in pk order) and return the answers in pk order, the
+    order in which the batch must then lock them one by one (`lock_answer`)."""
+    answers = sorted(answers, key=lambda answer: answer.pk)
+    for edition_id in sorted({answer.edition_id for answer in answers}):
+        lock_edition(edition_id)
+    return answers
 
 
 def check_version(current: Answer | None, expected_version: int | None) -> None:

@@ -194,8 +194,9 @@ def staff_invitation_accept(*, user, token: str) -> CityMembership:
     """
     if not user.is_authenticated:
         raise PermissionDenied(_("Bitte melden Sie sich an, um die Einladung anzunehmen."))
+    # The city before its invitation (the lock order; staff_invite locks the city, then replaces invitations).
+    _lock_city(staff_invitation_for_token(token).city_id)
     invitation = staff_invitation_for_token(token, lock=True)
-    _lock_city(invitation.city_id)
     membership = CityMembership.objects.filter(user=user, city=invitation.city).first()
     if membership is None:
         membership = CityMembership(user=user, city=invitation.city, role=invitation.role)

@@ -103,8 +103,8 @@ def catalogue_update(*, user, item: Edition | Domain | Indicator | Parameter, ch
     check_editor(user)
     if "phase" in changes or "published_at" in changes:
         raise WorkflowError(_("Die Phase ändert sich nur über die Phasenwechsel der Ausgabe."))
-    item = type(item).objects.select_for_update().get(pk=item.pk)
-    edition = edition_of(item)
+    edition = lock_edition(edition_of(item).pk)  # the edition before its catalogue items (lock order)
+    item = edition if isinstance(item, Edition) else type(item).objects.select_for_update().get(pk=item.pk)
     check_catalogue_open(edition)
     for field, value in changes.items():
         setattr(item, field, value)
@@ -146,8 +146,8 @@ def catalogue_item_delete(*, user, item: Edition | Domain | Indicator | Paramete
     """Delete an item of an unpublished edition's catalogue, with what hangs on it (audited; recomputed
     after commit). A published edition's catalogue, and a published edition itself, stay."""
     check_editor(user)
-    item = type(item).objects.select_for_update().get(pk=item.pk)
-    edition = lock_edition(edition_of(item).pk)
+    edition = lock_edition(edition_of(item).pk)  # the edition before its catalogue items (lock order)
+    item = edition if isinstance(item, Edition) else type(item).objects.select_for_update().get(pk=item.pk)
     check_catalogue_open(edition)
     record_history(item, user=user, reason=_("gelöscht"))
     item.delete()

@@ -23,6 +23,7 @@ from indicators.services.base import (
     check_version,
     lock_answer,
     lock_edition,
+    lock_editions_of,
     missing_for_submit,
     notify_approved_data_changed,
 )
@@ -66,10 +67,11 @@ def _review_each(answers, review) -> tuple[list[Answer], list[tuple[Answer, str]
 
     One transaction with a savepoint per answer: a failure leaves that answer as it was, and the
     work after commit (one recompute, the e-mails grouped per recipient) runs once for the batch.
+    The lock order: the answers' editions first, then the answers in pk order (the order of the result).
     """
     done, failed = [], []
     with transaction.atomic():
-        for answer in answers:
+        for answer in lock_editions_of(answers):
             try:
                 done.append(review(answer))
             except (ValidationError, PermissionDenied, ConflictError) as error:
@@ -128,8 +130,9 @@ def innovation_bonus_award(
     *, user, project: InnovationProject, points: Decimal, justification: str
 ) -> InnovationProject:
     """A reviewer of another city awards 0..5 bonus points with a justification; recomputes after commit."""
+    edition = lock_edition(project.edition_id)  # the edition before the project (lock order)
     project = InnovationProject.objects.select_for_update().get(pk=project.pk)
-    project.edition = lock_edition(project.edition_id)
+    project.edition = edition
     if not roles.may_review(user, project):
         raise PermissionDenied(_("Sie können keinen Bonus für diese Stadt vergeben."))
     if not project.edition.is_open_for_work:

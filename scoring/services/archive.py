@@ -37,7 +37,7 @@ from indicators.models import (
 )
 from scoring.inputs import CODE_VERSION, load_inputs
 from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
-from smartcity.page_cache import page_cache_clear
+from scoring.services.public_pages import public_pages_refresh
 
 FORMAT = "smart-city-index/edition"
 FORMAT_VERSION = 1
@@ -471,7 +471,7 @@ def edition_import(data: dict, *, allow_code_change: bool = False) -> Edition:
                     "from the file's. Nothing was imported."
                 )
             _import_run(edition, run_data, cities, domains, indicators)
-        transaction.on_commit(page_cache_clear)
+        transaction.on_commit(public_pages_refresh)
     return edition
 
 

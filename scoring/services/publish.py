@@ -1,5 +1,6 @@
 """Publishing an edition: its current run frozen and the edition moved to "published" in one
-transaction, then the public page cache dropped and the analysis requested."""
+transaction, then the public page cache dropped and the analysis requested (both caught up by the
+reconcile when lost)."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -9,9 +10,9 @@ from django.utils.translation import gettext as _
 from indicators import roles
 from indicators.models import Answer, Edition
 from scoring.models import ScoreRun, UncertaintyAnalysis
+from scoring.services.public_pages import public_pages_refresh
 from scoring.services.runs import scores_recompute
 from scoring.services.uncertainty import uncertainty_analyse_enqueue
-from smartcity.page_cache import page_cache_clear
 from webhooks import events as webhook_events
 
 
@@ -47,8 +48,11 @@ def edition_publish(*, user, edition: Edition, reason: str = "") -> ScoreRun:
         publish_reason=reason.strip() if pending else "",
     )
     run.refresh_from_db()
-    transaction.on_commit(page_cache_clear)  # the public pages show the new results at once
+    # After commit: the public pages show the new results at once, and the analysis is requested (a new run
+    # has requested its own). Lost with the process (killed after the commit) or the broker, both are caught
+    # up by scores_reconcile: a published run without its analysis, a cache cleared for older data.
+    transaction.on_commit(public_pages_refresh)
     if not created and not UncertaintyAnalysis.objects.filter(run=run).exists():
-        transaction.on_commit(lambda: uncertainty_analyse_enqueue(run.pk))  # a new run has requested its own
+        transaction.on_commit(lambda: uncertainty_analyse_enqueue(run.pk))
     webhook_events.edition_published(run)
     return run

@@ -10,8 +10,8 @@ from django.db import transaction
 from scoring import uncertainty
 from scoring.inputs import load_inputs
 from scoring.models import RankUncertainty, ScoreRun, UncertaintyAnalysis
+from scoring.services.public_pages import public_pages_refresh
 from smartcity import task_queue
-from smartcity.page_cache import page_cache_clear
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,8 @@ def uncertainty_analyse_enqueue(run_id: int) -> bool:
     """Request the rank uncertainty analysis of a score run unless one is already waiting; True if enqueued.
 
     Called after the run's commit (a new run, or a published run without an analysis). Never raises
-    (smartcity.task_queue); `scores_reconcile` catches up with the current runs of editions in progress.
+    (smartcity.task_queue); `scores_reconcile` catches up with the current runs of editions in progress
+    and with published runs.
     """
     return task_queue.request(
         UNCERTAINTY_ANALYSE_TASK,
@@ -120,7 +121,7 @@ def uncertainty_analyse(
             batch_size=1000,
         )
         if run.is_published:
-            transaction.on_commit(page_cache_clear)  # the public pages show the intervals at once
+            transaction.on_commit(public_pages_refresh)  # the public pages show the intervals at once
     analysis.duration_ms = int((time.perf_counter() - started) * 1000)
     UncertaintyAnalysis.objects.filter(pk=analysis.pk).update(duration_ms=analysis.duration_ms)
     return analysis

@@ -1,0 +1,36 @@
+"""The public page cache kept in step with what is published: every clear after a publish (or after the
+analysis of a published run, or an archive import) is marked with a fingerprint of the published data, and
+the periodic reconcile clears again when the cache's marker lags (a clear lost with its process)."""
+
+import hashlib
+
+from scoring.models import ScoreRun
+from smartcity.page_cache import page_cache_clear, page_cache_marker
+
+
+def published_fingerprint() -> str:
+    """A short hash of what the public pages show of scoring: each published run (id, time of publishing)
+    and its analysis, if any; "" while nothing is published. One query."""
+    rows = list(
+        ScoreRun.objects.filter(is_published=True).order_by("pk").values_list("pk", "published_at", "uncertainty")
+    )
+    if not rows:
+        return ""
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+
+
+def public_pages_refresh() -> None:
+    """Clear the public page cache for the published data as committed now (run after a commit; never
+    raises for the cache: page_cache_clear logs an outage, and the reconcile clears once it is back)."""
+    page_cache_clear(marker=published_fingerprint())
+
+
+def public_pages_reconcile() -> bool:
+    """Clear the public page cache when it was last cleared for other published data than today's;
+    returns whether it cleared. A cache that cannot be read is left alone (nothing to compare with)."""
+    marker = page_cache_marker()
+    expected = published_fingerprint()
+    if marker is None or marker == expected:
+        return False
+    page_cache_clear(marker=expected)
+    return True
