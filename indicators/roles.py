@@ -63,3 +63,11 @@ rules.add_perm("indicators.edit_answer_of_city", belongs_to_city)
 rules.add_perm("indicators.review_answer", may_review)
 rules.add_perm("indicators.manage_edition", is_editor)
 rules.add_perm("indicators.award_bonus", may_review)
+
+
+def session_role(user: User) -> str:
+    """The session policy of a signed-in user (settings.SESSION_POLICIES, smartcity/session_policy.py):
+    "review" for reviewers, editors and every other admin user, "city" for the cities' staff."""
+    if user.is_staff or user.is_superuser or user.groups.filter(name__in=[REVIEWERS_GROUP, EDITORS_GROUP]).exists():
+        return "review"
+    return "city"

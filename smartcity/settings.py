@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "corsheaders",
     "axes",
+    # Second factor for reviewers and editors: TOTP codes of an authenticator app (smartcity/session_policy.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "smartcity",
     "indicators",
     "scoring",
     "public",
@@ -61,7 +65,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this sign-in was confirmed with a code (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout and absolute lifetime per role, then the second factor (smartcity/session_policy.py);
+    # after the messages, which carry the "signed out" notice to the next page.
+    "smartcity.session_policy.SessionLifetimeMiddleware",
+    "smartcity.session_policy.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -122,6 +132,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# How long a sign-in lasts (smartcity/session_policy.py), per role as indicators.roles.session_role names it:
+# after `idle_minutes` without a request, or `max_hours` after the login, the next request signs the user
+# out with a message. Reviewers and editors (the admin: approvals, publishing) get the short one; the
+# cities' staff fill in long questionnaires, so two idle hours, and one working day at most.
+SESSION_POLICY_ROLE = "indicators.roles.session_role"
+SESSION_POLICIES = {
+    "review": {
+        "idle_minutes": env.int("SESSION_IDLE_MINUTES_REVIEW", default=30),
+        "max_hours": env.int("SESSION_MAX_HOURS_REVIEW", default=12),
+    },
+    "city": {
+        "idle_minutes": env.int("SESSION_IDLE_MINUTES_CITY", default=120),
+        "max_hours": env.int("SESSION_MAX_HOURS_CITY", default=12),
+    },
+}
+# The cookie and the stored session end with the longest lifetime (Django's default would be 14 days).
+SESSION_COOKIE_AGE = max(policy["max_hours"] for policy in SESSION_POLICIES.values()) * 3600
+# Reviewers and editors confirm every sign-in with a six-digit code from an authenticator app (TOTP); one
+# without an app is sent to set one up first. Off: optional (whoever has set up an app is asked for a code).
+# On by default in production; off by default with DEBUG, so that the demo logins work with `make run`.
+OTP_REQUIRED_FOR_STAFF_ROLES = env.bool("OTP_REQUIRED_FOR_STAFF_ROLES", default=not DEBUG)
+# The name an authenticator app shows beside the code.
+OTP_TOTP_ISSUER = "Smart City Index"
+# The admin's device pages never show a device's secret or QR code (only its owner sees them, once, at set-up).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 LOGIN_REDIRECT_URL = "indicators:dashboard"
 LOGOUT_REDIRECT_URL = "public:home"
 

@@ -112,6 +112,14 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> World:
             transaction.set_rollback(True)
 
 
+@pytest.fixture(autouse=True)
+def _sessions_outlast_the_package(settings):
+    """The world's sessions are signed in once for the package, and each test's activity is rolled back
+    with the test, so their idle clocks would run from the package's start: here they last a day (the
+    session policy itself is tested in tests/smartcity/test_session_policy.py)."""
+    settings.SESSION_POLICIES = {role: {"idle_minutes": 24 * 60, "max_hours": 24} for role in settings.SESSION_POLICIES}
+
+
 @pytest.fixture
 def w(world, db) -> World:
     """The world for one test (in its own savepoint)."""

@@ -66,6 +66,9 @@ ROUTES = {
     "accounts/password_reset/done/": [("/accounts/password_reset/done/", everyone(200))],
     "accounts/reset/<uidb64>/<token>/": [("/accounts/reset/MQ/invalid-token/", everyone(200))],
     "accounts/reset/done/": [("/accounts/reset/done/", everyone(200))],
+    # the second factor is for reviewers and editors; without an app of their own they are sent to set one up
+    "accounts/two-factor/": [("/accounts/two-factor/", (LOGIN, 403, 403, 302, 302, 302))],
+    "accounts/two-factor/setup/": [("/accounts/two-factor/setup/", (LOGIN, 403, 403, 200, 200, 200))],
     # --- public pages of the published edition (the unpublished one: test_leaks.py)
     "": [("/", everyone(200))],
     "ranking/": [("/ranking/", everyone(200))],
@@ -210,7 +213,7 @@ ROUTES = {
     "admin/r/<path:content_type_id>/<path:object_id>/": [
         ("/admin/r/{city_content_type}/{city_pk}/", (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404, 404, 404)),
     ],
-    "admin/^(?P<app_label>auth|django_celery_beat|axes|indicators|scoring|webhooks)/$": [
+    "admin/^(?P<app_label>auth|django_celery_beat|axes|otp_totp|indicators|scoring|webhooks)/$": [
         ("/admin/indicators/", ADMIN_PAGE),
         ("/admin/webhooks/", (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404, 404, 200)),
         ("/admin/axes/", (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404, 404, 404)),
@@ -218,6 +221,13 @@ ROUTES = {
     "admin/(?P<url>.*)$": [("/admin/nicht-da/", (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404, 404, 404))],
     "admin/auth/user/<id>/password/": [
         ("/admin/auth/user/{staff_a_pk}/password/", (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 403, 403, 403)),
+    ],
+    # django-otp's pages of a device's secret and QR code: never shown in the admin (OTP_ADMIN_HIDE_SENSITIVE_DATA)
+    "admin/otp_totp/totpdevice/<int:pk>/config/": [
+        ("/admin/otp_totp/totpdevice/1/config/", (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 403, 403, 403)),
+    ],
+    "admin/otp_totp/totpdevice/<int:pk>/qrcode/": [
+        ("/admin/otp_totp/totpdevice/1/qrcode/", (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 403, 403, 403)),
     ],
     "admin/indicators/edition/<int:pk>/board/": [("/admin/indicators/edition/{edition_pk}/board/", ADMIN_PAGE)],
     "admin/indicators/answer/<int:pk>/decide/": [("/admin/indicators/answer/{submitted}/decide/", ADMIN_POST_ONLY)],
@@ -243,6 +253,7 @@ ADMIN_MODELS = {
     "axes.accessattempt": ("", ""),
     "axes.accesslog": ("", ""),
     "axes.accessfailurelog": ("", ""),
+    "otp_totp.totpdevice": ("", ""),  # superusers only: removing a lost app's device
     "indicators.notification": ("v", "v"),
     "indicators.city": ("v", "va"),
     "indicators.edition": ("v", "va"),
