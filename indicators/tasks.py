@@ -1,7 +1,9 @@
-"""Celery tasks of the review workflow: sending the pending e-mail notifications (indicators/notifications.py)."""
+"""Celery tasks of the review workflow: sending the pending e-mail notifications (indicators/notifications.py),
+and reaping stored evidence files no row points to (indicators/services/evidence.py)."""
 
 from celery import shared_task
 
+from indicators.services.evidence import EVIDENCE_ORPHANS_REAP_TASK, evidence_orphans_reap
 from indicators.services.notifications import NOTIFICATIONS_SEND_TASK, notifications_send
 from smartcity.task_queue import OUTBOX_TASK, started
 
@@ -11,3 +13,11 @@ def notifications_send_task() -> dict:
     """Send the due notifications (also periodic, via beat). Safe to run twice: sent rows are not due."""
     started(NOTIFICATIONS_SEND_TASK)
     return notifications_send()
+
+
+@shared_task(name=EVIDENCE_ORPHANS_REAP_TASK, acks_late=True, soft_time_limit=1800, time_limit=1900)
+def evidence_orphans_reap_task() -> dict:
+    """Remove stored evidence files no row points to, after the grace period (periodic, via beat).
+    Safe to run twice: a second run finds nothing left to remove."""
+    started(EVIDENCE_ORPHANS_REAP_TASK)
+    return {"removed": len(evidence_orphans_reap())}

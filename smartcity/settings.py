@@ -341,11 +341,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.webhooks_deliver_task",
         "schedule": env.int("WEBHOOK_DELIVER_SECONDS", default=60),
     },
+    # Removes stored evidence files no row points to (rolled-back uploads, failed deletions).
+    "evidence-orphans-reap": {
+        "task": "indicators.tasks.evidence_orphans_reap_task",
+        "schedule": env.int("EVIDENCE_ORPHANS_REAP_SECONDS", default=3600),
+    },
 }
 
 # --- Evidence files (indicators/evidence.py) ---------------------------------------------------
 # Largest accepted evidence upload in bytes (10 MB by default).
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+# Zip-based evidence (DOCX, XLSX) is refused when its central directory says it unpacks to more than this
+# many bytes or holds more entries (embedded archives counted in): zip bombs (smartcity/zip_limits.py).
+EVIDENCE_MAX_UNCOMPRESSED_BYTES = env.int("EVIDENCE_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024)
+EVIDENCE_MAX_ARCHIVE_ENTRIES = env.int("EVIDENCE_MAX_ARCHIVE_ENTRIES", default=5000)
+# Stored evidence files no row points to are deleted by a periodic task once they are this old (by their
+# modification time); the grace spares uploads whose transaction is still open.
+EVIDENCE_ORPHAN_GRACE_HOURS = env.float("EVIDENCE_ORPHAN_GRACE_HOURS", default=24)
 # Private storage for evidence files, served only through the permission-checking download view.
 # Default: the local disk under MEDIA_ROOT/evidence-private (or EVIDENCE_ROOT). Any Django storage
 # backend can be named instead, e.g. "storages.backends.s3.S3Storage" (django-storages) for

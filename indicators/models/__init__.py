@@ -2,7 +2,14 @@
 
 The package re-exports its modules' public names (`from indicators.models import ...` keeps working)."""
 
-from indicators.models.answers import Answer, AnswerComment, EvidenceFile, evidence_upload_to, private_evidence_storage
+from indicators.models.answers import (
+    EVIDENCE_FOLDER,
+    Answer,
+    AnswerComment,
+    EvidenceFile,
+    evidence_upload_to,
+    private_evidence_storage,
+)
 from indicators.models.assignments import ReviewAssignment
 from indicators.models.catalogue import (
     WEIGHT_FIELD,
@@ -40,6 +47,7 @@ __all__ = [
     "Translated",
     "WEIGHT_FIELD",
     "evidence_upload_to",
+    "EVIDENCE_FOLDER",
     "plain_number",
     "private_evidence_storage",
     "translated",

@@ -178,10 +178,14 @@ def private_evidence_storage():
     return storages["evidence"]
 
 
+# The folder of the evidence storage that holds every evidence file (the orphan reaper looks only here).
+EVIDENCE_FOLDER = "evidence"
+
+
 def evidence_upload_to(instance: "EvidenceFile", filename: str) -> str:
     # Never public: served through a permission-checking view, keyed by edition and city.
     answer = instance.answer
-    return f"evidence/{answer.edition_id}/{answer.city_id}/{answer.parameter_id}/{filename}"
+    return f"{EVIDENCE_FOLDER}/{answer.edition_id}/{answer.city_id}/{answer.parameter_id}/{filename}"
 
 
 class EvidenceFile(models.Model):

@@ -3,10 +3,10 @@ the parameter's typed value (through indicators.values) or the text that could n
 
 import csv
 import io
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from time import monotonic
 from typing import Any
 
 from django import forms
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from indicators.models import Parameter
 from indicators.questionnaire_io.template import COLUMNS, REQUIRED_COLUMNS
 from indicators.values import parse_number, to_yes_no
+from smartcity.zip_limits import check_zip
 
 Kind = Parameter.Kind
 
@@ -23,14 +24,26 @@ Kind = Parameter.Kind
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
 
 
-# Bounds for an upload (a questionnaire has ~160 rows): larger files are refused, not read.
+# Bounds for an upload (a questionnaire has ~160 rows): larger files are refused, not read. A small file
+# must not tie up a worker either (an 89 KB XLSX can hold 3 million empty rows), so besides the filled rows
+# the rows read at all (blank ones too, and the rows a sheet declares) are bounded, as are the unpacked size
+# of an XLSX, its parts, and the time reading takes.
 MAX_ROWS = 2000
+
+
+MAX_SHEET_ROWS = 5000
 
 
 MAX_COLUMNS = 50
 
 
-MAX_XLSX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+MAX_XLSX_UNCOMPRESSED_BYTES = 10 * 1024 * 1024
+
+
+MAX_XLSX_ENTRIES = 500
+
+
+MAX_READ_SECONDS = 10
 
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -84,10 +97,8 @@ def _xlsx_table(data: bytes):
 
     invalid = ValidationError(_("Die Datei ist keine gültige XLSX-Datei."), code="format")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            # A small file can unpack to gigabytes: refuse before openpyxl inflates it.
-            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED_BYTES:
-                raise ValidationError(_("Die Datei ist zu groß."), code="too_large")
+        # A small file can unpack to gigabytes: refuse before openpyxl inflates it.
+        check_zip(io.BytesIO(data), max_bytes=MAX_XLSX_UNCOMPRESSED_BYTES, max_entries=MAX_XLSX_ENTRIES)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except ValidationError:
         raise
@@ -97,6 +108,9 @@ def _xlsx_table(data: bytes):
         if not workbook.worksheets:
             raise invalid
         sheet = workbook.worksheets[0]
+        # The sheet's declared size (its <dimension>): the reader would pad the rows up to it.
+        if (sheet.max_row or 0) > MAX_SHEET_ROWS:
+            raise _too_many_rows()
         yield from enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1)
     finally:
         workbook.close()
@@ -128,10 +142,35 @@ def _is_blank(cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
+def _too_many_rows() -> ValidationError:
+    return ValidationError(
+        _(
+            "Die Tabelle reicht über mehr als %(max)s Zeilen (leere mitgezählt). Bitte entfernen Sie leere Zeilen "
+            "oder füllen Sie eine frisch heruntergeladene Vorlage aus."
+        )
+        % {"max": MAX_SHEET_ROWS},
+        code="too_many_sheet_rows",
+    )
+
+
 def _rows_of(table) -> list[ImportRow]:
+    """The filled rows of the table; every row read counts against MAX_SHEET_ROWS, the reading against
+    MAX_READ_SECONDS (checked per row: no single row can take long, the file's size bounds it)."""
     columns: dict[str, int] | None = None
     rows = []
+    deadline = monotonic() + MAX_READ_SECONDS
     for number, cells in table:
+        if number > MAX_SHEET_ROWS:
+            raise _too_many_rows()
+        if monotonic() > deadline:
+            raise ValidationError(
+                _(
+                    "Das Lesen der Datei hat zu lange gedauert (mehr als %(seconds)s Sekunden). Bitte laden Sie nur "
+                    "die ausgefüllte Vorlage hoch."
+                )
+                % {"seconds": MAX_READ_SECONDS},
+                code="too_slow",
+            )
         if all(_is_blank(cell) for cell in cells):
             continue
         if columns is None:

@@ -1,15 +1,21 @@
-"""Evidence files of answers: content-based type check, upload and removal services, who may see a file."""
+"""Evidence files of answers: content-based type check, upload and removal services, the reaper of stored
+files no row points to, who may see a file.
+
+Over 400 lines: the check, the writes and the reaper share one storage and one file's rules; the split of
+the write and the read half is planned (ARCHITECTURE.md, "Where this is going")."""
 
 import codecs
+import errno
 import hashlib
 import itertools
 import logging
 import os
+import posixpath
 import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from decimal import Decimal
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 import filetype
@@ -17,16 +23,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage
 from django.db import transaction
-from django.utils.formats import number_format
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators import roles
-from indicators.models import Answer, EvidenceFile, evidence_upload_to
+from indicators.models import EVIDENCE_FOLDER, Answer, EvidenceFile, evidence_upload_to
 
 # The answer services' checks, reused so that a file follows exactly the rules of its answer.
 from indicators.services.answers import answer_mark_edited, check_phase_allows_edit
 from indicators.services.base import check_city_member, check_version, lock_answer, notify_approved_data_changed
 from indicators.workflow import record_history
+from smartcity.zip_limits import check_zip, megabytes
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +95,6 @@ def _unsupported() -> ValidationError:
     )
 
 
-def _megabytes(size: int) -> str:
-    """A byte count in MB (1024²), three significant digits, in the active language: 10485760 -> "10"."""
-    return number_format(Decimal(f"{size / (1024 * 1024):.3g}"))
-
-
 @dataclass(frozen=True)
 class CheckedUpload:
     """An upload that passed every check, with what the EvidenceFile row stores about it."""
@@ -148,7 +150,7 @@ def _chunks(uploaded):
 def _measure(uploaded, limit: int) -> tuple[int, str]:
     """Size and sha256 of the file; refuses an empty file and stops reading as soon as it passes `limit`."""
     too_big = ValidationError(
-        _("Die Datei ist zu groß: erlaubt sind höchstens %(limit)s MB.") % {"limit": _megabytes(limit)},
+        _("Die Datei ist zu groß: erlaubt sind höchstens %(limit)s MB.") % {"limit": megabytes(limit)},
         code="too_big",
     )
     declared_size = getattr(uploaded, "size", None)
@@ -192,13 +194,19 @@ def detect_evidence_type(uploaded) -> str:
 
 
 def _office_type(uploaded) -> str:
-    """XLSX or DOCX by the parts inside the zip (only the directory is read, nothing is unpacked)."""
+    """XLSX or DOCX by the parts inside the zip, once the zip is known to unpack within
+    settings.EVIDENCE_MAX_UNCOMPRESSED_BYTES and EVIDENCE_MAX_ARCHIVE_ENTRIES (smartcity.zip_limits: the
+    directory is read, nothing is unpacked; a zip bomb is refused before it is stored or published)."""
     try:
-        uploaded.seek(0)
-        with zipfile.ZipFile(uploaded) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+        infos = check_zip(
+            uploaded,
+            max_bytes=settings.EVIDENCE_MAX_UNCOMPRESSED_BYTES,
+            max_entries=settings.EVIDENCE_MAX_ARCHIVE_ENTRIES,
+        )
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError):
+        # RuntimeError: an encrypted entry; NotImplementedError: a compression method zipfile cannot read.
         raise _unsupported() from None
+    names = {info.filename for info in infos}
     if "[Content_Types].xml" not in names:
         raise _unsupported()
     found = [kind for kind, part in _OOXML_MAIN_PART.items() if part in names]
@@ -306,9 +314,7 @@ def evidence_file_add(*, user, answer: Answer, uploaded, expected_version: int |
     )
     storage = evidence_storage()
     field = EvidenceFile._meta.get_field("file")
-    stored_name = storage.save(
-        evidence_upload_to(evidence, f"{uuid4().hex}.{checked.extension}"), uploaded, max_length=field.max_length
-    )
+    stored_name = _store(storage, evidence_upload_to(evidence, f"{uuid4().hex}.{checked.extension}"), uploaded, field)
     try:
         evidence.file = stored_name
         evidence.full_clean()
@@ -320,11 +326,53 @@ def evidence_file_add(*, user, answer: Answer, uploaded, expected_version: int |
             reason=_("Nachweisdatei hinzugefügt: %(name)s") % {"name": checked.original_name},
         )
     except BaseException:
-        # Nothing refers to the file any more. (If an outer transaction rolls back later, the file
-        # stays behind unreferenced; it is private and can be swept by comparing storage and table.)
-        storage.delete(stored_name)
+        # Nothing refers to the file any more. (If an outer transaction rolls back later, or the commit
+        # fails, the file stays behind unreferenced; evidence_orphans_reap removes it after the grace period.)
+        _delete_quietly(storage, stored_name)
         raise
     return evidence
+
+
+# errno values that mean the storage is full: the disk, the quota, the largest file size.
+_STORAGE_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def _store(storage: Storage, name: str, uploaded, field) -> str:
+    """Save the upload under `name` (a fresh uuid, so no other file has it) and return the stored name.
+
+    A storage error (full disk, read-only or unwritable storage, ...) becomes a ValidationError with a
+    message for the user, after whatever part of the file was written is deleted again; the cause is
+    logged for the operators.
+    """
+    try:
+        return storage.save(name, uploaded, max_length=field.max_length)
+    except OSError as error:
+        logger.error("Evidence file %s could not be stored: %s", name, error, exc_info=True)
+        _delete_quietly(storage, name)  # the part written before the disk filled up
+        if error.errno in _STORAGE_FULL:
+            reason, code = _("Der Speicherplatz ist voll."), "storage_full"
+        else:  # EROFS, EACCES, EPERM, EIO, ...: the storage does not take files at the moment
+            reason, code = _("Der Speicher nimmt gerade keine Dateien an."), "storage_unavailable"
+        raise ValidationError(
+            {
+                "file": ValidationError(
+                    _(
+                        "Die Datei konnte nicht gespeichert werden: %(reason)s Bitte versuchen Sie es später noch "
+                        "einmal; bleibt der Fehler, wenden Sie sich an die Redaktion."
+                    )
+                    % {"reason": reason},
+                    code=code,
+                )
+            }
+        ) from None
+
+
+def _delete_quietly(storage: Storage, name: str) -> None:
+    """Delete a stored file we wrote; a storage that fails here too (read-only) leaves it to the reaper."""
+    try:
+        storage.delete(name)
+    except OSError:
+        logger.warning("Evidence file %s could not be deleted; the orphan reaper will remove it.", name, exc_info=True)
 
 
 @transaction.atomic
@@ -344,6 +392,62 @@ def evidence_file_remove(*, user, evidence_file: EvidenceFile, expected_version:
     _answer_changed(answer, user=user, reason=_("Nachweisdatei entfernt: %(name)s") % {"name": evidence.original_name})
     # robust: the row is gone for good; a storage hiccup must not turn the committed removal into an error.
     transaction.on_commit(lambda: storage.delete(stored_name), robust=True)
+
+
+EVIDENCE_ORPHANS_REAP_TASK = "indicators.tasks.evidence_orphans_reap_task"
+# Rows looked up per query when the reaper asks which stored files are referenced.
+_REAP_BATCH = 500
+
+
+def evidence_orphans_reap(*, now: datetime | None = None) -> list[str]:
+    """Delete the stored evidence files no EvidenceFile row points to and that were last modified more
+    than settings.EVIDENCE_ORPHAN_GRACE_HOURS ago; return their names, sorted.
+
+    Orphans are the files of uploads whose transaction rolled back after the file was stored (an outer
+    transaction, a failed commit), of removals whose deletion after commit failed, and parts of writes a
+    failing storage could not delete. The grace period spares an upload whose transaction is still open.
+    Only the evidence folder of the storage is looked at. Safe to run twice or in parallel: a file gone
+    in the meantime is skipped, a file that cannot be deleted is logged and tried again next time.
+    """
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.EVIDENCE_ORPHAN_GRACE_HOURS)
+    storage = evidence_storage()
+    candidates = [name for name in _stored_files(storage, EVIDENCE_FOLDER) if _modified_before(storage, name, cutoff)]
+    referenced: set[str] = set()
+    for start in range(0, len(candidates), _REAP_BATCH):
+        batch = candidates[start : start + _REAP_BATCH]
+        referenced.update(EvidenceFile.objects.filter(file__in=batch).values_list("file", flat=True))
+    removed = []
+    for name in candidates:
+        if name in referenced:
+            continue
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.warning("Orphaned evidence file %s could not be deleted.", name, exc_info=True)
+            continue
+        removed.append(name)
+    if removed:
+        logger.info("Removed %d orphaned evidence file(s): %s", len(removed), ", ".join(sorted(removed)))
+    return sorted(removed)
+
+
+def _stored_files(storage: Storage, folder: str):
+    """The names of all files under `folder` of the storage, recursively (nothing when it does not exist)."""
+    try:
+        directories, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for file in files:
+        yield posixpath.join(folder, file)
+    for directory in directories:
+        yield from _stored_files(storage, posixpath.join(folder, directory))
+
+
+def _modified_before(storage: Storage, name: str, cutoff: datetime) -> bool:
+    try:
+        return storage.get_modified_time(name) < cutoff
+    except FileNotFoundError:  # deleted in the meantime (a removal, another reaper)
+        return False
 
 
 def evidence_file_may_view(user, evidence_file: EvidenceFile) -> bool:
