@@ -102,11 +102,14 @@ def _render_team(request, city: City, *, form: InvitationForm | None = None, sta
     return render(request, "indicators/coordination/team.html", context, status=status)
 
 
-def _invitation_link_template(request) -> str:
-    """The absolute accept URL with a `{token}` placeholder, in the site's default language like the mail."""
+def _invitation_link_template() -> str:
+    """The absolute accept URL with a `{token}` placeholder, in the site's default language like the mail.
+
+    It starts with settings.SITE_URL, never with the request's Host header (which anyone can send).
+    """
     with translation.override(settings.LANGUAGE_CODE):
         path = reverse("indicators:invitation_accept", args=[_TOKEN_SLOT])
-    return request.build_absolute_uri(path).replace(_TOKEN_SLOT, "{token}")
+    return settings.SITE_URL.rstrip("/") + path.replace(_TOKEN_SLOT, "{token}")
 
 
 @login_required
@@ -127,7 +130,7 @@ def team_invite(request, city_slug: str):
             city=city,
             email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
-            link_template=_invitation_link_template(request),
+            link_template=_invitation_link_template(),
         )
     except ValidationError as error:
         _add_service_errors(form, error)

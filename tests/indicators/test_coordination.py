@@ -211,7 +211,7 @@ def team_url(city, suffix=""):
 
 
 def token_in(message) -> str:
-    return re.search(r"http://testserver/portal/invitation/([^/\s]+)/", message.body).group(1)
+    return re.search(r"https?://[^/\s]+/portal/invitation/([^/\s]+)/", message.body).group(1)
 
 
 def test_an_invitation_mail_leaves_only_after_commit(city, coordinator, django_capture_on_commit_callbacks):
@@ -802,3 +802,26 @@ def test_a_weak_password_creates_no_account(client, city, coordinator):
     assert "Dieses Passwort ist zu üblich." in response.content.decode()
     assert not CityMembership.objects.filter(city=city, role=Role.STAFF).exists()
     assert StaffInvitation.objects.get().accepted_at is None
+
+
+def test_an_invitation_mail_links_to_the_configured_site_whatever_host_the_request_named(
+    client, settings, city, coordinator, django_capture_on_commit_callbacks
+):
+    # given: the configured address, and a request that names another host and port
+    settings.SITE_URL = "https://sci.example.org/"
+    settings.ALLOWED_HOSTS = ["evil.example", "testserver"]
+    client.force_login(coordinator)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            team_url(city, "invite/"), {"email": "neu@example.org", "role": "staff"}, HTTP_HOST="evil.example:8443"
+        )
+
+    # then
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    links = re.findall(r"https?://\S+", message.body)
+    assert len(links) == 1
+    assert re.fullmatch(r"https://sci\.example\.org/portal/invitation/[A-Za-z0-9_-]{43}/", links[0])
+    assert "evil.example" not in message.body
