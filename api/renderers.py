@@ -1,11 +1,12 @@
 """A CSV renderer for tabular endpoints: flat, stable columns, machine-readable numbers."""
 
-import csv
 import io
 import math
 from decimal import Decimal
 
 from rest_framework.renderers import BaseRenderer
+
+from smartcity import spreadsheet
 
 
 def csv_cell(value) -> str:
@@ -32,7 +33,7 @@ class CSVRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer = spreadsheet.csv_writer(buffer, lineterminator="\r\n")
         if isinstance(data, dict):
             writer.writerows([key, csv_cell(value)] for key, value in data.items())
             return buffer.getvalue().encode(self.charset)

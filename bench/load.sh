@@ -59,6 +59,7 @@ export DEBUG=0
 SECRET_KEY="load-bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export SECRET_KEY
 export ALLOWED_HOSTS=127.0.0.1
+export SITE_URL=https://index.example.org
 export SECURE_SSL_REDIRECT=0
 export API_THROTTLE_ANON=1000000/s API_THROTTLE_USER=1000000/s
 export LOG_LEVEL=WARNING

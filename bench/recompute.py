@@ -521,7 +521,12 @@ def run_child(backend: str, database_url: str, args) -> dict:
         result_path = Path(handle.name)
     env = dict(os.environ, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="smartcity.settings", LOG_LEVEL="WARNING")
     if not args.django_debug:
-        env.update(DEBUG="0", SECRET_KEY="bench-only-not-a-secret", ALLOWED_HOSTS="localhost")
+        env.update(
+            DEBUG="0",
+            SECRET_KEY="bench-only-not-a-secret",
+            ALLOWED_HOSTS="localhost",
+            SITE_URL="https://index.example.org",
+        )
     command = [
         sys.executable,
         str(Path(__file__).resolve()),

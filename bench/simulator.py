@@ -65,6 +65,7 @@ def django_setup(database: Path) -> None:
         DEBUG="0",
         SECRET_KEY="bench-only-not-a-secret",
         ALLOWED_HOSTS="testserver,localhost",
+        SITE_URL="https://index.example.org",
         LOG_LEVEL="WARNING",
     )
     sys.path[:0] = [str(REPO), str(REPO / "bench")]

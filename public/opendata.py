@@ -16,7 +16,6 @@ cannot drift apart.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -32,6 +31,7 @@ from indicators.models import City, Domain, Edition, Indicator, Parameter, plain
 from scoring import engine, selectors
 from scoring.inputs import EngineInputs
 from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun
+from smartcity import spreadsheet
 
 RESULTS, ANSWERS = "results", "answers"
 DATASETS = (RESULTS, ANSWERS)
@@ -398,7 +398,7 @@ def _csv_cell(value) -> str:
 
 def to_csv(columns: list[str], rows: list[dict]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = spreadsheet.csv_writer(buffer)
     writer.writerow(columns)
     for row in rows:
         writer.writerow([_csv_cell(row.get(column)) for column in columns])

@@ -1,6 +1,7 @@
 """Django settings: everything comes from the environment, with embedded defaults for development."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -26,6 +27,8 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 INSTALLED_APPS = [
+    # The project package as an app: its system checks (smartcity/checks.py), the session policy's login hook.
+    "smartcity.apps.SmartCityConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -46,7 +49,6 @@ INSTALLED_APPS = [
     # Second factor for reviewers and editors: TOTP codes of an authenticator app (smartcity/session_policy.py).
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "smartcity",
     "indicators",
     "scoring",
     "public",
@@ -243,8 +245,20 @@ OPEN_DATA_LICENSE = env("OPEN_DATA_LICENSE", default="CC BY 4.0")
 OPEN_DATA_LICENSE_URL = env("OPEN_DATA_LICENSE_URL", default="https://creativecommons.org/licenses/by/4.0/")
 
 # --- Notifications of the review workflow (indicators/notifications.py) --------------------------
-# The site's address for links in e-mails (no trailing slash needed).
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The site's address for every link in an e-mail (invitations, password reset, notifications, webhook
+# payloads), never the request's Host header, which anyone can send. Required with DEBUG off; the
+# deploy check (smartcity/checks.py) warns about plain http, loopback hosts and hosts not allowed.
+if DEBUG:
+    SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+elif not env("SITE_URL", default=""):
+    raise ImproperlyConfigured(
+        "DEBUG is off: set SITE_URL, the site's public address (e.g. https://index.example.org); "
+        "links in e-mails are built from it."
+    )
+else:
+    SITE_URL = env("SITE_URL")
+if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).hostname:
+    raise ImproperlyConfigured(f"SITE_URL must be an http:// or https:// address with a host name, not {SITE_URL!r}.")
 # After this many failed attempts (backoff 1, 2, 4 … 60 minutes) a notification is given up.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 

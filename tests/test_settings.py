@@ -5,7 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+SITE_URL = "https://index.example.org"
 PRODUCTION_KEY = "k" * 20 + "x7Qp2Lm9Zr4Tw8Vn1Bc6Hy3Jd5Fg0Sa" + "w" * 10
 
 
@@ -13,7 +16,16 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if k
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "SITE_URL",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -33,14 +45,53 @@ def test_production_start_without_secret_key_stops_with_a_clear_message():
 
 
 def test_production_start_without_allowed_hosts_stops_with_a_clear_message():
-    result = manage("check", DEBUG="0", SECRET_KEY=PRODUCTION_KEY)
+    result = manage("check", DEBUG="0", SECRET_KEY=PRODUCTION_KEY, SITE_URL=SITE_URL)
 
     assert result.returncode != 0
     assert "DEBUG is off: set ALLOWED_HOSTS" in result.stderr
 
 
+def test_production_start_without_site_url_stops_with_a_clear_message():
+    result = manage("check", DEBUG="0", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="index.example.org")
+
+    assert result.returncode != 0
+    assert (
+        "DEBUG is off: set SITE_URL, the site's public address (e.g. https://index.example.org); "
+        "links in e-mails are built from it." in result.stderr
+    )
+
+
+def test_production_start_with_a_site_url_without_host_stops_with_a_clear_message():
+    result = manage(
+        "check", DEBUG="0", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="index.example.org", SITE_URL="index.example.org"
+    )
+
+    assert result.returncode != 0
+    assert "SITE_URL must be an http:// or https:// address with a host name, not 'index.example.org'." in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("site_url", "warning"),
+    [
+        ("http://index.example.org", "smartcity.W001"),
+        ("https://127.0.0.1:8000", "smartcity.W002"),
+        ("https://localhost", "smartcity.W002"),
+        ("https://other.example.org", "smartcity.W003"),
+    ],
+)
+def test_deploy_check_warns_about_a_site_url_mails_should_not_link_to(site_url, warning):
+    result = manage(
+        "check", "--deploy", DEBUG="0", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="index.example.org", SITE_URL=site_url
+    )
+
+    assert f"?: ({warning}) SITE_URL" in result.stdout + result.stderr
+    assert "System check identified 1 issue (0 silenced)." in result.stdout + result.stderr
+
+
 def test_deploy_check_reports_nothing_with_production_settings():
-    result = manage("check", "--deploy", DEBUG="0", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="index.example.org")
+    result = manage(
+        "check", "--deploy", DEBUG="0", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="index.example.org", SITE_URL=SITE_URL
+    )
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
@@ -51,7 +102,7 @@ def test_static_files_collect_with_production_storage(tmp_path):
     # when
     result = manage(
         "collectstatic", "--noinput", DEBUG="0", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="index.example.org",
-        STATIC_ROOT=str(tmp_path),
+        SITE_URL=SITE_URL, STATIC_ROOT=str(tmp_path),
     )  # fmt: skip
 
     # then: every reference inside the files resolves (a dangling source map once stopped the deploy)

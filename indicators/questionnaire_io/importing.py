@@ -20,6 +20,7 @@ from indicators.questionnaire_io.reading import (
     parse_version,
 )
 from indicators.services import AnswerInput, ConflictError, answer_save
+from smartcity import spreadsheet
 
 Status = Answer.Status
 
@@ -164,7 +165,7 @@ def _plan(row: ImportRow, parameters: dict[str, list[Parameter]], answers: dict[
     problems = []
     for name, raw, parse in (
         ("evidence_url", row.evidence_url, parse_url),
-        ("note", row.note, cell_text),
+        ("note", row.note, _note_text),
         ("as_of", row.as_of, parse_date),
         ("version", row.version, parse_version),
     ):
@@ -181,6 +182,11 @@ def _plan(row: ImportRow, parameters: dict[str, list[Parameter]], answers: dict[
     elif _matches(plan, plan.answer):
         plan.outcome = _outcome(plan, UNCHANGED)
     return plan
+
+
+def _note_text(raw) -> str:
+    """The note as typed: without the apostrophe the CSV export put before a note that looks like a formula."""
+    return spreadsheet.unescape_cell(cell_text(raw))
 
 
 def _matches(plan: _Plan, stored) -> bool:

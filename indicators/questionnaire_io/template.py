@@ -1,7 +1,6 @@
 """The questionnaire template of a city: one row per parameter with the current answer, as CSV or XLSX
 (German, fixed headers: they are the file format, not UI text; pick lists and help in the XLSX)."""
 
-import csv
 import io
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from indicators import selectors
 from indicators.models import Answer, City, Edition, Parameter, catalogue_order, plain_number
+from smartcity import spreadsheet
 
 Kind = Parameter.Kind
 
@@ -194,7 +194,7 @@ def questionnaire_csv(*, edition: Edition, city: City) -> str:
     """The template as CSV the way German Excel opens it: UTF-8 with BOM, `;`, decimal comma, CRLF."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = spreadsheet.csv_writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in questionnaire_rows(edition=edition, city=city):
         writer.writerow(row.cells(text=True))
@@ -227,8 +227,8 @@ def questionnaire_xlsx(*, edition: Edition, city: City) -> bytes:
     for row_number, row in enumerate(questionnaire_rows(edition=edition, city=city), start=2):
         sheet.append(row.cells(text=False))
         for cell in sheet[row_number]:
-            if isinstance(cell.value, str) and cell.data_type == "f":
-                cell.data_type = "s"  # a note starting with "=" is text, never a formula
+            if isinstance(cell.value, str) and spreadsheet.looks_like_formula(cell.value):
+                cell.data_type = "s"  # a note starting with "=" is text, never a formula (the CSV's rule)
         sheet[f"{as_of_column}{row_number}"].number_format = "DD.MM.YYYY"
         choices = pick_list(row.parameter)
         if choices:

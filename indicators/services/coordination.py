@@ -5,6 +5,8 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import EmailValidator
@@ -186,9 +188,32 @@ def staff_invitation_for_token(token: str, *, lock: bool = False) -> StaffInvita
     return invitation
 
 
+def invited_address_has_account(invitation: StaffInvitation) -> bool:
+    """Whether some account already has the invited address (then the invitee signs in to accept)."""
+    return get_user_model().objects.filter(email__iexact=invitation.email).exists()
+
+
+def check_invited_address(*, user, invitation: StaffInvitation) -> None:
+    """The invitation is for the signed-in user only if their account's address is the invited one.
+
+    An invitation link is no bearer token: whoever holds it (a forwarded mail, a shared screen) must
+    not join the team. The account's stored address counts as verified: accounts are created by the
+    editors or by an invitation to that address. Case does not matter.
+    """
+    if (user.email or "").strip().casefold() != invitation.email.strip().casefold():
+        raise ValidationError(
+            _(
+                "Diese Einladung gilt für eine andere E-Mail-Adresse. Melden Sie sich mit dem Konto der "
+                "eingeladenen Adresse an oder bitten Sie die Koordination, die Adresse Ihres Kontos einzuladen."
+            ),
+            code="wrong_address",
+        )
+
+
 @transaction.atomic
 def staff_invitation_accept(*, user, token: str) -> CityMembership:
-    """The logged-in user accepts an invitation once: they join the city with the invited role.
+    """The logged-in user accepts an invitation to their own address once: they join the city with the
+    invited role (check_invited_address; anyone else is refused and nothing changes).
 
     Someone already in the team keeps their membership (and role); the invitation is used up either way.
     """
@@ -197,6 +222,48 @@ def staff_invitation_accept(*, user, token: str) -> CityMembership:
     # The city before its invitation (the lock order; staff_invite locks the city, then replaces invitations).
     _lock_city(staff_invitation_for_token(token).city_id)
     invitation = staff_invitation_for_token(token, lock=True)
+    check_invited_address(user=user, invitation=invitation)
+    return _accept(invitation, user=user)
+
+
+@transaction.atomic
+def staff_invitation_accept_new_user(
+    *, token: str, username: str, password: str, first_name: str = "", last_name: str = ""
+):
+    """Someone without an account accepts an invitation: it creates their account, with the invited
+    address, and they join the city with the invited role. Returns the new user.
+
+    Refused (nothing written) when an account has the invited address already (its owner signs in and
+    accepts), or when the user name is taken or the password fails the password validators.
+    """
+    _lock_city(staff_invitation_for_token(token).city_id)  # the lock order: the city before its invitation
+    invitation = staff_invitation_for_token(token, lock=True)
+    if invited_address_has_account(invitation):
+        raise ValidationError(
+            _("Für %(email)s gibt es bereits ein Konto. Bitte melden Sie sich an, um die Einladung anzunehmen.")
+            % {"email": invitation.email},
+            code="has_account",
+        )
+    user = get_user_model()(
+        username=(username or "").strip(),
+        email=invitation.email,
+        first_name=(first_name or "").strip(),
+        last_name=(last_name or "").strip(),
+    )
+    user.set_unusable_password()  # full_clean needs a value; the real one is set once it is validated
+    user.full_clean()
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None
+    user.set_password(password)
+    user.save()
+    _accept(invitation, user=user)
+    return user
+
+
+def _accept(invitation: StaffInvitation, *, user) -> CityMembership:
+    """Join the invitation's city and use the invitation up; the caller has locked the city, then the invitation."""
     membership = CityMembership.objects.filter(user=user, city=invitation.city).first()
     if membership is None:
         membership = CityMembership(user=user, city=invitation.city, role=invitation.role)

@@ -6,11 +6,13 @@ runs `notifications_send`, which groups the pending rows into one mail per recip
 and city; a failing mail server only postpones a mail (backoff), it never loses the decision.
 """
 
+import hashlib
 import logging
 import smtplib
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -152,8 +154,10 @@ def _write(notifications: Iterable[Notification]) -> list[Notification]:
 def notifications_send(*, now: datetime | None = None) -> dict:
     """Send every due notification, one mail per (recipient, kind, edition, city); never raises for mail errors.
 
-    Claims the due rows (unsent, due, under NOTIFICATION_MAX_ATTEMPTS) with a short lease, then sends
-    group by group. A sent group gets `sent_at`; a failing one gets attempts + 1, the error and its
+    Claims the due rows (unsent, due, under NOTIFICATION_MAX_ATTEMPTS) with a lease, committed before
+    anything is sent (smartcity.outbox.claim_due: a parallel or repeated run skips them while the lease
+    holds), then sends group by group, each mail with a Message-ID stable across attempts (message_id).
+    A sent group gets `sent_at`; a failing one gets attempts + 1, the error and its
     next attempt after 1, 2, 4 … minutes (at most an hour). A row at the maximum stays with its
     error and is not tried again. Returns {"sent": mails sent, "failed": mails failed, "rows": rows claimed}.
     """
@@ -254,7 +258,22 @@ def _message(group: list[Notification]) -> EmailMessage:
         }
         subject = render_to_string(f"indicators/mail/{first.kind}_subject.txt", context)
         body = render_to_string(f"indicators/mail/{first.kind}_body.txt", context)
-    return EmailMessage(" ".join(subject.split()), body, to=[recipient.email])
+    return EmailMessage(
+        " ".join(subject.split()), body, to=[recipient.email], headers={"Message-ID": message_id(group)}
+    )
+
+
+def message_id(group: list[Notification]) -> str:
+    """The mail's Message-ID, the same on every attempt to send the group: from its rows' ids and the site's domain.
+
+    Sending is at least once (a worker that dies after the mail server took the mail but before the rows
+    are marked sent leaves them to be sent again once the claim's lease ends); the repeated copy carries
+    the same Message-ID, so mail servers and clients that drop duplicates show it once.
+    """
+    ids = sorted(row.pk for row in group)
+    digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
+    domain = urlsplit(settings.SITE_URL).hostname
+    return f"<notification.{ids[0]}.{digest}@{domain}>"
 
 
 def _catalogue_position(parameter: Parameter) -> tuple:

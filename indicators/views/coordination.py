@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -101,11 +102,14 @@ def _render_team(request, city: City, *, form: InvitationForm | None = None, sta
     return render(request, "indicators/coordination/team.html", context, status=status)
 
 
-def _invitation_link_template(request) -> str:
-    """The absolute accept URL with a `{token}` placeholder, in the site's default language like the mail."""
+def _invitation_link_template() -> str:
+    """The absolute accept URL with a `{token}` placeholder, in the site's default language like the mail.
+
+    It starts with settings.SITE_URL, never with the request's Host header (which anyone can send).
+    """
     with translation.override(settings.LANGUAGE_CODE):
         path = reverse("indicators:invitation_accept", args=[_TOKEN_SLOT])
-    return request.build_absolute_uri(path).replace(_TOKEN_SLOT, "{token}")
+    return settings.SITE_URL.rstrip("/") + path.replace(_TOKEN_SLOT, "{token}")
 
 
 @login_required
@@ -126,7 +130,7 @@ def team_invite(request, city_slug: str):
             city=city,
             email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
-            link_template=_invitation_link_template(request),
+            link_template=_invitation_link_template(),
         )
     except ValidationError as error:
         _add_service_errors(form, error)
@@ -152,20 +156,83 @@ def team_remove(request, city_slug: str, membership_id: int):
     return redirect("indicators:team", city.slug)
 
 
-@login_required
+class InvitationAccountForm(forms.Form):
+    """The account an invitation creates (its address is the invited one); the service checks the rest."""
+
+    username = forms.CharField(label=gettext_lazy("Benutzername"), max_length=150)
+    first_name = forms.CharField(label=gettext_lazy("Vorname"), max_length=150, required=False)
+    last_name = forms.CharField(label=gettext_lazy("Nachname"), max_length=150, required=False)
+    password1 = forms.CharField(label=gettext_lazy("Passwort"), strip=False, widget=forms.PasswordInput)
+    password2 = forms.CharField(label=gettext_lazy("Passwort wiederholen"), strip=False, widget=forms.PasswordInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", _("Die beiden Passwörter stimmen nicht überein."))
+        return cleaned
+
+
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, token: str):
-    """GET shows what the invitation is for; POST accepts it for the logged-in user."""
+    """GET shows what the invitation is for; POST accepts it.
+
+    Signed in, only the account of the invited address may accept. Without signing in, the invitation
+    creates the account for its address (unless one exists: then the invitee signs in).
+    """
+    page = "indicators/coordination/invitation.html"
+    try:
+        invitation = coordination.staff_invitation_for_token(token)
+    except ValidationError as error:
+        return render(request, page, {"error": " ".join(error.messages)}, status=400)
+    if not request.user.is_authenticated:
+        return _invitation_for_visitor(request, token, invitation)
     try:
         if request.method == "POST":
             membership = coordination.staff_invitation_accept(user=request.user, token=token)
             messages.success(request, _("Willkommen im Team von %(city)s.") % {"city": membership.city.name})
             return redirect("indicators:dashboard")
-        invitation = coordination.staff_invitation_for_token(token)
+        coordination.check_invited_address(user=request.user, invitation=invitation)
     except ValidationError as error:
-        context = {"error": " ".join(error.messages)}
-        return render(request, "indicators/coordination/invitation.html", context, status=400)
-    return render(request, "indicators/coordination/invitation.html", {"invitation": invitation})
+        context = {"invitation": invitation, "error": " ".join(error.messages)}
+        return render(request, page, context, status=400 if request.method == "POST" else 200)
+    return render(request, page, {"invitation": invitation})
+
+
+def _invitation_for_visitor(request, token: str, invitation: StaffInvitation):
+    """Someone not signed in: the form for the account the invitation creates, or the way to sign in."""
+    page = "indicators/coordination/invitation.html"
+    login_url = f"{reverse('login')}?next={request.path}"
+    context = {"invitation": invitation, "login_url": login_url}
+    if coordination.invited_address_has_account(invitation):
+        error = _("Für %(email)s gibt es bereits ein Konto. Bitte melden Sie sich an, um die Einladung anzunehmen.") % {
+            "email": invitation.email
+        }
+        return render(request, page, {**context, "error": error}, status=400 if request.method == "POST" else 200)
+    if request.method != "POST":
+        return render(request, page, {**context, "account_form": InvitationAccountForm()})
+    form = InvitationAccountForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = coordination.staff_invitation_accept_new_user(
+                token=token,
+                username=data["username"],
+                password=data["password1"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, field_errors in error.message_dict.items():
+                    field = "password1" if field == "password" else field
+                    form.add_error(field if field in form.fields else None, field_errors)
+            else:
+                form.add_error(None, error.messages)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Willkommen im Team von %(city)s.") % {"city": invitation.city.name})
+            return redirect("indicators:dashboard")
+    return render(request, page, {**context, "account_form": form}, status=400)
 
 
 # --- Sign-off ---------------------------------------------------------------------------------

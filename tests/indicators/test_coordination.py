@@ -211,7 +211,7 @@ def team_url(city, suffix=""):
 
 
 def token_in(message) -> str:
-    return re.search(r"http://testserver/portal/invitation/([^/\s]+)/", message.body).group(1)
+    return re.search(r"https?://[^/\s]+/portal/invitation/([^/\s]+)/", message.body).group(1)
 
 
 def test_an_invitation_mail_leaves_only_after_commit(city, coordinator, django_capture_on_commit_callbacks):
@@ -280,9 +280,9 @@ def test_an_invitation_link_works_only_once(client, city, coordinator):
     _, token = coordination.staff_invite(
         user=coordinator, city=city, email="neu@example.org", role=Role.COORDINATOR, link_template=LINK
     )
-    first = UserFactory()
+    first = UserFactory(email="neu@example.org")
     coordination.staff_invitation_accept(user=first, token=token)
-    second = UserFactory()
+    second = UserFactory(email="NEU@example.org")  # a second account of the same address
     client.force_login(second)
 
     # when
@@ -327,15 +327,16 @@ def test_an_unknown_invitation_link_gets_a_clear_message(client):
     )
 
 
-def test_anonymous_visitors_of_an_invitation_link_are_sent_to_the_login_and_back(client, city, coordinator):
+def test_anonymous_visitors_of_an_invitation_link_are_offered_the_login_and_the_account(client, city, coordinator):
     _, token = coordination.staff_invite(
         user=coordinator, city=city, email="neu@example.org", role=Role.STAFF, link_template=LINK
     )
 
     response = client.get(f"/portal/invitation/{token}/")
 
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next=/portal/invitation/{token}/"
+    assert response.status_code == 200
+    assert f'href="/accounts/login/?next=/portal/invitation/{token}/"' in response.content.decode()
+    assert "Konto anlegen und Einladung annehmen" in response.content.decode()
     assert StaffInvitation.objects.get().accepted_at is None
 
 
@@ -353,9 +354,10 @@ def test_inviting_the_same_address_again_replaces_the_open_invitation(city, coor
     # then
     assert list(StaffInvitation.objects.values_list("email", "role")) == [("neu@example.org", "coordinator")]
     with pytest.raises(ValidationError) as error:
-        coordination.staff_invitation_accept(user=UserFactory(), token=old_token)
+        coordination.staff_invitation_accept(user=UserFactory(email="neu@example.org"), token=old_token)
     assert message_of(error).startswith("Diesen Einladungslink gibt es nicht (mehr).")
-    assert coordination.staff_invitation_accept(user=UserFactory(), token=new_token).role == Role.COORDINATOR
+    invitee = UserFactory(email="neu@example.org")
+    assert coordination.staff_invitation_accept(user=invitee, token=new_token).role == Role.COORDINATOR
 
 
 @pytest.mark.parametrize("email", ["keine-adresse", "", "a@b"])
@@ -404,6 +406,8 @@ def test_accepting_as_a_member_keeps_the_membership_and_uses_up_the_invitation(c
     _, token = coordination.staff_invite(
         user=coordinator, city=city, email="zweite-adresse@example.org", role=Role.COORDINATOR, link_template=LINK
     )
+    staff.email = "zweite-adresse@example.org"  # changed by the editors after the invitation left
+    staff.save(update_fields=["email"])
 
     membership = coordination.staff_invitation_accept(user=staff, token=token)
 
@@ -673,3 +677,151 @@ def test_a_project_without_a_title_gets_an_inline_message_and_nothing_is_saved(c
     assert response.status_code == 400
     assert 'class="error" role="alert">Dieses Feld ist zwingend erforderlich.' in response.content.decode()
     assert not InnovationProject.objects.exists()
+
+
+# --- Invitations are for their address (issue 15, item 6) --------------------------------------
+
+WRONG_ADDRESS = (
+    "Diese Einladung gilt für eine andere E-Mail-Adresse. Melden Sie sich mit dem Konto der eingeladenen "
+    "Adresse an oder bitten Sie die Koordination, die Adresse Ihres Kontos einzuladen."
+)
+
+
+def test_a_signed_in_user_of_another_address_cannot_accept_an_invitation(client, city, coordinator):
+    # given: an invitation for bochum@example.org, and "muenchen" signed in with their own address
+    _, token = coordination.staff_invite(
+        user=coordinator, city=city, email="bochum@example.org", role=Role.COORDINATOR, link_template=LINK
+    )
+    muenchen = UserFactory(username="muenchen", email="muenchen@example.org")
+    client.force_login(muenchen)
+
+    # when
+    page = client.get(f"/portal/invitation/{token}/")
+    response = client.post(f"/portal/invitation/{token}/")
+
+    # then: refused, nothing changed
+    assert WRONG_ADDRESS in page.content.decode()
+    assert "Einladung annehmen" not in page.content.decode()
+    assert response.status_code == 400
+    assert WRONG_ADDRESS in response.content.decode()
+    assert not CityMembership.objects.filter(user=muenchen).exists()
+    invitation = StaffInvitation.objects.get()
+    assert (invitation.accepted_at, invitation.accepted_by) == (None, None)
+
+
+def test_the_service_refuses_an_invitation_for_another_address(city, coordinator):
+    _, token = coordination.staff_invite(
+        user=coordinator, city=city, email="bochum@example.org", role=Role.STAFF, link_template=LINK
+    )
+    other = UserFactory(email="")
+
+    with pytest.raises(ValidationError) as error:
+        coordination.staff_invitation_accept(user=other, token=token)
+
+    assert message_of(error) == WRONG_ADDRESS
+    assert error.value.code == "wrong_address"
+    assert not CityMembership.objects.filter(user=other).exists()
+    assert StaffInvitation.objects.get().accepted_at is None
+
+
+def test_the_invited_address_accepts_whatever_its_case(city, coordinator):
+    _, token = coordination.staff_invite(
+        user=coordinator, city=city, email="Kollegin@Example.org", role=Role.STAFF, link_template=LINK
+    )
+    invitee = UserFactory(email="KOLLEGIN@example.ORG")
+
+    membership = coordination.staff_invitation_accept(user=invitee, token=token)
+
+    assert (membership.user, membership.city, membership.role) == (invitee, city, Role.STAFF)
+    assert StaffInvitation.objects.get().accepted_by == invitee
+
+
+def account_form(**changes):
+    return {
+        "username": "ina.neu",
+        "first_name": "Ina",
+        "last_name": "Neu",
+        "password1": "Rathaus-Bochum-2025",
+        "password2": "Rathaus-Bochum-2025",
+        **changes,
+    }
+
+
+def test_an_invitation_creates_the_account_for_its_address(client, city, coordinator):
+    # given: nobody has an account for the invited address; the link is opened without signing in
+    _, token = coordination.staff_invite(
+        user=coordinator, city=city, email="ina.neu@example.org", role=Role.STAFF, link_template=LINK
+    )
+
+    # when
+    page = client.get(f"/portal/invitation/{token}/")
+    response = client.post(f"/portal/invitation/{token}/", account_form(), follow=True)
+
+    # then: the account has the invited address, belongs to the team and is signed in
+    assert page.status_code == 200
+    assert "Konto anlegen und Einladung annehmen" in page.content.decode()
+    assert response.redirect_chain == [("/portal/", 302)]
+    assert f"Willkommen im Team von {city.name}." in response.content.decode()
+    user = CityMembership.objects.get(city=city, role=Role.STAFF).user
+    assert (user.username, user.email, user.get_full_name()) == ("ina.neu", "ina.neu@example.org", "Ina Neu")
+    assert user.check_password("Rathaus-Bochum-2025")
+    assert response.context["user"] == user
+    assert StaffInvitation.objects.get().accepted_by == user
+
+
+def test_an_invitation_creates_no_second_account_for_an_address_that_has_one(client, city, coordinator):
+    # given: the invited address has an account already
+    existing = UserFactory(email="ina.neu@example.org")
+    _, token = coordination.staff_invite(
+        user=coordinator, city=city, email="ina.neu@example.org", role=Role.STAFF, link_template=LINK
+    )
+
+    # when
+    page = client.get(f"/portal/invitation/{token}/")
+    response = client.post(f"/portal/invitation/{token}/", account_form())
+
+    # then: asked to sign in, nothing created
+    text = "Für ina.neu@example.org gibt es bereits ein Konto. Bitte melden Sie sich an, um die Einladung anzunehmen."
+    assert text in page.content.decode()
+    assert f"/accounts/login/?next=/portal/invitation/{token}/" in page.content.decode()
+    assert response.status_code == 400
+    assert text in response.content.decode()
+    assert list(type(existing).objects.filter(email__iexact="ina.neu@example.org")) == [existing]
+    assert not CityMembership.objects.filter(city=city, role=Role.STAFF).exists()
+    assert StaffInvitation.objects.get().accepted_at is None
+
+
+def test_a_weak_password_creates_no_account(client, city, coordinator):
+    _, token = coordination.staff_invite(
+        user=coordinator, city=city, email="ina.neu@example.org", role=Role.STAFF, link_template=LINK
+    )
+
+    response = client.post(f"/portal/invitation/{token}/", account_form(password1="12345678", password2="12345678"))
+
+    assert response.status_code == 400
+    assert "Dieses Passwort ist zu üblich." in response.content.decode()
+    assert not CityMembership.objects.filter(city=city, role=Role.STAFF).exists()
+    assert StaffInvitation.objects.get().accepted_at is None
+
+
+def test_an_invitation_mail_links_to_the_configured_site_whatever_host_the_request_named(
+    client, settings, city, coordinator, django_capture_on_commit_callbacks
+):
+    # given: the configured address, and a request that names another host and port
+    settings.SITE_URL = "https://sci.example.org/"
+    settings.ALLOWED_HOSTS = ["evil.example", "testserver"]
+    client.force_login(coordinator)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            team_url(city, "invite/"), {"email": "neu@example.org", "role": "staff"}, HTTP_HOST="evil.example:8443"
+        )
+
+    # then
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    links = re.findall(r"https?://\S+", message.body)
+    assert len(links) == 1
+    assert re.fullmatch(r"https://sci\.example\.org/portal/invitation/[A-Za-z0-9_-]{43}/", links[0])
+    assert "evil.example" not in message.body

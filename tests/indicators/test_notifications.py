@@ -1,6 +1,7 @@
 """E-mail notifications of the review workflow: outbox rows with the decision, grouped mails after commit, retries."""
 
 import logging
+import re
 import smtplib
 from datetime import timedelta
 from decimal import Decimal
@@ -16,6 +17,7 @@ from indicators import services, tasks
 from indicators.models import Answer, CityMembership, Notification, Participation
 from indicators.services import AnswerInput
 from indicators.services.notifications import notifications_send, notifications_send_enqueue
+from smartcity import outbox
 from tests.factories import VALID_VALUE, AnswerFactory, UserFactory, coordinator_of, parameter
 
 Status = Answer.Status
@@ -515,6 +517,89 @@ def test_sending_is_idempotent_and_has_no_n_plus_one(
     assert second == {"sent": 0, "failed": 0, "rows": 0}
     assert sorted(m.to[0] for m in mailoutbox) == sorted(m.email for m in members)
     assert all(m.body.count("Begründung: Bitte prüfen.") == 5 for m in mailoutbox)
+
+
+# --- At most once per group: a stable Message-ID, claimed before sending (issue 15, item 5) ------
+
+
+class RecordingFailingBackend(BaseEmailBackend):
+    """A mail server that refuses every message, after noting the Message-ID it was offered."""
+
+    offered: list[str] = []
+
+    def send_messages(self, email_messages):
+        RecordingFailingBackend.offered += [message.message()["Message-ID"] for message in email_messages]
+        raise smtplib.SMTPException("421 service not available")
+
+
+def test_a_retried_mail_carries_the_message_id_of_its_first_attempt(
+    edition, city, staff, reviewer, settings, mailoutbox
+):
+    # given: two answers sent back to the one member; the first attempt fails
+    settings.EMAIL_BACKEND = "tests.indicators.test_notifications.RecordingFailingBackend"
+    RecordingFailingBackend.offered = []
+    answers = [submitted(edition, city, key) for key in ("wartezeit", "busse")]
+    services.answers_request_changes(user=reviewer, answers=answers, reason="Quelle fehlt.")
+    assert notifications_send() == {"sent": 0, "failed": 1, "rows": 2}
+
+    # when: the retry, once it is due
+    settings.EMAIL_BACKEND = LOCMEM
+    assert notifications_send(now=timezone.now() + timedelta(minutes=2)) == {"sent": 1, "failed": 0, "rows": 2}
+
+    # then: the same Message-ID, derived from the group's rows and the site's domain
+    (message,) = mailoutbox
+    message_id = message.message()["Message-ID"]
+    assert RecordingFailingBackend.offered == [message_id]
+    ids = sorted(Notification.objects.values_list("pk", flat=True))
+    assert re.fullmatch(rf"<notification\.{ids[0]}\.[0-9a-f]{{32}}@index\.example\.org>", message_id)
+
+
+def test_a_mail_sent_again_after_a_worker_died_carries_the_same_message_id(edition, city, staff, reviewer, mailoutbox):
+    # given: a mail went out, but the worker died before it marked the rows sent; the lease has passed
+    services.answer_request_changes(user=reviewer, answer=submitted(edition, city), reason="Quelle fehlt.")
+    assert notifications_send()["sent"] == 1
+    Notification.objects.update(sent_at=None)
+    later = timezone.now() + outbox.CLAIM_LEASE + timedelta(seconds=1)
+
+    # when
+    assert notifications_send(now=later) == {"sent": 1, "failed": 0, "rows": 1}
+
+    # then: the receiving side can tell the second copy for what it is
+    first, second = mailoutbox
+    assert first.message()["Message-ID"] == second.message()["Message-ID"]
+
+
+def test_different_groups_get_different_message_ids(edition, city, staff, coordinator, reviewer, mailoutbox):
+    services.answer_request_changes(user=reviewer, answer=submitted(edition, city), reason="Quelle fehlt.")
+
+    assert notifications_send()["sent"] == 2
+
+    assert len({message.message()["Message-ID"] for message in mailoutbox}) == 2
+
+
+class ReenteringBackend(BaseEmailBackend):
+    """While a mail is being sent, a parallel run of the send starts (what a second worker would do)."""
+
+    parallel_runs: list[dict] = []
+
+    def send_messages(self, email_messages):
+        ReenteringBackend.parallel_runs.append(notifications_send())
+        return len(email_messages)
+
+
+def test_a_run_during_the_lease_of_another_sends_nothing(edition, city, staff, reviewer, settings):
+    # given
+    settings.EMAIL_BACKEND = "tests.indicators.test_notifications.ReenteringBackend"
+    ReenteringBackend.parallel_runs = []
+    services.answer_request_changes(user=reviewer, answer=submitted(edition, city), reason="Quelle fehlt.")
+
+    # when: a run claims the row and, while it sends, another run starts
+    result = notifications_send()
+
+    # then: the claim was written before the send, so the parallel run found nothing to send
+    assert result == {"sent": 1, "failed": 0, "rows": 1}
+    assert ReenteringBackend.parallel_runs == [{"sent": 0, "failed": 0, "rows": 0}]
+    assert Notification.objects.get().sent_at is not None
 
 
 # --- Admin -------------------------------------------------------------------------------------

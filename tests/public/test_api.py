@@ -1368,3 +1368,16 @@ def test_the_schema_documents_every_public_endpoint_with_its_errors_and_anonymou
         "text/csv",
     }
     assert schema["components"]["schemas"]["Error"]["required"] == ["code", "errors", "message"]
+
+
+def test_the_ranking_csv_neutralises_a_name_that_would_run_as_a_formula(api, ranked):
+    # given: a city name an editor typed as a formula
+    City.objects.filter(name="München").update(name='@SUM(1+1)*cmd|" /C calc"!A0')
+
+    # when
+    rows = read_csv(api.get(f"{API}/rankings/", {"format": "csv"}))
+
+    # then: text, and the negative trend of the same row still a number
+    (row,) = [row for row in rows if row[3] == "muenchen"]
+    assert row[2] == '\'@SUM(1+1)*cmd|" /C calc"!A0'
+    assert row[-2] == "-2"

@@ -513,3 +513,23 @@ def test_recomputing_with_another_methodology_shows_how_robust_the_ranking_is(cl
     # then: under 'exclude' the city's transport score rests on its (best) bus share alone
     assert as_published[gap.ags][0] == pytest.approx(CityScore.objects.get(city=gap).total, abs=1e-9)
     assert excluding_gaps[gap.ags][0] > as_published[gap.ags][0] + 1
+
+
+def test_open_data_csv_neutralises_text_that_would_run_as_a_formula_and_keeps_negative_numbers(client, editor):
+    # given: a city whose name an editor typed as a formula, and a negative value
+    edition = factories.small_edition(cities=2, year=2040)
+    answer_all(edition)
+    city = factories.cities_of(edition)[0]
+    City.objects.filter(pk=city.pk).update(name="=cmd|' /C calc'!A0")
+    Answer.objects.filter(pk=answer(edition, city, "wartezeit").pk).update(value_number=Decimal("-3.5"))
+    publish(edition, editor)
+
+    # when
+    answers = read_csv(client.get("/daten/2040/answers.csv"))[1]
+    results = read_csv(client.get("/daten/2040/results.csv"))[1]
+
+    # then
+    mine = {row["parameter"]: row for row in answers if row["ags"] == city.ags}
+    assert mine["wartezeit"]["city"] == "'=cmd|' /C calc'!A0"
+    assert mine["wartezeit"]["value"] == "-3.5"
+    assert [row["city"] for row in results if row["ags"] == city.ags] == ["'=cmd|' /C calc'!A0"]

@@ -49,7 +49,8 @@ WRITES = {
     "portal/<slug:city_slug>/<int:year>/evidence/<int:pk>/remove/": [("staff_a", "post", None, {}, 302)],
     "portal/<slug:city_slug>/team/invite/": [("staff_a", "post", None, {}, 400)],
     "portal/<slug:city_slug>/team/<int:membership_id>/remove/": [("staff_a", "post", None, {}, 302)],
-    "portal/invitation/<str:token>/": [("staff_b", "post", None, {}, 302)],
+    # staff_b is not the invited address: past the CSRF check, the invitation refuses them
+    "portal/invitation/<str:token>/": [("staff_b", "post", None, {}, 400)],
     "portal/<slug:city_slug>/<int:year>/sign-off/": [("staff_a", "post", None, {}, 302)],
     "portal/<slug:city_slug>/<int:year>/projects/<slug:domain_key>/": [("staff_a", "post", None, {}, 400)],
     # personal tokens

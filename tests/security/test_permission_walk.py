@@ -191,8 +191,9 @@ ROUTES = {
     "portal/<slug:city_slug>/team/<int:membership_id>/remove/": [
         ("/portal/{city}/team/{membership}/remove/", POST_ONLY),
     ],
-    # the link of an invitation e-mail: whoever holds it and is signed in may see whom it invites
-    "portal/invitation/<str:token>/": [("/portal/invitation/{invitation}/", signed_in(200))],
+    # the link of an invitation e-mail: whoever holds it may see whom it invites (only the invited address
+    # may accept; without an account the page offers to create one for that address)
+    "portal/invitation/<str:token>/": [("/portal/invitation/{invitation}/", everyone(200))],
     "portal/<slug:city_slug>/<int:year>/sign-off/": [(PORTAL_A + "/sign-off/", A_COORDINATOR)],
     "portal/<slug:city_slug>/<int:year>/projects/": [(PORTAL_A + "/projects/", A_TEAM)],
     "portal/<slug:city_slug>/<int:year>/projects/<slug:domain_key>/": [
@@ -361,7 +362,7 @@ HEAD_ROLES = ROLES
 HEAD_DIFFERS = {
     "/konto/tokens/": signed_in(405),
     "/konto/tokens/{token}/revoke/": signed_in(405),
-    "/portal/invitation/{invitation}/": signed_in(405),
+    "/portal/invitation/{invitation}/": everyone(405),
     PORTAL_A + "/sign-off/": signed_in(405),
     "/admin/login/": everyone(200),
 }

@@ -254,6 +254,7 @@ def test_postgresql_restarting_while_the_site_serves_gives_clean_503s_and_the_si
     env = django_env(
         DATABASE_URL=copy_test_database(private_postgres), DEBUG="0", SECRET_KEY="faults-" + "k" * 50,
         ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="0", STATIC_ROOT=str(static_root), REDIS_URL="",
+        SITE_URL="https://index.example.org",
     )  # fmt: skip
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput"],
