@@ -2,7 +2,7 @@
 
 An editor's URL must not reach the server's own network (SSRF). A host *name* is resolved here, on
 save and again before every sending (the answer may change: DNS rebinding), and every address it
-resolves to must be public; the connection then goes to the checked address, never to a second
+resolves to must be public; the connection then goes to a checked address, never to a second
 lookup, while Host header, SNI and certificate check use the name. Only https on port 443 leaves the
 machine; plain http (any port) only to 127.0.0.1 / localhost / ::1 while WEBHOOK_ALLOW_LOCAL_HTTP is on.
 """
@@ -42,6 +42,9 @@ BLOCKED_NETWORKS = tuple(
 )
 # IPv6 forms that carry an IPv4 address which is reached in the end (NAT64's well-known prefix).
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Of a name's checked addresses, this many are tried in the resolver's order (IPv6 first, then IPv4:
+# "localhost" is ::1 and 127.0.0.1), each within the timeout; a dead receiver costs at most this many.
+CONNECT_ADDRESSES = 3
 
 
 def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -70,13 +73,13 @@ def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) ->
 
 @dataclass(frozen=True)
 class Target:
-    """A checked URL: where to connect (`address`, `port`) and what to say there (`host`, `path`)."""
+    """A checked URL: where to connect (`addresses`, `port`) and what to say there (`host`, `path`)."""
 
     scheme: str
     host: str
     port: int
     path: str
-    address: str
+    addresses: tuple[str, ...]
 
 
 def webhook_target(url: str) -> Target:
@@ -106,7 +109,8 @@ def webhook_target(url: str) -> Target:
     if not all(allowed(address) for address in addresses):
         raise ValidationError(_("Interne Adressen sind als Ziel nicht erlaubt."), code="internal_address")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return Target(scheme=parts.scheme, host=host, port=port, path=path, address=str(addresses[0]))
+    checked = tuple(str(address) for address in addresses[:CONNECT_ADDRESSES])
+    return Target(scheme=parts.scheme, host=host, port=port, path=path, addresses=checked)
 
 
 def validate_webhook_url(url: str) -> None:
@@ -138,12 +142,23 @@ def tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
+def _connect_checked(target: Target, timeout: float) -> socket.socket:
+    """The first of the checked addresses that accepts the connection (the last error otherwise)."""
+    error = None
+    for address in target.addresses:
+        try:
+            return connect((address, target.port), timeout)
+        except OSError as failed:
+            error = failed
+    raise error
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the checked address instead of resolving `host` again; speaks to `host` there."""
+    """Connects to the checked addresses instead of resolving `host` again; speaks to `host` there."""
 
     def __init__(self, target: Target, *, timeout: float, **kwargs):
         super().__init__(target.host, target.port, timeout=timeout, **kwargs)
-        self._create_connection = lambda _address, timeout, *rest: connect((target.address, target.port), timeout)
+        self._create_connection = lambda _address, timeout, *rest: _connect_checked(target, timeout)
 
 
 class _PinnedHTTPSConnection(_PinnedHTTPConnection, http.client.HTTPSConnection):
@@ -151,7 +166,7 @@ class _PinnedHTTPSConnection(_PinnedHTTPConnection, http.client.HTTPSConnection)
 
 
 def connection(target: Target, *, timeout: float) -> http.client.HTTPConnection:
-    """An unopened HTTP(S) connection to `target`, pinned to its checked address."""
+    """An unopened HTTP(S) connection to `target`, pinned to its checked addresses."""
     if target.scheme == "https":
         return _PinnedHTTPSConnection(target, timeout=timeout, context=tls_context())
     return _PinnedHTTPConnection(target, timeout=timeout)

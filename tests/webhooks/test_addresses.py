@@ -17,6 +17,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.fake_network import PUBLIC_ADDRESS
+from tests.webhooks import test_webhooks as hooks
 from webhooks import addresses
 from webhooks.addresses import is_public_address
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -279,6 +280,24 @@ def test_a_certificate_for_another_name_fails_the_delivery(fake_internet, tls_re
     assert (delivery.state, delivery.attempts, delivery.last_status_code) == ("pending", 1, None)
     assert delivery.last_error == "TLS-Verbindung fehlgeschlagen"
     assert fake_internet.connections == [(PUBLIC_ADDRESS, 443)]
+
+
+def test_local_http_tries_the_checked_addresses_of_localhost_in_order(fake_internet, settings):
+    # given: localhost resolves to ::1 first, the receiver listens on 127.0.0.1 only
+    settings.WEBHOOK_ALLOW_LOCAL_HTTP = True
+    receiver = hooks.Receiver(secret=SECRET)
+    port = receiver.server.server_address[1]
+    fake_internet.add("localhost", "::1", "127.0.0.1")
+    try:
+        # when
+        delivery = deliver_one(f"http://localhost:{port}/hook")
+    finally:
+        receiver.stop()
+
+    # then
+    assert (delivery.state, delivery.last_status_code) == ("delivered", 200)
+    assert fake_internet.connections == [("::1", port), ("127.0.0.1", port)]
+    assert receiver.requests[0]["headers"]["Host"] == f"localhost:{port}"
 
 
 # --- Generic errors in the log editors see ------------------------------------------------------------
