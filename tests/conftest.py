@@ -154,13 +154,14 @@ def page(chromium):
 @pytest.fixture(autouse=True)
 def fake_internet(monkeypatch):
     """Webhook URLs are resolved and connected through a stand-in: the example domains resolve to a
-    public address that refuses at once, other names are added per test (`fake_internet.add`)."""
+    public address that refuses at once, other names are added per test (`fake_internet.add`); the
+    rest of the process keeps the real resolver."""
     import socket
 
     from tests.fake_network import FakeInternet
     from webhooks import addresses
 
     internet = FakeInternet(socket.getaddrinfo, addresses.connect)
-    monkeypatch.setattr(socket, "getaddrinfo", internet.getaddrinfo)
+    monkeypatch.setattr(addresses, "lookup", internet.lookup)
     monkeypatch.setattr(addresses, "connect", internet.connect)
     return internet

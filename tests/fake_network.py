@@ -1,9 +1,10 @@
 """A stand-in for DNS and the internet, for the webhooks' address checks (no test leaves the machine).
 
-`socket.getaddrinfo` answers for the names in `names` (the reserved example domains resolve to a
-public address by default) and asks the real resolver for every other name. The webhooks' TCP
-connections (`webhooks.addresses.connect`) are recorded: loopback is connected for real, an address
-in `routes` is connected to the local port it stands for, any other address refuses at once.
+The webhooks' resolver (`webhooks.addresses.lookup`, socket.getaddrinfo) answers for the names in
+`names`; the reserved example domains resolve to a public address by default, "localhost" and
+literal addresses go to the real resolver, any other name does not resolve (no test waits for DNS).
+The webhooks' TCP connections (`webhooks.addresses.connect`) are recorded: loopback is connected for
+real, an address in `routes` is connected to the local port it stands for, any other refuses at once.
 """
 
 import ipaddress
@@ -12,6 +13,14 @@ import socket
 # example.com's public address: global, so the webhooks accept it; nothing here ever connects to it.
 PUBLIC_ADDRESS = "93.184.215.14"
 EXAMPLE_DOMAINS = ("example.org", "example.com", "example.net")
+
+
+def _is_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 class FakeInternet:
@@ -34,10 +43,10 @@ class FakeInternet:
             return [PUBLIC_ADDRESS]
         return None
 
-    def getaddrinfo(self, host, port, family=0, type=0, proto=0, flags=0):
-        addresses = self._addresses(host) if isinstance(host, str) else None
-        if addresses is None:
-            return self._real_getaddrinfo(host, port, family, type, proto, flags)
+    def lookup(self, host: str, port: int) -> list[tuple]:
+        addresses = self._addresses(host)
+        if addresses is None and (host.lower() == "localhost" or _is_literal(host)):
+            return self._real_getaddrinfo(host, port, type=socket.SOCK_STREAM)
         self.lookups.append(host)
         if not addresses:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")

@@ -121,7 +121,7 @@ def validate_webhook_url(url: str) -> None:
 def resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     """Every address `host` resolves to (a literal address is itself), in the resolver's order."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = lookup(host, port)
         addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
     except (OSError, UnicodeError, ValueError):
         addresses = []
@@ -130,6 +130,11 @@ def resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6
             _("Der Name „%(host)s“ lässt sich nicht auflösen."), code="unresolvable", params={"host": host}
         )
     return addresses
+
+
+def lookup(host: str, port: int) -> list[tuple]:
+    """The system resolver's answer, socket.getaddrinfo's tuples (tests replace it with a stand-in)."""
+    return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
 
 
 def connect(address: tuple[str, int], timeout: float) -> socket.socket:
