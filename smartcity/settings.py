@@ -1,5 +1,6 @@
 """Django settings: everything comes from the environment, with embedded defaults for development."""
 
+import ipaddress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -127,6 +128,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The reverse proxies in front of the site (addresses or networks, comma-separated). Only behind one
+# of them is X-Forwarded-For read, from the right, up to the first address that is not a trusted
+# proxy (smartcity/client_address.py); without any (the default) the lockout keys on REMOTE_ADDR.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:  # a typo must stop the start, not silently trust nobody (or everybody)
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or a network.") from None
+AXES_CLIENT_IP_CALLABLE = "smartcity.client_address.client_ip"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -146,3 +146,22 @@ def page(chromium):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+# --- DNS and the internet for the webhooks (tests/fake_network.py) ---
+
+
+@pytest.fixture(autouse=True)
+def fake_internet(monkeypatch):
+    """Webhook URLs are resolved and connected through a stand-in: the example domains resolve to a
+    public address that refuses at once, other names are added per test (`fake_internet.add`); the
+    rest of the process keeps the real resolver."""
+    import socket
+
+    from tests.fake_network import FakeInternet
+    from webhooks import addresses
+
+    internet = FakeInternet(socket.getaddrinfo, addresses.connect)
+    monkeypatch.setattr(addresses, "lookup", internet.lookup)
+    monkeypatch.setattr(addresses, "connect", internet.connect)
+    return internet

@@ -1,17 +1,17 @@
 """Webhook endpoints registered by editors and the log of their deliveries."""
 
-import ipaddress
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinLengthValidator, URLValidator
+from django.core.validators import MinLengthValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# The URL's rules (https on 443, the host resolved to public addresses) live with the connection that
+# uses them; the field (and migration 0001) name the validator here.
+from webhooks.addresses import validate_webhook_url
+
 SECRET_MIN_LENGTH = 16
 
 
@@ -21,31 +21,6 @@ class WebhookEvent(models.TextChoices):
     ANSWER_STATUS_CHANGED = "answer.status_changed", _("Status einer Antwort geändert")
     SCORES_RECOMPUTED = "scores.recomputed", _("Punkte neu berechnet")
     EDITION_PUBLISHED = "edition.published", _("Ausgabe veröffentlicht")
-
-
-def validate_webhook_url(url: str) -> None:
-    """https:// only; http://127.0.0.1 or localhost too while WEBHOOK_ALLOW_LOCAL_HTTP is on.
-
-    Read at validation and again before each sending, so switching the setting off stops local
-    targets. Without the setting, literal loopback, private and link-local addresses are refused as
-    well (an editor's URL must not reach the server's own network).
-    """
-    URLValidator(schemes=["http", "https"])(url)
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    local_allowed = settings.WEBHOOK_ALLOW_LOCAL_HTTP and host in LOCAL_HOSTS
-    if parts.scheme != "https" and not local_allowed:
-        raise ValidationError(_("Die Adresse muss mit https:// beginnen."), code="https_required")
-    if local_allowed:
-        return
-    if parts.username or parts.password:
-        raise ValidationError(_("Die Adresse darf keine Zugangsdaten enthalten."), code="credentials")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    if host in LOCAL_HOSTS or (address is not None and not address.is_global):
-        raise ValidationError(_("Interne Adressen sind als Ziel nicht erlaubt."), code="internal_address")
 
 
 def validate_webhook_events(events) -> None:

@@ -11,9 +11,8 @@ import hmac
 import http.client
 import json
 import logging
+import ssl
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -27,7 +26,8 @@ from django.utils.translation import gettext as _
 
 from indicators import roles
 from smartcity import outbox, task_queue
-from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, validate_webhook_url
+from webhooks import addresses
+from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,8 @@ def webhook_endpoint_save(
 ) -> WebhookEndpoint:
     """Register an endpoint (`endpoint` None) or change one; a None argument leaves that field as it is.
 
-    Editors only. The URL must be https:// (local http only while WEBHOOK_ALLOW_LOCAL_HTTP is on),
+    Editors only. The URL must be https:// on port 443 with a host that resolves to public addresses
+    only (webhooks.addresses; local http only while WEBHOOK_ALLOW_LOCAL_HTTP is on),
     the secret at least 16 characters, the events a non-empty subset of WebhookEvent. Changing an
     endpoint keeps its secret unless a new one is given.
     """
@@ -161,16 +162,6 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """Redirects are never followed (they could lead anywhere); a 3xx is a failed attempt."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
 def webhooks_deliver(*, now: datetime | None = None) -> dict:
     """POST every due delivery to its endpoint; never raises for a receiver's errors.
 
@@ -195,9 +186,9 @@ def webhooks_deliver(*, now: datetime | None = None) -> dict:
             attempt = unreachable.get(delivery.endpoint_id) or _attempt(delivery)
         except SoftTimeLimitExceeded:
             raise  # out of time: the lease hands the rest to a later run
-        except Exception as error:  # a bug must not stop the other rows; the row keeps the error
-            logger.error("webhook delivery %s failed", delivery.pk, exc_info=True)
-            attempt = _failure(f"{type(error).__name__}: {error}")
+        except Exception as error:  # a bug must not stop the other rows; the log keeps the error
+            logger.error("webhook delivery %s failed: %r", delivery.pk, error, exc_info=True)
+            attempt = _failure(_("Interner Fehler beim Senden"))
         _record(delivery, attempt, now)
         if attempt["ok"]:
             delivered += 1
@@ -226,49 +217,58 @@ def _failure(error: str, *, status_code: int | None = None, response: str = "", 
 
 
 def _attempt(delivery: WebhookDelivery) -> dict:
-    """Send the delivery once; the outcome as {"ok", "status_code", "error", "response", "duration_ms"}."""
+    """Send the delivery once; the outcome as {"ok", "status_code", "error", "response", "duration_ms"}.
+
+    The URL is checked and its host resolved again (settings or DNS may have changed since it was
+    registered) and the connection goes to the checked address. The error shown to editors stays
+    generic (connection failed, timeout, HTTP status): no socket error texts that would tell which
+    ports of a host are open; the detail goes to the server's log.
+    """
     endpoint = delivery.endpoint
     if not endpoint.is_active:
         return {**_failure(_("Der Webhook ist deaktiviert.")), "give_up": True}
     try:
-        validate_webhook_url(endpoint.url)  # the settings may have changed since it was registered
+        target = addresses.webhook_target(endpoint.url)
     except ValidationError as error:
+        if error.code == "unresolvable":  # DNS may be back at the next attempt
+            return {**_failure(_("Name nicht auflösbar")), "unreachable": True}
         return {**_failure(" ".join(error.messages)), "give_up": True}
     body = delivery.body.encode()
-    request = urllib.request.Request(
-        endpoint.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            "X-SCI-Event": delivery.event,
-            "X-SCI-Delivery": str(delivery.pk),
-            "X-SCI-Timestamp": str(int(time.time())),
-            "X-SCI-Signature": signature(endpoint.secret, body),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-SCI-Event": delivery.event,
+        "X-SCI-Delivery": str(delivery.pk),
+        "X-SCI-Timestamp": str(int(time.time())),
+        "X-SCI-Signature": signature(endpoint.secret, body),
+    }
     started = time.perf_counter()
+    connection = addresses.connection(target, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
     try:
-        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
-            status_code, text = response.status, _read(response)
-    except urllib.error.HTTPError as error:  # every status outside 2xx, redirects included
-        text = _read(error)
-        error.close()
-        if 300 <= error.code < 400:
-            message = _("Weiterleitung nach „%(location)s“ wird nicht verfolgt.") % {
-                "location": error.headers.get("Location", "")
-            }
-        else:
-            message = f"HTTP {error.code}"
-        return _failure(message, status_code=error.code, response=text, duration_ms=_since(started))
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        return {
-            **_failure(f"{type(reason).__name__}: {reason}", duration_ms=_since(started)),
-            "unreachable": True,
-        }
-    return {"ok": True, "status_code": status_code, "error": "", "response": text, "duration_ms": _since(started)}
+        connection.request("POST", target.path, body=body, headers=headers)
+        response = connection.getresponse()
+        status_code, text, location = response.status, _read(response), response.getheader("Location", "")
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        logger.warning("webhook delivery %s to endpoint %s: %r", delivery.pk, endpoint.pk, error)
+        return {**_failure(_connection_error(error), duration_ms=_since(started)), "unreachable": True}
+    finally:
+        connection.close()
+    if 200 <= status_code < 300:
+        return {"ok": True, "status_code": status_code, "error": "", "response": text, "duration_ms": _since(started)}
+    if 300 <= status_code < 400:  # redirects are never followed: they could lead anywhere
+        message = _("Weiterleitung nach „%(location)s“ wird nicht verfolgt.") % {"location": location}
+    else:
+        message = f"HTTP {status_code}"
+    return _failure(message, status_code=status_code, response=text, duration_ms=_since(started))
+
+
+def _connection_error(error: Exception) -> str:
+    """The editor's word for a failed connection: timeout, TLS, or just failed (refused, reset …)."""
+    if isinstance(error, TimeoutError):
+        return _("Zeitüberschreitung")
+    if isinstance(error, ssl.SSLError | ssl.CertificateError):
+        return _("TLS-Verbindung fehlgeschlagen")
+    return _("Verbindung fehlgeschlagen")
 
 
 def _read(response) -> str:

@@ -1,0 +1,56 @@
+"""The client's address behind the reverse proxies of TRUSTED_PROXIES (the login lockout's key).
+
+Without a trusted proxy (the default) it is the connection's address, REMOTE_ADDR, and any
+X-Forwarded-For is ignored: a client could write anything there. Behind trusted proxies each of them
+appends the address it was connected from, so the chain is read from the right: REMOTE_ADDR, then
+X-Forwarded-For right to left, skipping the trusted proxies; the first address no trusted proxy can
+have written is the client's. What a client puts in front of the chain itself is never reached.
+"""
+
+import ipaddress
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def trusted_networks(entries) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """TRUSTED_PROXIES as networks: each entry an address or a network ("10.0.0.2", "10.0.0.0/8")."""
+    try:
+        return [ipaddress.ip_network(entry.strip(), strict=False) for entry in entries]
+    except ValueError as error:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from None
+
+
+def _address(text: str) -> Address | None:
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    if address.version == 6 and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def client_ip(request) -> str:
+    """The client's address for `request` (django-axes' AXES_CLIENT_IP_CALLABLE).
+
+    If every hop is a trusted proxy, the left-most one; if the walk meets an entry that is not an
+    address (only a client writes such a thing), the last address before it.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    networks = trusted_networks(settings.TRUSTED_PROXIES)
+    if not networks:
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [remote, *reversed(forwarded.split(","))] if forwarded.strip() else [remote]
+    client = remote
+    for hop in hops:
+        address = _address(hop)
+        if address is None:
+            return client
+        client = str(address)
+        if not any(address.version == network.version and address in network for network in networks):
+            return client
+    return client
