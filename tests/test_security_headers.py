@@ -249,7 +249,7 @@ def test_the_csrf_failure_page_has_no_inline_style(db):
     assert_strict_headers(response)
     html = response.content.decode()
     assert "<style" not in html
-    assert "Die Sicherheitsprüfung des Formulars ist fehlgeschlagen" in html
+    assert "Die Sicherheitsprüfung des Formulars (CSRF) ist fehlgeschlagen, es wurde nichts gespeichert." in html
 
 
 def test_evidence_previews_keep_their_own_policy_and_may_be_framed_by_the_site(
