@@ -113,6 +113,18 @@ def test_public_pages_send_the_strict_policy(client, published, url):
     assert_strict_headers(response)
 
 
+def test_a_public_page_served_from_the_page_cache_still_gets_the_headers(client, published):
+    # given: the first request fills the page cache
+    first = client.get("/ranking/2031/")
+
+    # when
+    cached = client.get("/ranking/2031/")
+
+    # then
+    assert cached.content == first.content
+    assert_strict_headers(cached)
+
+
 def test_the_city_profile_draws_its_charts_from_static_scripts_only(client, published):
     response = client.get(f"/stadt/{factories.cities_of(published)[0].slug}/2031/")
 

@@ -77,7 +77,7 @@ def site(editor, role_groups, tmp_path, monkeypatch):
     return published, collecting, city, answer
 
 
-def test_public_pages_and_a_city_profile_draw_their_charts_without_a_violation(live_server, chromium, site):
+def test_public_pages_a_city_profile_with_charts_and_the_simulator_have_no_violation(live_server, chromium, site):
     # given
     published, _, _, _ = site
     reader = WatchedPage(chromium)
@@ -93,6 +93,11 @@ def test_public_pages_and_a_city_profile_draw_their_charts_without_a_violation(l
     reader.open(f"{live_server.url}/stadt/{cities_of(published)[0].slug}/2039/")
     reader.page.locator("#canvas-history[data-drawn=true]").wait_for()
     assert canvas_is_drawn(reader.page, "#canvas-history")
+    reader.assert_no_violation()
+
+    # the what-if simulator (static/js/simulator.js) of the same city
+    reader.open(f"{live_server.url}/simulator/2039/{cities_of(published)[0].slug}/")
+    assert int(reader.page.locator("#sim-rank").inner_text()) >= 1
     reader.assert_no_violation()
 
 
