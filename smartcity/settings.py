@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     # Second factor for reviewers and editors: TOTP codes of an authenticator app (smartcity/session_policy.py).
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "csp",
     "indicators",
     "scoring",
     "public",
@@ -59,6 +61,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (CONTENT_SECURITY_POLICY,
+    # PERMISSIONS_POLICY below); outermost but for SecurityMiddleware, so error pages get them too.
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # ETag on every GET response and 304 for a matching If-None-Match (API and pages).
@@ -342,6 +348,51 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): every script, style, font, image and connection from this site
+# only; no inline script or style anywhere (Chart.js and htmx are vendored under static/vendor/, the
+# Swagger UI and Redoc come from drf-spectacular-sidecar; tests/test_security_headers.py checks the
+# templates). Frames: only our own evidence previews (the review page shows PDFs in an iframe; the file
+# view sets its own policy with frame-ancestors 'self'); no site may frame our pages. The Redoc page
+# alone adds inline styles (api/urls.py says why).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF],
+        "style-src": [csp_constants.SELF],
+        "img-src": [csp_constants.SELF, "data:"],  # data: for the SVG icons inside Django's admin CSS
+        "font-src": [csp_constants.SELF],
+        "connect-src": [csp_constants.SELF],  # htmx autosave, Swagger UI's "Try it out"
+        "frame-src": [csp_constants.SELF],
+        "worker-src": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.SELF],
+        "form-action": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+    }
+}
+# Permissions-Policy (django-permissions-policy): no page of this site needs any of these features.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "ambient-light-sensor",
+        "autoplay",
+        "bluetooth",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 LOGGING = {
