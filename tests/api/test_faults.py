@@ -1,15 +1,18 @@
 """The API when its infrastructure fails or is abused: the cache (Redis) unreachable, nesting too deep to
 parse, a body larger than allowed. Every answer is the API's error shape or the normal answer, never a 500."""
 
+import json
 import logging
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import RequestDataTooBig
 from django.test import override_settings
 
 from api import throttling
 from indicators.models import Answer
 from scoring.models import ScoreRun
+from smartcity.errors import bad_request
 from tests.api.test_write_api import answers_url, make_answer, review_url
 from tests.public.test_api import published_edition as publish_edition
 from tests.stack.processes import free_port
@@ -68,3 +71,82 @@ def test_with_the_cache_down_a_token_write_is_saved_and_the_recompute_request_fa
     submitted.refresh_from_db()
     assert submitted.status == Answer.Status.APPROVED
     assert not ScoreRun.objects.filter(edition=edition).exists()
+
+
+# --- Bodies the parser must refuse in the API's error shape ----------------------------------------
+
+
+def test_json_nested_too_deeply_is_a_400_in_the_error_shape_and_changes_nothing(api_client, edition, city, staff):
+    # given
+    make_answer(edition, city, "busse", value_number=Decimal(40))
+    body = '{"value": 41, "version": 1, "note": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+    # when
+    response = api_client(staff).generic(
+        "PATCH", answers_url(city, edition, "busse"), body, content_type="application/json"
+    )
+
+    # then
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": "Ungültiges JSON: zu tief verschachtelt (höchstens 32 Ebenen).",
+        "code": "parse_error",
+        "errors": {},
+    }
+    assert Answer.objects.get(city=city, parameter__key="busse").value_number == Decimal(40)
+
+
+def test_json_nested_deeper_than_allowed_but_parseable_is_refused_too(api_client, edition, city, staff):
+    # given: 200 levels parse without a RecursionError, but are more than any endpoint takes
+    make_answer(edition, city, "busse", value_number=Decimal(40))
+    body = '{"value": 41, "version": 1, "note": ' + "[" * 200 + "]" * 200 + "}"
+
+    # when
+    response = api_client(staff).generic(
+        "PATCH", answers_url(city, edition, "busse"), body, content_type="application/json"
+    )
+
+    # then
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    assert Answer.objects.get(city=city, parameter__key="busse").value_number == Decimal(40)
+
+
+def test_a_body_larger_than_allowed_is_a_413_in_the_error_shape_and_changes_nothing(
+    api_client, edition, city, staff, settings
+):
+    # given
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    make_answer(edition, city, "busse", value_number=Decimal(40))
+    body = '{"value": 41, "version": 1, "note": "' + "x" * 2000 + '"}'
+
+    # when
+    response = api_client(staff).generic(
+        "PATCH", answers_url(city, edition, "busse"), body, content_type="application/json"
+    )
+
+    # then
+    assert response.status_code == 413
+    assert response.json() == {
+        "message": "Die Anfrage ist zu groß (höchstens 1000 Bytes).",
+        "code": "too_large",
+        "errors": {},
+    }
+    assert Answer.objects.get(city=city, parameter__key="busse").value_number == Decimal(40)
+
+
+def test_a_body_django_refuses_before_any_view_is_a_413_in_the_error_shape_under_api_only(rf, settings):
+    # given: Django refused the body before a view ran (it calls the site's handler400 then)
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    refused = RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
+
+    # when
+    api = bad_request(rf.post("/api/v1/editions/"), refused)
+    page = bad_request(rf.post("/portal/"), refused)
+
+    # then
+    assert (api.status_code, json.loads(api.content)) == (
+        413,
+        {"message": "Die Anfrage ist zu groß (höchstens 1000 Bytes).", "code": "too_large", "errors": {}},
+    )
+    assert (page.status_code, page["Content-Type"]) == (400, "text/html; charset=utf-8")
