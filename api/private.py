@@ -80,7 +80,7 @@ def expected_version(request, body_version: int | None, *, required: bool) -> tu
 
 IF_MATCH_PARAMETER = OpenApiParameter(
     "If-Match",
-    str,
+    {"type": "string", "pattern": _IF_MATCH.pattern},
     OpenApiParameter.HEADER,
     required=False,
     description='The ETag of the answer you last read, e.g. `"3"`. A stale one is answered with 412 '

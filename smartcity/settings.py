@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Under /api/v1/: a query parameter given twice is a 400, a query string over API_MAX_QUERY_CHARS a 414.
+    "api.middleware.ApiQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -241,6 +243,9 @@ REST_FRAMEWORK = {
         "user": env("API_THROTTLE_USER", default="1200/min"),
     },
 }
+# Longest query string the API answers (414 in its error shape above it; keep below the web server's
+# request-line limit, gunicorn's 4094 bytes by default, so that the answer is the API's own).
+API_MAX_QUERY_CHARS = env.int("API_MAX_QUERY_CHARS", default=2048)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Smart City Index API",
     "DESCRIPTION": (
@@ -258,6 +263,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.describe_shared_parameters",
+        "api.schema.document_api_wide_rules",
+        "public.api.base.published_edition_years",
     ],
 }
 # CORS: only the public, read-only endpoints may be called from other sites (no cookies, GET only).

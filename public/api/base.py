@@ -118,3 +118,22 @@ class Public:
     """Anyone may read (the views only answer GET/HEAD/OPTIONS); the schema then marks credentials optional."""
 
     permission_classes = [AllowAny]
+
+
+def published_edition_years(result, generator, request, public):
+    """Postprocessing hook: `?edition=` of the public endpoints may only name a published edition (any
+    other year is a 400), so the schema lists the published years as its `enum` when there are any: the
+    schema then says what the API accepts (it is generated per request, so a publish shows at once)."""
+    years = sorted(set(selectors.published_editions().values_list("year", flat=True)))
+    if not years:
+        return result
+    for methods in result.get("paths", {}).values():
+        for operation in methods.values():
+            if not isinstance(operation, dict) or TAG not in operation.get("tags", []):
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and parameter["name"] == "edition":
+                    parameter["schema"] = {**parameter["schema"], "enum": years}
+                    # The documented example (2024) must be one of them, or a client would send a 400.
+                    parameter["examples"] = {str(years[-1]): {"value": years[-1], "summary": str(years[-1])}}
+    return result
