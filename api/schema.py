@@ -103,11 +103,12 @@ API_WIDE_RESPONSES = {
 }
 # DRF refuses a NUL character in every text field; the schema says so.
 NO_NUL = "^[^\\x00]*$"
+NO_NUL_EXEMPT = {"enum", "format", "pattern"}
 
 
 def document_api_wide_rules(result, generator, request, public):
     """Postprocessing hook: the responses every operation can get (400 for a repeated query parameter, 414),
-    and no NUL character in any text field of a request body (DRF answers 400 for one)."""
+    and no NUL character in any text query parameter or text field of a request body (a 400 in both)."""
     for methods in result.get("paths", {}).values():
         for operation in methods.values():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -116,10 +117,18 @@ def document_api_wide_rules(result, generator, request, public):
                 operation["responses"].setdefault(
                     code, {"description": description, "content": {"application/json": {"schema": ERROR_REF}}}
                 )
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if (
+                    parameter.get("in") == "query"
+                    and schema.get("type") == "string"
+                    and not NO_NUL_EXEMPT & schema.keys()
+                ):
+                    parameter["schema"] = {**schema, "pattern": NO_NUL}
     for name, component in result.get("components", {}).get("schemas", {}).items():
         if not name.endswith("Request"):  # COMPONENT_SPLIT_REQUEST: the request halves of the components
             continue
         for field in component.get("properties", {}).values():
-            if field.get("type") == "string" and not {"enum", "format", "pattern"} & field.keys():
+            if field.get("type") == "string" and not NO_NUL_EXEMPT & field.keys():
                 field["pattern"] = NO_NUL
     return result

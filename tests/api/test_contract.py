@@ -105,3 +105,23 @@ def test_every_operation_documents_the_400_and_414_answered_before_any_view_and_
     approve = dict(operations)["post /api/v1/review/answers/{id}/approve/"]
     if_match = next(p for p in approve["parameters"] if p["name"] == "If-Match")
     assert if_match["schema"] == {"type": "string", "pattern": '^"(\\d+)"$'}
+
+
+def test_the_schema_states_the_limits_of_text_parameters_that_the_api_enforces(schema):
+    # given: `?search=` takes at most 100 characters, and no text takes a NUL character (both a 400)
+    paths = schema()["paths"]
+
+    def query_parameter(path, name):
+        return next(p for p in paths[path]["get"]["parameters"] if p["name"] == name)["schema"]
+
+    # then
+    assert query_parameter("/api/v1/cities/", "search")["maxLength"] == 100
+    assert query_parameter("/api/v1/rankings/", "search")["maxLength"] == 100
+    assert query_parameter("/api/v1/review/answers/", "parameter")["pattern"] == "^[^\\x00]*$"
+
+
+def test_a_search_longer_than_the_schema_allows_is_a_400(db):
+    response = APIClient().get("/api/v1/cities/?search=" + "x" * 101)
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["search"]
