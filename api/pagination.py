@@ -1,4 +1,5 @@
-"""Page-number pagination for every list (`?page=`, `?page_size=` from 1 to 500; anything else is a 400)."""
+"""Page-number pagination for every list (`?page=`, `?page_size=` from 1 to 500; anything else is a 400,
+an empty value the default)."""
 
 import re
 
@@ -18,7 +19,7 @@ class Pagination(PageNumberPagination):
         """`page_size` as given, 1 to max_page_size; DRF's own silently fell back to the default for `null`,
         `-5` or `abc` and cut 9999 to the maximum."""
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
+        if not raw:  # left out or empty: as for every query parameter of the API, the default
             return self.page_size
         if not _WHOLE_NUMBER.match(raw) or not 1 <= int(raw) <= self.max_page_size:
             message = _("Bitte eine ganze Zahl von 1 bis %(max)d angeben.") % {"max": self.max_page_size}

@@ -108,7 +108,8 @@ NO_NUL_EXEMPT = {"enum", "format", "pattern"}
 
 def document_api_wide_rules(result, generator, request, public):
     """Postprocessing hook: the responses every operation can get (400 for a repeated query parameter, 414),
-    and no NUL character in any text query parameter or text field of a request body (a 400 in both)."""
+    no NUL character in any text query parameter or text field of a request body (a 400 in both), and that
+    an optional query parameter given empty (`?size=`) counts as left out (as HTML forms send it)."""
     for methods in result.get("paths", {}).values():
         for operation in methods.values():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -118,6 +119,8 @@ def document_api_wide_rules(result, generator, request, public):
                     code, {"description": description, "content": {"application/json": {"schema": ERROR_REF}}}
                 )
             for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True  # an empty value counts as left out, everywhere
                 schema = parameter.get("schema", {})
                 if (
                     parameter.get("in") == "query"

@@ -51,6 +51,8 @@ def query(serializer_class, request) -> dict:
 
 
 EDITION_YEAR = {"type": "integer", "minimum": 2000, "maximum": 2100}
+# A slug or key as the query serializers' SlugField takes it (anything else is a 400).
+SLUG = {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}
 
 
 def edition_parameter(description: str = "Year of a published edition; the newest published when left out."):

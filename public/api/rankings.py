@@ -16,6 +16,7 @@ from public import filters
 from public.api import serializers as out
 from public.api.base import (
     SEARCH_MAX_LENGTH,
+    SLUG,
     TAG,
     Public,
     RankingPagination,
@@ -69,8 +70,8 @@ class RankingList(Public, generics.ListAPIView):
         ),
         parameters=[
             edition_parameter(),
-            OpenApiParameter("domain", str, description="Rank by this domain (its key)."),
-            OpenApiParameter("indicator", str, description="Rank by this indicator (its key); not with `domain`."),
+            OpenApiParameter("domain", SLUG, description="Rank by this domain (its key)."),
+            OpenApiParameter("indicator", SLUG, description="Rank by this indicator (its key); not with `domain`."),
             OpenApiParameter("state", str, description="Only cities of this federal state, e.g. `Bayern`."),
             OpenApiParameter("size", str, enum=[key for key, _label in SIZE_CHOICES], description="Size class."),
             OpenApiParameter(

@@ -46,7 +46,7 @@ def test_a_query_string_over_the_limit_is_a_414_in_the_error_shape(db, settings)
     }
 
 
-@pytest.mark.parametrize("page_size", ["null", "", "-5", "0", "501", "abc", "2.5"])
+@pytest.mark.parametrize("page_size", ["null", "-5", "0", "501", "abc", "2.5"])
 def test_a_page_size_that_is_no_whole_number_from_1_to_500_is_a_400(db, page_size):
     response = APIClient().get(f"/api/v1/editions/?page_size={page_size}")
 
@@ -120,8 +120,27 @@ def test_the_schema_states_the_limits_of_text_parameters_that_the_api_enforces(s
     assert query_parameter("/api/v1/review/answers/", "parameter")["pattern"] == "^[^\\x00]*$"
 
 
+def test_an_empty_query_parameter_counts_as_left_out_and_the_schema_says_so(editor, schema):
+    # given
+    publish_edition(editor, cities=3)
+
+    # when
+    response = APIClient().get("/api/v1/rankings/?page=&page_size=&size=&ordering=")
+    ranking = next(p for p in schema()["paths"]["/api/v1/rankings/"]["get"]["parameters"] if p["name"] == "size")
+
+    # then
+    assert (response.status_code, response.json()["count"]) == (200, 3)
+    assert ranking["allowEmptyValue"] is True
+
+
 def test_a_search_longer_than_the_schema_allows_is_a_400(db):
     response = APIClient().get("/api/v1/cities/?search=" + "x" * 101)
 
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["search"]
+
+
+def test_a_slug_parameter_carries_the_pattern_its_serializer_checks(schema):
+    parameters = {p["name"]: p["schema"] for p in schema()["paths"]["/api/v1/answers/"]["get"]["parameters"]}
+
+    assert parameters["city"]["pattern"] == parameters["parameter"]["pattern"] == "^[-a-zA-Z0-9_]+$"
