@@ -31,8 +31,16 @@ class AnswerList(Public, generics.ListAPIView):
         ),
         parameters=[
             edition_parameter(),
-            OpenApiParameter("city", SLUG, description="Only this city's answers (its slug)."),
-            OpenApiParameter("parameter", SLUG, description="Only answers to this parameter (its key)."),
+            OpenApiParameter(
+                "city",
+                SLUG,
+                description="Only this city's answers (its slug); a city not ranked in the edition is a 400.",
+            ),
+            OpenApiParameter(
+                "parameter",
+                SLUG,
+                description="Only answers to this parameter (its key); a key not in the edition's catalogue is a 400.",
+            ),
         ],
         responses={
             200: OpenApiResponse(
