@@ -1,6 +1,7 @@
 """One JSON shape for every API error: {"message": "...", "errors": {field: [messages]}, "code": "..."}."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -8,7 +9,14 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from smartcity.errors import error_body
+from smartcity.errors import body_too_large_message, error_body
+
+
+class RequestTooLarge(exceptions.APIException):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE (Django refuses to read it): 413, code too_large."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
 
 
 def _messages(detail) -> list[str]:
@@ -20,7 +28,8 @@ def _messages(detail) -> list[str]:
 
 
 def exception_handler(exc, context):
-    """DRF's handler, with the services' Django errors mapped (validation → 400, permission → 403)
+    """DRF's handler, with the services' Django errors mapped (validation → 400, permission → 403, a body
+    too large to read → 413)
     and every body in the same shape. Field errors keep their field names."""
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
@@ -31,6 +40,8 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(" ".join(exc.args) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge(body_too_large_message())
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

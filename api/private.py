@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, permissions, status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.parsers import JSONParser
 
 from api.authentication import TokenAuthentication
+from api.parsers import JSONParser
 from api.permissions import TokenScope
 from api.schema import ErrorSerializer, error_responses
 from indicators import roles
@@ -80,7 +80,7 @@ def expected_version(request, body_version: int | None, *, required: bool) -> tu
 
 IF_MATCH_PARAMETER = OpenApiParameter(
     "If-Match",
-    str,
+    {"type": "string", "pattern": _IF_MATCH.pattern},
     OpenApiParameter.HEADER,
     required=False,
     description='The ETag of the answer you last read, e.g. `"3"`. A stale one is answered with 412 '

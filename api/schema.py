@@ -93,3 +93,45 @@ def describe_shared_parameters(result, generator, request, public):
                 if parameter["name"] in known:
                     parameter["description"] = known[parameter["name"]]
     return result
+
+
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+# Answered before any view (api.middleware.ApiQueryMiddleware), so every operation can get them.
+API_WIDE_RESPONSES = {
+    "400": "Invalid input; also a query parameter given twice (every parameter takes one value).",
+    "414": "The query string is longer than the API accepts (API_MAX_QUERY_CHARS, 2048 by default).",
+}
+# DRF refuses a NUL character in every text field; the schema says so.
+NO_NUL = "^[^\\x00]*$"
+NO_NUL_EXEMPT = {"enum", "format", "pattern"}
+
+
+def document_api_wide_rules(result, generator, request, public):
+    """Postprocessing hook: the responses every operation can get (400 for a repeated query parameter, 414),
+    no NUL character in any text query parameter or text field of a request body (a 400 in both), and that
+    an optional query parameter given empty (`?size=`) counts as left out (as HTML forms send it)."""
+    for methods in result.get("paths", {}).values():
+        for operation in methods.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for code, description in API_WIDE_RESPONSES.items():
+                operation["responses"].setdefault(
+                    code, {"description": description, "content": {"application/json": {"schema": ERROR_REF}}}
+                )
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True  # an empty value counts as left out, everywhere
+                schema = parameter.get("schema", {})
+                if (
+                    parameter.get("in") == "query"
+                    and schema.get("type") == "string"
+                    and not NO_NUL_EXEMPT & schema.keys()
+                ):
+                    parameter["schema"] = {**schema, "pattern": NO_NUL}
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request"):  # COMPONENT_SPLIT_REQUEST: the request halves of the components
+            continue
+        for field in component.get("properties", {}).values():
+            if field.get("type") == "string" and not NO_NUL_EXEMPT & field.keys():
+                field["pattern"] = NO_NUL
+    return result

@@ -361,6 +361,11 @@ def _review_decision(request, pk: int, serializer, decide) -> Response:
     return Response(ReviewAnswerSerializer(answer).data, headers={"ETag": etag(answer.version)})
 
 
+PHASE_400 = (
+    "Only an answer in status `submitted` of an edition in phase `collection` or `review` can be decided: any "
+    "other status or phase is a 400 with `code` workflow and the reason in `message`, whatever the request."
+)
+
 REVIEW_DECISION_ERRORS = {
     **private_errors(400, 401, 403, 404),
     **_conflict_responses(ReviewConflictSerializer, REVIEW_EXAMPLE),
@@ -375,7 +380,7 @@ class ReviewAnswerApprove(PrivateAPIMixin, APIView):
         summary="Approve an answer",
         description="submitted → approved; the edition's scores are recomputed afterwards. Only reviewers, and "
         "never for a city they belong to (403 with the reason). The version (`version` or `If-Match`) is "
-        "optional; a stale one is a 409/412.",
+        "optional; a stale one is a 409/412, both disagreeing a 400. " + PHASE_400,
         request=VersionSerializer,
         parameters=[IF_MATCH_PARAMETER, ETAG_HEADER],
         responses={200: ReviewAnswerSerializer, **REVIEW_DECISION_ERRORS},
@@ -403,7 +408,7 @@ class ReviewAnswerRequestChanges(PrivateAPIMixin, APIView):
         summary="Send an answer back to the city",
         description="submitted → changes_requested, with a `reason` (one of the usual ones) and a `detail` "
         '(required for "other"); the city reads both. Only reviewers, and never for a city they belong to '
-        "(403). The version is optional; a stale one is a 409/412.",
+        "(403). The version is optional; a stale one is a 409/412. " + PHASE_400,
         request=RequestChangesSerializer,
         parameters=[IF_MATCH_PARAMETER, ETAG_HEADER],
         responses={200: ReviewAnswerSerializer, **REVIEW_DECISION_ERRORS},

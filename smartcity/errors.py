@@ -1,11 +1,14 @@
-"""Errors outside any view, for the whole site: 404 and 500 (503 with Retry-After while the database is
-unreachable), as JSON in the API's one error shape under /api/ and as the site's pages elsewhere.
+"""Errors outside any view, for the whole site: 400 (413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE), 404
+and 500 (503 with Retry-After while the database is unreachable), as JSON in the API's one error shape under /api/
+and as the site's pages elsewhere.
 
 The error shape itself is here, below the API: {"message": "...", "code": "...", "errors": {field: [...]}}.
 """
 
 import sys
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
@@ -19,6 +22,21 @@ def error_body(message: str, *, code: str, errors: dict | None = None, **extra) 
 
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
+
+
+def body_too_large_message() -> str:
+    """The message for a request body over DATA_UPLOAD_MAX_MEMORY_SIZE (here and in api.errors)."""
+    return _("Die Anfrage ist zu groß (höchstens %(bytes)d Bytes).") % {"bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+
+
+def bad_request(request, exception=None):
+    """400 outside any view (Django refused the request: too many fields, a body too large): JSON under
+    /api/, 413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE; the site's page elsewhere."""
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse(error_body(body_too_large_message(), code="too_large"), status=413)
+    return JsonResponse(error_body(_("Die Anfrage ist ungültig."), code="bad_request"), status=400)
 
 
 def page_not_found(request, exception=None):

@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Under /api/v1/: a query parameter given twice is a 400, a query string over API_MAX_QUERY_CHARS a 414.
+    "api.middleware.ApiQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): whether this sign-in was confirmed with a code (django-otp).
@@ -293,16 +295,23 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "EXCEPTION_HANDLER": "api.errors.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+    # JSON nested deeper than api.parsers.MAX_DEPTH is a 400 (DRF's parser let a RecursionError through).
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # DRF's anon and user throttles, letting requests through while the cache (Redis) is unreachable.
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonThrottle", "api.throttling.UserThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="120/min"),
         "user": env("API_THROTTLE_USER", default="1200/min"),
     },
 }
+# Longest query string the API answers (414 in its error shape above it; keep below the web server's
+# request-line limit, gunicorn's 4094 bytes by default, so that the answer is the API's own).
+API_MAX_QUERY_CHARS = env.int("API_MAX_QUERY_CHARS", default=2048)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Smart City Index API",
     "DESCRIPTION": (
@@ -320,6 +329,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.describe_shared_parameters",
+        "api.schema.document_api_wide_rules",
+        "public.api.base.published_edition_years",
     ],
 }
 # CORS: only the public, read-only endpoints may be called from other sites (no cookies, GET only).

@@ -30,5 +30,6 @@ urlpatterns += i18n_patterns(
 )
 
 # Outside any view (no route matches, or an unhandled error): JSON for the API, pages for the site.
+handler400 = "smartcity.errors.bad_request"
 handler404 = "smartcity.errors.page_not_found"
 handler500 = "smartcity.errors.server_error"

@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
+from api.fields import StrictBooleanField
 from api.private import IsEditor, PrivateAPIMixin, private_errors
 from webhooks.models import SECRET_MIN_LENGTH, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.services import webhook_endpoint_delete, webhook_endpoint_save
@@ -43,9 +44,9 @@ class WebhookEndpointInputSerializer(serializers.Serializer):
         "leave it out when changing an endpoint to keep the current one.",
     )
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=WebhookEvent.choices), allow_empty=False, max_length=10
+        child=serializers.ChoiceField(choices=WebhookEvent.choices), allow_empty=False, min_length=1, max_length=10
     )
-    is_active = serializers.BooleanField(required=False, default=True)
+    is_active = StrictBooleanField(required=False, default=True)
 
 
 class WebhookEndpointUpdateSerializer(WebhookEndpointInputSerializer):
@@ -58,7 +59,7 @@ class WebhookEndpointUpdateSerializer(WebhookEndpointInputSerializer):
         required=False,
         help_text="A new secret; leave it out to keep the current one.",
     )
-    is_active = serializers.BooleanField(required=False)
+    is_active = StrictBooleanField(required=False)
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):

@@ -7,7 +7,7 @@ from rest_framework.exceptions import ValidationError
 
 from indicators.models import Answer, City, Parameter
 from public.api import serializers as out
-from public.api.base import ERRORS, TAG, Public, PublicPagination, edition_parameter, published_or_error, query
+from public.api.base import ERRORS, SLUG, TAG, Public, PublicPagination, edition_parameter, published_or_error, query
 from scoring import selectors
 from scoring.models import CityScore
 
@@ -31,8 +31,16 @@ class AnswerList(Public, generics.ListAPIView):
         ),
         parameters=[
             edition_parameter(),
-            OpenApiParameter("city", str, description="Only this city's answers (its slug)."),
-            OpenApiParameter("parameter", str, description="Only answers to this parameter (its key)."),
+            OpenApiParameter(
+                "city",
+                SLUG,
+                description="Only this city's answers (its slug); a city not ranked in the edition is a 400.",
+            ),
+            OpenApiParameter(
+                "parameter",
+                SLUG,
+                description="Only answers to this parameter (its key); a key not in the edition's catalogue is a 400.",
+            ),
         ],
         responses={
             200: OpenApiResponse(

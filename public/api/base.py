@@ -7,6 +7,7 @@ scoring.selectors (the same reads as the public pages); every endpoint runs a fi
 whatever the number of cities.
 """
 
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as django_filters
@@ -50,6 +51,8 @@ def query(serializer_class, request) -> dict:
 
 
 EDITION_YEAR = {"type": "integer", "minimum": 2000, "maximum": 2100}
+# A slug or key as the query serializers' SlugField takes it (anything else is a 400).
+SLUG = {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}
 
 
 def edition_parameter(description: str = "Year of a published edition; the newest published when left out."):
@@ -114,7 +117,47 @@ class PublicEditionFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+SEARCH_MAX_LENGTH = 100
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": SEARCH_MAX_LENGTH,
+        "description": "Only cities whose name contains this (any case).",
+    }
+)
+class SearchFilter(django_filters.CharFilter):
+    """`?search=`: a part of a city's name, at most SEARCH_MAX_LENGTH characters (longer is a 400)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", SEARCH_MAX_LENGTH)
+        super().__init__(*args, **kwargs)
+
+
 class Public:
     """Anyone may read (the views only answer GET/HEAD/OPTIONS); the schema then marks credentials optional."""
 
     permission_classes = [AllowAny]
+
+
+def published_edition_years(result, generator, request, public):
+    """Postprocessing hook: `?edition=` of the public endpoints may only name a published edition (any
+    other year is a 400), so the schema lists the published years as its `enum` when there are any: the
+    schema then says what the API accepts (it is generated per request, so a publish shows at once)."""
+    try:
+        years = sorted(set(selectors.published_editions().values_list("year", flat=True)))
+    except DatabaseError:  # `manage.py spectacular` without a database: the schema without the list
+        return result
+    if not years:
+        return result
+    for methods in result.get("paths", {}).values():
+        for operation in methods.values():
+            if not isinstance(operation, dict) or TAG not in operation.get("tags", []):
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and parameter["name"] == "edition":
+                    parameter["schema"] = {**parameter["schema"], "enum": years}
+                    # The documented example (2024) must be one of them, or a client would send a 400.
+                    parameter["examples"] = {str(years[-1]): {"value": years[-1], "summary": str(years[-1])}}
+    return result

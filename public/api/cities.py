@@ -18,6 +18,7 @@ from public.api.base import (
     TAG,
     Public,
     PublicEditionFilter,
+    SearchFilter,
     StrictOrderingFilter,
     edition_parameter,
     published_or_error,
@@ -37,9 +38,7 @@ class CityFilter(django_filters.FilterSet):
     size = django_filters.ChoiceFilter(
         choices=SIZE_CHOICES, method="filter_size", help_text="A size class by population."
     )
-    search = django_filters.CharFilter(
-        method="filter_search", max_length=100, help_text="Only cities whose name contains this (any case)."
-    )
+    search = SearchFilter(method="filter_search", help_text="Only cities whose name contains this (any case).")
 
     class Meta:
         model = City

@@ -14,7 +14,16 @@ from api.schema import error_responses
 from indicators.models import Domain, Edition
 from public import filters
 from public.api import serializers as out
-from public.api.base import TAG, Public, RankingPagination, edition_parameter, published_or_error, query
+from public.api.base import (
+    SEARCH_MAX_LENGTH,
+    SLUG,
+    TAG,
+    Public,
+    RankingPagination,
+    edition_parameter,
+    published_or_error,
+    query,
+)
 from public.api.cities import SIZE_CHOICES
 from scoring import selectors
 from scoring.models import CityScore
@@ -61,11 +70,15 @@ class RankingList(Public, generics.ListAPIView):
         ),
         parameters=[
             edition_parameter(),
-            OpenApiParameter("domain", str, description="Rank by this domain (its key)."),
-            OpenApiParameter("indicator", str, description="Rank by this indicator (its key); not with `domain`."),
+            OpenApiParameter("domain", SLUG, description="Rank by this domain (its key)."),
+            OpenApiParameter("indicator", SLUG, description="Rank by this indicator (its key); not with `domain`."),
             OpenApiParameter("state", str, description="Only cities of this federal state, e.g. `Bayern`."),
             OpenApiParameter("size", str, enum=[key for key, _label in SIZE_CHOICES], description="Size class."),
-            OpenApiParameter("search", str, description="Only cities whose name contains this (any case)."),
+            OpenApiParameter(
+                "search",
+                {"type": "string", "maxLength": SEARCH_MAX_LENGTH},
+                description="Only cities whose name contains this (any case).",
+            ),
             OpenApiParameter(
                 "ordering",
                 str,

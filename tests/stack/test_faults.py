@@ -19,7 +19,7 @@ from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
 from scoring.services import current_run, edition_publish, scores_recompute
 from scoring.tasks import scores_recompute_task
 from smartcity.celery import app as celery_app
-from tests.factories import UserFactory, cities_of, small_edition
+from tests.factories import UserFactory, api_token, cities_of, small_edition
 from tests.scoring.test_services import answer_all
 from tests.stack.conftest import database_url
 from tests.stack.processes import (
@@ -145,6 +145,54 @@ def test_redis_stops_while_a_reviewer_approves_the_approval_holds_and_beat_recom
         message="no recompute within 120 s of Redis' return:\n" + (tmp_path / "beat.log").read_text()[-2000:],
     )
     assert scores_recompute(edition=edition) == (run, False)  # its inputs are the current ones
+
+
+def test_redis_stops_while_the_api_is_used_reads_and_token_writes_answer_and_beat_recomputes_after(
+    redis_server, role_groups, processes, tmp_path
+):
+    # given: a site, a worker and beat (reconcile every 2 s) on a Redis of the test's own, one submitted
+    # answer and a reviewer's token
+    edition, first_run, (answer,) = edition_with_first_run()
+    token = api_token(UserFactory(groups=["reviewers"]))
+    env = django_env(DATABASE_URL=database_url(), REDIS_URL=redis_server.url(), SCORES_RECONCILE_SECONDS="2")
+    web, base = start_web(env, tmp_path / "web.log")
+    processes.append(web)
+    processes.append(start_worker(env, tmp_path / "worker.log", name="api-faults"))
+    processes.append(start_beat(env, tmp_path / "beat.log", tmp_path))
+    bearer = {"Authorization": f"Bearer {token}"}
+
+    # when: Redis stops, and the API is read and written (the throttles ask the cache before every view)
+    redis_server.stop()
+    read = requests.get(f"{base}/api/v1/review/answers/?edition={edition.year}", headers=bearer, timeout=30)
+    approved = requests.post(
+        f"{base}/api/v1/review/answers/{answer.pk}/approve/", json={"version": answer.version}, headers=bearer,
+        timeout=30,
+    )  # fmt: skip
+
+    # then: both answer as usual, the approval is saved, nothing could be recomputed yet
+    assert read.status_code == 200, read.text[:2000]
+    assert answer.pk in [row["id"] for row in read.json()["results"]]
+    assert approved.status_code == 200, approved.text[:2000]
+    assert (approved.json()["status"], approved.json()["version"]) == ("approved", answer.version + 1)
+    answer.refresh_from_db()
+    assert answer.status == Answer.Status.APPROVED
+    assert current_run(edition) == first_run
+    assert not any("Traceback" in r.text for r in (read, approved))
+    web_log = (tmp_path / "web.log").read_text()
+    assert "Internal Server Error" not in web_log and "cache unreachable: API throttling skipped" in web_log
+
+    # when: Redis comes back (empty), and nobody does anything
+    redis_server.start()
+
+    # then: beat's reconcile recomputes with the approval in it
+    run = wait_for(
+        lambda: ScoreRun.objects.filter(
+            edition=edition, approved_answer_count=first_run.approved_answer_count + 1
+        ).first(),
+        seconds=120,
+        message="no recompute within 120 s of Redis' return:\n" + (tmp_path / "beat.log").read_text()[-2000:],
+    )
+    assert scores_recompute(edition=edition) == (run, False)
 
 
 def test_a_worker_killed_mid_recompute_leaves_the_previous_run_whole_and_the_run_completes_after_a_restart(
