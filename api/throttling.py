@@ -1,9 +1,13 @@
-"""DRF's rate throttles, failing open when the cache (Redis) cannot be reached.
+"""DRF's rate throttles, failing open when the cache (Redis) cannot be reached, keyed on the real client.
 
 DRF asks the cache before every view; with Redis down that call raised and the API answered 500 for
 reads and writes alike. A throttle is a protection, not a precondition of the answer: while the cache is
 unreachable the request goes through unthrottled (as the public pages are then served uncached, see
 smartcity.page_cache), and a warning is logged at most once per OUTAGE_LOG_SECONDS per process.
+
+An anonymous caller is counted by the client address the login lockout uses (smartcity.client_address:
+X-Forwarded-For only behind TRUSTED_PROXIES). DRF's own key takes any X-Forwarded-For as it comes, so a
+caller who wrote a new one into each request was never throttled.
 """
 
 import logging
@@ -12,6 +16,7 @@ import time
 
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from smartcity.client_address import client_ip
 from smartcity.page_cache import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -33,6 +38,9 @@ def _warn_outage(throttle) -> None:
 
 
 class FailOpenMixin:
+    def get_ident(self, request) -> str:
+        return client_ip(request)
+
     def allow_request(self, request, view) -> bool:
         try:
             return super().allow_request(request, view)

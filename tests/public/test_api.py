@@ -1271,6 +1271,34 @@ def test_anonymous_reads_are_throttled_with_a_retry_after(api, ranked, monkeypat
     assert throttled.json() == error("Die Anfrage wurde gedrosselt. Erwarte Verfügbarkeit in 60 Sekunden.", "throttled")
 
 
+def test_a_forged_forwarded_address_does_not_escape_the_anonymous_throttle(api, ranked, monkeypatch):
+    # given: 2 anonymous requests a minute, no trusted proxy in front of the site
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/min", "user": "1000/min"})
+
+    # when: one client writes a new X-Forwarded-For into every request
+    statuses = [api.get(f"{API}/rankings/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code for n in range(1, 4)]
+
+    # then: all three count against the connection's address
+    assert statuses == [200, 200, 429]
+
+
+def test_behind_a_trusted_proxy_two_clients_are_throttled_separately(api, ranked, monkeypatch, settings):
+    # given: the site behind the proxy 10.0.0.2, 2 anonymous requests a minute
+    settings.TRUSTED_PROXIES = ["10.0.0.2"]
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/min", "user": "1000/min"})
+
+    def get(client):
+        return api.get(f"{API}/rankings/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=client).status_code
+
+    # when: client A uses up its rate, then client B asks
+    first = [get("198.51.100.7") for _ in range(3)]
+    other = get("203.0.113.9")
+
+    # then
+    assert first == [200, 200, 429]
+    assert other == 200
+
+
 # --------------------------------------------------------------------------- fixed query counts
 
 
