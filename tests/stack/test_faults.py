@@ -102,6 +102,17 @@ def reviewer_for_the_site(username: str):
     return user
 
 
+def reconciled_run(edition, first_run, beat_log) -> ScoreRun:
+    """The run beat's reconcile makes once Redis is back: the first run's inputs and one approval more."""
+    return wait_for(
+        lambda: ScoreRun.objects.filter(
+            edition=edition, approved_answer_count=first_run.approved_answer_count + 1
+        ).first(),
+        seconds=120,
+        message="no recompute within 120 s of Redis' return:\n" + beat_log.read_text()[-2000:],
+    )
+
+
 def test_redis_stops_while_a_reviewer_approves_the_approval_holds_and_beat_recomputes_after(
     redis_server, role_groups, processes, tmp_path
 ):
@@ -137,13 +148,7 @@ def test_redis_stops_while_a_reviewer_approves_the_approval_holds_and_beat_recom
     redis_server.start()
 
     # then: beat's reconcile recomputes with the approval in it, and that run is the current one
-    run = wait_for(
-        lambda: ScoreRun.objects.filter(
-            edition=edition, approved_answer_count=first_run.approved_answer_count + 1
-        ).first(),
-        seconds=120,
-        message="no recompute within 120 s of Redis' return:\n" + (tmp_path / "beat.log").read_text()[-2000:],
-    )
+    run = reconciled_run(edition, first_run, tmp_path / "beat.log")
     assert scores_recompute(edition=edition) == (run, False)  # its inputs are the current ones
 
 
@@ -185,13 +190,7 @@ def test_redis_stops_while_the_api_is_used_reads_and_token_writes_answer_and_bea
     redis_server.start()
 
     # then: beat's reconcile recomputes with the approval in it
-    run = wait_for(
-        lambda: ScoreRun.objects.filter(
-            edition=edition, approved_answer_count=first_run.approved_answer_count + 1
-        ).first(),
-        seconds=120,
-        message="no recompute within 120 s of Redis' return:\n" + (tmp_path / "beat.log").read_text()[-2000:],
-    )
+    run = reconciled_run(edition, first_run, tmp_path / "beat.log")
     assert scores_recompute(edition=edition) == (run, False)
 
 
