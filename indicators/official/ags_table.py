@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from indicators.official.base import (
+    MAX_COLUMNS,
+    XLSX_MAGIC,
     AmbiguousRow,
     CityValue,
     OfficialReading,
@@ -20,15 +22,14 @@ from indicators.official.base import (
     column_key,
     place_words,
     register,
+    too_many_rows,
+    xlsx_rows,
 )
 from indicators.values import parse_number
-from smartcity.zip_limits import check_zip
 
-XLSX_MAGIC = b"PK\x03\x04"
 MAX_XLSX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_XLSX_ENTRIES = 200
 MAX_ROWS = 100_000
-MAX_COLUMNS = 60
 HEADER_SEARCH_ROWS = 30
 
 # Header names (as column_key writes them) recognised when no column is named by option.
@@ -188,29 +189,14 @@ def _find(keys: list[str], wanted) -> int | None:
 
 
 def _xlsx_rows(data: bytes) -> list:
-    from openpyxl import load_workbook
-
     invalid = ValidationError(_("Die Datei ist keine gültige XLSX-Datei."), code="format")
-    try:
-        check_zip(io.BytesIO(data), max_bytes=MAX_XLSX_UNCOMPRESSED_BYTES, max_entries=MAX_XLSX_ENTRIES)
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except ValidationError:
-        raise
-    except Exception:  # openpyxl raises many kinds (BadZipFile, KeyError, InvalidFileException, XML errors)
-        raise invalid from None
-    try:
-        if not workbook.worksheets:
-            raise invalid
-        sheet = workbook.worksheets[0]
-        if (sheet.max_row or 0) > MAX_ROWS:
-            raise _too_many_rows()
-        return list(enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1))
-    except ValidationError:
-        raise
-    except Exception:
-        raise invalid from None
-    finally:
-        workbook.close()
+    return xlsx_rows(
+        data,
+        invalid=invalid,
+        max_bytes=MAX_XLSX_UNCOMPRESSED_BYTES,
+        max_entries=MAX_XLSX_ENTRIES,
+        max_rows=MAX_ROWS,
+    )
 
 
 def _csv_rows(data: bytes) -> list:
@@ -227,12 +213,8 @@ def _csv_rows(data: bytes) -> list:
     try:
         for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
             if number > MAX_ROWS:
-                raise _too_many_rows()
+                raise too_many_rows(MAX_ROWS)
             rows.append((number, cells[:MAX_COLUMNS]))
     except csv.Error as error:
         raise ValidationError(_("Die CSV-Datei ist fehlerhaft: %(error)s") % {"error": error}, code="format") from None
     return rows
-
-
-def _too_many_rows() -> ValidationError:
-    return ValidationError(_("Die Tabelle hat mehr als %(max)s Zeilen.") % {"max": MAX_ROWS}, code="too_many_rows")

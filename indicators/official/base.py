@@ -3,6 +3,7 @@ result of reading a file (OfficialReading with its per-city values, unmatched an
 place-name rule that says whether a row's place is a municipality."""
 
 import hashlib
+import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -12,6 +13,11 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from smartcity.zip_limits import check_zip
+
+XLSX_MAGIC = b"PK\x03\x04"
+MAX_COLUMNS = 60
 
 
 @dataclass(frozen=True)
@@ -196,3 +202,43 @@ def place_matches(place: str, municipality: str) -> bool:
     more than the name is another place: "München Flughafen" is not München, "Mülheim-Kärlich" not Mülheim."""
     row, name = place_words(place), place_words(municipality)
     return bool(row) and name[: len(row)] == row
+
+
+def too_many_rows(limit: int) -> ValidationError:
+    return ValidationError(_("Die Tabelle hat mehr als %(max)s Zeilen.") % {"max": limit}, code="too_many_rows")
+
+
+def xlsx_rows(data: bytes, *, invalid: ValidationError, max_bytes: int, max_entries: int, max_rows: int) -> list:
+    """The first sheet's rows of an XLSX as (row number, cells), read into memory so that the workbook is
+    closed before anything is placed. The zip's limits are checked before openpyxl inflates anything (a
+    small file can unpack to gigabytes), and the rows are bounded while reading as well as by the sheet's
+    declared size (a sheet may declare none). `invalid` is raised for anything openpyxl cannot read."""
+    from openpyxl import load_workbook
+
+    if not data.startswith(XLSX_MAGIC):
+        raise invalid
+    try:
+        check_zip(io.BytesIO(data), max_bytes=max_bytes, max_entries=max_entries)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except ValidationError:
+        raise
+    except Exception:  # openpyxl raises many kinds (BadZipFile, KeyError, InvalidFileException, XML errors)
+        raise invalid from None
+    try:
+        if not workbook.worksheets:
+            raise invalid
+        sheet = workbook.worksheets[0]
+        if (sheet.max_row or 0) > max_rows:
+            raise too_many_rows(max_rows)
+        rows = []
+        for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+            if number > max_rows:
+                raise too_many_rows(max_rows)
+            rows.append((number, cells))
+        return rows
+    except ValidationError:
+        raise
+    except Exception:
+        raise invalid from None
+    finally:
+        workbook.close()

@@ -1,7 +1,6 @@
 """The Bundesnetzagentur's charging-point register (Ladesäulenregister, XLSX): stations or charging points
 per city, placed by postcode and place name; the header row and the Stand found wherever the file has them."""
 
-import io
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,17 +18,14 @@ from indicators.official.base import (
     UnmatchedRow,
     column_key,
     register,
+    xlsx_rows,
 )
 from indicators.official.places import place_row
-from smartcity.zip_limits import check_zip
-
-XLSX_MAGIC = b"PK\x03\x04"
 
 # A register file holds ~10,000 stations in 13 parts unpacking to ~8 MB (2019); room for ten times that.
 MAX_XLSX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 MAX_XLSX_ENTRIES = 200
 MAX_SHEET_ROWS = 200_000
-MAX_COLUMNS = 60
 
 # The header and the Stand are looked for in the first rows only.
 HEADER_SEARCH_ROWS = 30
@@ -95,7 +91,7 @@ class ChargingPointRegister(Profile):
             if COLUMN_POSTCODE_PLACE in row:
                 said = _text(row[COLUMN_POSTCODE_PLACE])
             else:
-                said = f"{_text(row[COLUMN_POSTCODE])} {_text(row[COLUMN_PLACE])}".strip()
+                said = f"{_postcode(row[COLUMN_POSTCODE])} {_text(row[COLUMN_PLACE])}".strip()
             if fast_only and column_key(row[COLUMN_KIND]) != FAST_CHARGER:
                 reading.rows_left_out += 1
                 continue
@@ -145,6 +141,13 @@ def _city_of(number: int, said: str, *, reading: OfficialReading, city_names: di
     return None
 
 
+def _postcode(cell) -> str:
+    """A postcode column's cell: a number lost its leading zero (1067 is 01067)."""
+    if isinstance(cell, int) and not isinstance(cell, bool) and 0 < cell < 100000:
+        return f"{cell:05d}"
+    return _text(cell)
+
+
 def _is_count(points) -> bool:
     return not isinstance(points, bool) and isinstance(points, int | float) and points >= 0 and points == int(points)
 
@@ -160,10 +163,7 @@ def _as_date(value) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def _sheet_rows(data: bytes):
-    """The first sheet's rows as (row number, cells), after the zip's limits are checked."""
-    from openpyxl import load_workbook
-
+def _sheet_rows(data: bytes) -> list:
     invalid = ValidationError(
         _(
             "Die Datei ist keine gültige XLSX-Datei. "
@@ -171,32 +171,13 @@ def _sheet_rows(data: bytes):
         ),
         code="format",
     )
-    if not data.startswith(XLSX_MAGIC):
-        raise invalid
-    try:
-        # A small file can unpack to gigabytes: refuse before openpyxl inflates it.
-        check_zip(io.BytesIO(data), max_bytes=MAX_XLSX_UNCOMPRESSED_BYTES, max_entries=MAX_XLSX_ENTRIES)
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except ValidationError:
-        raise
-    except Exception:  # openpyxl raises many kinds (BadZipFile, KeyError, InvalidFileException, XML errors)
-        raise invalid from None
-    if not workbook.worksheets:
-        workbook.close()
-        raise invalid
-    sheet = workbook.worksheets[0]
-    if (sheet.max_row or 0) > MAX_SHEET_ROWS:
-        workbook.close()
-        raise ValidationError(
-            _("Die Tabelle hat mehr als %(max)s Zeilen.") % {"max": MAX_SHEET_ROWS}, code="too_many_rows"
-        )
-    # Read once into memory (~10,000 short rows), so that the workbook is closed before anything is placed.
-    try:
-        return list(enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1))
-    except Exception:
-        raise invalid from None
-    finally:
-        workbook.close()
+    return xlsx_rows(
+        data,
+        invalid=invalid,
+        max_bytes=MAX_XLSX_UNCOMPRESSED_BYTES,
+        max_entries=MAX_XLSX_ENTRIES,
+        max_rows=MAX_SHEET_ROWS,
+    )
 
 
 def _header_and_stand(rows: list) -> tuple[date, int, dict[str, int]]:

@@ -4,6 +4,7 @@ the generic AGS table. Values are checked against counts computed here by a diff
 import csv
 import hashlib
 import io
+import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -477,3 +478,37 @@ def test_a_reason_is_given_in_english_when_english_is_active():
     with translation.override("en"):
         placement = place_row("00000", "Nirgendwo", city_names={})
     assert placement.reason == "The postcode 00000 is unknown."
+
+
+def test_a_register_with_separate_postcode_and_place_columns_restores_a_lost_leading_zero():
+    # given a layout with "Postleitzahl" (a number, 1067 for 01067) and "Ort" in their own columns
+    data = _register(
+        [["A", 1067, "Dresden", 2], ["B", "44787", "Bochum", 3]],
+        header=["Betreiber", "Postleitzahl", "Ort", "Anzahl Ladepunkte"],
+    )
+    # when
+    reading = profile_for("bnetza-ladesaeulen").read(data, cities=CITIES)
+    # then
+    assert {ags: (value.value, value.rows) for ags, value in reading.values.items()} == {
+        BOCHUM: (Decimal(3), (7,)),
+        "14612000": (Decimal(2), (6,)),
+    }
+
+
+def test_a_register_over_the_limits_is_refused_before_it_is_read(monkeypatch):
+    from indicators.official import bnetza
+
+    # given a zip of more parts than an XLSX has
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for number in range(201):
+            archive.writestr(f"part{number}.xml", "<x/>")
+    with pytest.raises(ValidationError) as parts:
+        profile_for("bnetza-ladesaeulen").read(buffer.getvalue(), cities=CITIES)
+    assert parts.value.messages == ["Die Datei besteht aus zu vielen Teilen: erlaubt sind höchstens 200."]
+    # and a sheet of more rows than allowed
+    monkeypatch.setattr(bnetza, "MAX_SHEET_ROWS", 10)
+    data = _register([["A", "80331 München", datetime(2019, 1, 1), "Normalladeeinrichtung", 2]] * 6)
+    with pytest.raises(ValidationError) as rows:
+        profile_for("bnetza-ladesaeulen").read(data, cities=CITIES)
+    assert rows.value.messages == ["Die Tabelle hat mehr als 10 Zeilen."]
