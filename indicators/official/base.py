@@ -102,7 +102,9 @@ class Profile:
         self, data: bytes, *, cities: list[tuple[str, str]], stand: date | None = None, **options
     ) -> OfficialReading:
         """The file's values per city. Raises ValidationError (German message) for a file that cannot be
-        read, an unknown option or a missing Stand; rows that cannot be placed are listed, not raised."""
+        read, an unknown option or a missing Stand; rows that cannot be placed are listed, not raised.
+        A register that states its Stand (BNetzA) takes it from the file; `stand` is for a table that does
+        not (needs_stand)."""
         if self.needs_stand and stand is None:
             raise ValidationError(_("Bitte geben Sie den Stand der Datei an."), code="stand_missing")
         chosen = self.clean_options(options)

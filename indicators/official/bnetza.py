@@ -110,13 +110,13 @@ class ChargingPointRegister(Profile):
             if in_operation_by and not isinstance(commissioned, datetime | date):
                 reading.unmatched.append(UnmatchedRow(number, said, _("Das Inbetriebnahmedatum fehlt.")))
                 continue
-            points = row[COLUMN_POINTS]
-            if count == CHARGING_POINTS and not _is_count(points):
+            points = _count(row[COLUMN_POINTS])
+            if count == CHARGING_POINTS and points is None:
                 reading.unmatched.append(
                     UnmatchedRow(number, said, _("Die Anzahl der Ladepunkte fehlt oder ist keine ganze Zahl."))
                 )
                 continue
-            sums[ags] = sums.get(ags, Decimal(0)) + (Decimal(int(points)) if count == CHARGING_POINTS else 1)
+            sums[ags] = sums.get(ags, Decimal(0)) + (Decimal(points) if count == CHARGING_POINTS else 1)
             sources.setdefault(ags, []).append(number)
             reading.rows_counted += 1
         reading.values = {ags: CityValue(sums[ags], tuple(sources[ags])) for ags in sorted(sums)}
@@ -148,8 +148,13 @@ def _postcode(cell) -> str:
     return _text(cell)
 
 
-def _is_count(points) -> bool:
-    return not isinstance(points, bool) and isinstance(points, int | float) and points >= 0 and points == int(points)
+def _count(cell) -> int | None:
+    """A number of charging points: a whole number cell (2, 2.0) or text of digits ("2"); else None."""
+    if isinstance(cell, str) and cell.strip().isdigit():
+        return int(cell.strip())
+    if isinstance(cell, bool) or not isinstance(cell, int | float) or cell < 0 or cell != int(cell):
+        return None
+    return int(cell)
 
 
 _HEADER_NAMES = {

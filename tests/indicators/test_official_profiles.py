@@ -314,7 +314,7 @@ def test_a_citys_row_without_a_commissioning_date_or_a_count_of_points_is_listed
         [
             ["A", "80331 München", None, "Normalladeeinrichtung", 2],
             ["B", "80331 München", datetime(2019, 1, 1), "Normalladeeinrichtung", "zwei"],
-            ["C", "80331 München", datetime(2019, 1, 1), "Normalladeeinrichtung", 2],
+            ["C", "80331 München", datetime(2019, 1, 1), "Normalladeeinrichtung", " 2"],
             ["D", "80331 München", datetime(2021, 1, 1), "Normalladeeinrichtung", 2],
             ["E", "01067 Dresden", None, "Normalladeeinrichtung", "?"],
             ["F", "99955 Herbsleben", None, "Normalladeeinrichtung", "?"],
