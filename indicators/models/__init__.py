@@ -25,6 +25,7 @@ from indicators.models.catalogue import (
 )
 from indicators.models.cities import City, CityMembership, Participation, StaffInvitation
 from indicators.models.notifications import Notification
+from indicators.models.official import OFFICIAL_FOLDER, OfficialImport
 from indicators.models.projects import InnovationProject
 
 __all__ = [
@@ -41,6 +42,8 @@ __all__ = [
     "Indicator",
     "InnovationProject",
     "Notification",
+    "OFFICIAL_FOLDER",
+    "OfficialImport",
     "Parameter",
     "Participation",
     "StaffInvitation",

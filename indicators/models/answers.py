@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from indicators.models.catalogue import Edition, Parameter, plain_number
 from indicators.models.cities import City
+from indicators.models.official import OfficialImport
 
 
 class Answer(models.Model):
@@ -69,6 +70,29 @@ class Answer(models.Model):
         related_name="+",
     )
     reviewed_at = models.DateTimeField(verbose_name=_("geprüft am"), null=True, blank=True)
+    # Provenance (issue 16): entered by the city, imported from an official file (which file, which rows of
+    # it), or researched by the index team (by whom; the source is the evidence URL or an evidence file).
+    # The answer's "Stand" is `as_of` (an official value takes its file's Stand).
+    source_kind = models.CharField(
+        _("Herkunft"), max_length=20, choices=Parameter.CollectionMode.choices, default=Parameter.CollectionMode.CITY
+    )
+    official_import = models.ForeignKey(
+        OfficialImport,
+        verbose_name=_("Import amtlicher Daten"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="answers",
+    )
+    source_rows = models.JSONField(_("Zeilen der Quelldatei"), default=list, blank=True)
+    researched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recherchiert von"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -121,13 +145,54 @@ class Answer(models.Model):
     def can_move_to(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, ())
 
+    @property
+    def is_entered_by_city(self) -> bool:
+        return self.source_kind == Parameter.CollectionMode.CITY
+
+    @property
+    def source_text(self) -> str:
+        """Where the value comes from, as the public reads it: the official source and file, or the
+        researched source URL (or "Datei" for a researched file); "" for a city's own answer.
+        An official answer's import must be loaded (select_related) to avoid a query per answer."""
+        if self.source_kind == Parameter.CollectionMode.OFFICIAL and self.official_import_id:
+            official = self.official_import
+            return f"{official.source_name} ({official.file_name})"
+        if self.source_kind == Parameter.CollectionMode.RESEARCH:
+            return self.evidence_url or gettext("Nachweisdatei")
+        return ""
+
+    def clean_provenance(self, *, has_files: bool | Callable[[], bool] = False) -> dict:
+        """The provenance rules, as field errors: an official value names its import (and only it), a
+        researched value names its researcher and has a source (URL or file; `has_files` as in
+        lacks_evidence), a city's value carries neither."""
+        Mode = Parameter.CollectionMode
+        errors = {}
+        if self.source_kind == Mode.OFFICIAL:
+            if not self.official_import_id:
+                errors["official_import"] = _("Ein amtlicher Wert braucht den Import, aus dem er stammt.")
+        elif self.official_import_id or self.source_rows:
+            errors["official_import"] = _("Nur ein amtlicher Wert verweist auf einen Import amtlicher Daten.")
+        if self.source_kind == Mode.RESEARCH:
+            if not self.researched_by_id:
+                errors["researched_by"] = _("Ein recherchierter Wert braucht die Person, die ihn recherchiert hat.")
+            if not self.evidence_url and not (has_files() if callable(has_files) else has_files):
+                errors["evidence_url"] = _("Ein recherchierter Wert braucht eine Quelle (Link oder Datei).")
+        elif self.researched_by_id:
+            errors["researched_by"] = _("Nur ein recherchierter Wert hat eine recherchierende Person.")
+        if not isinstance(self.source_rows, list) or not all(
+            isinstance(row, int) and not isinstance(row, bool) and row > 0 for row in self.source_rows
+        ):
+            errors["source_rows"] = _("Die Zeilen der Quelldatei sind eine Liste positiver ganzer Zahlen.")
+        return errors
+
     def clean(self):
-        """The value must fit the parameter's type and allowed range; other value fields stay empty."""
+        """The value must fit the parameter's type and allowed range; other value fields stay empty; the
+        provenance is complete (clean_provenance; a saved researched answer may have its source as a file)."""
         parameter = self.parameter
         if parameter.indicator.domain.edition_id != self.edition_id:
             raise ValidationError({"parameter": _("Der Parameter gehört zu einer anderen Ausgabe.")})
         kind = parameter.kind
-        errors = {}
+        errors = self.clean_provenance(has_files=lambda: bool(self.pk) and self.evidence_files.exists())
         if kind != Parameter.Kind.YES_NO and self.value_bool is not None:
             errors["value_bool"] = _("Dieser Parameter ist keine Ja/Nein-Frage.")
         if kind != Parameter.Kind.CHOICE and self.value_choice:
