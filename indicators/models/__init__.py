@@ -4,11 +4,13 @@ The package re-exports its modules' public names (`from indicators.models import
 
 from indicators.models.answers import (
     EVIDENCE_FOLDER,
+    SOURCE_KIND_CODES,
     Answer,
     AnswerComment,
     EvidenceFile,
     evidence_upload_to,
     private_evidence_storage,
+    public_provenance,
 )
 from indicators.models.assignments import ReviewAssignment
 from indicators.models.catalogue import (
@@ -51,6 +53,8 @@ __all__ = [
     "WEIGHT_FIELD",
     "evidence_upload_to",
     "EVIDENCE_FOLDER",
+    "SOURCE_KIND_CODES",
+    "public_provenance",
     "plain_number",
     "private_evidence_storage",
     "translated",

@@ -15,6 +15,23 @@ from indicators.models.catalogue import Edition, Parameter, plain_number
 from indicators.models.cities import City
 from indicators.models.official import OfficialImport
 
+# An answer's source kind as the open data and the public API name it (`quelle_art`).
+SOURCE_KIND_CODES = {"city": "stadt", "official": "amtlich", "research": "recherche"}
+
+
+def public_provenance(
+    *, source_kind: str, evidence_url: str, official_source: str, official_file: str, as_of, official_as_of
+):
+    """An answer's provenance as the public reads it (open data, the public API, the drill-down):
+    (quelle_art, quelle, stand). `quelle` is the official source and its file for an imported value, else
+    the source URL (None without one); `stand` is the answer's as-of date, for an imported value without
+    one the file's Stand. Plain values, so a file built from value rows and a page built from answers agree."""
+    if source_kind == Parameter.CollectionMode.OFFICIAL and official_source:
+        source = f"{official_source} ({official_file})"
+    else:
+        source = evidence_url or None
+    return SOURCE_KIND_CODES[source_kind], source, as_of or (official_as_of if official_source else None)
+
 
 class Answer(models.Model):
     """One city's value for one parameter, with evidence and its review status."""
@@ -148,6 +165,19 @@ class Answer(models.Model):
     @property
     def is_entered_by_city(self) -> bool:
         return self.source_kind == Parameter.CollectionMode.CITY
+
+    @property
+    def public_provenance(self) -> tuple[str, str | None, object]:
+        """(quelle_art, quelle, stand) of public_provenance; the import must be loaded (select_related)."""
+        official = self.official_import if self.official_import_id else None
+        return public_provenance(
+            source_kind=self.source_kind,
+            evidence_url=self.evidence_url,
+            official_source=official.source_name if official else "",
+            official_file=official.file_name if official else "",
+            as_of=self.as_of,
+            official_as_of=official.as_of if official else None,
+        )
 
     @property
     def source_text(self) -> str:

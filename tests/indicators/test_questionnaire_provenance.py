@@ -138,3 +138,50 @@ def test_the_questionnaire_with_official_values_runs_the_same_number_of_queries(
 
     assert response.content.decode().count('<p class="provenance">Amtliche Quelle:') == 1 + extra_parameters
     assert Answer.objects.filter(city=city, source_kind="official").count() == 1 + extra_parameters
+
+
+def test_the_questionnaire_import_refuses_a_changed_official_value_and_writes_nothing(edition, city, staff):
+    from indicators import questionnaire_io as qio
+    from tests.indicators.test_questionnaire_io import fill_csv, outcomes, run
+
+    answer = official(edition, city)
+    template = qio.questionnaire_csv(edition=edition, city=city)
+
+    refused = run(
+        staff,
+        edition,
+        city,
+        fill_csv(template, {"ladepunkte": {"wert": "5"}, "wartezeit": {"wert": "3"}}),
+        "fragebogen.csv",
+        confirm=True,
+    )
+    # the official row as exported is left alone, the city's own row saved
+    kept = run(staff, edition, city, fill_csv(template, {"wartezeit": {"wert": "3"}}), "fragebogen.csv", confirm=True)
+
+    ladepunkte = next(row for row in outcomes(refused) if row[1] == "ladepunkte")
+    assert ladepunkte[4] == "error"
+    assert "gibt nicht die Stadt an (Amtliche Quelle)" in ladepunkte[5]
+    assert (refused.confirmed, kept.confirmed, kept.saved) == (False, True, 1)
+    answer.refresh_from_db()
+    assert (answer.value_number, answer.version) == (Decimal(120), 1)
+    assert Answer.objects.get(city=city, parameter__key="wartezeit").value_number == Decimal(3)
+
+
+def test_the_workspace_api_refuses_a_write_to_an_official_value(edition, city, staff):
+    from rest_framework.test import APIClient
+
+    from tests.api.test_write_api import answers_url
+    from tests.factories import api_token
+
+    answer = official(edition, city)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token(staff)}")
+
+    response = client.put(answers_url(city, edition, "ladepunkte"), {"value": 5, "version": 1}, format="json")
+
+    assert (response.status_code, response.json()["code"]) == (400, "workflow")
+    assert response.json()["message"] == f"„{answer.parameter.name}“ gibt nicht die Stadt an (Amtliche Quelle); " + (
+        "der Wert kann hier nicht geändert werden."
+    )
+    answer.refresh_from_db()
+    assert (answer.value_number, answer.version) == (Decimal(120), 1)
