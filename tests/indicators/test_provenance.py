@@ -20,6 +20,7 @@ from tests.factories import (
     OfficialImportFactory,
     UserFactory,
     parameter,
+    small_edition,
 )
 
 Mode = Parameter.CollectionMode
@@ -368,3 +369,24 @@ def test_a_city_cannot_add_or_remove_evidence_files_of_an_imported_answer(editio
         evidence.evidence_file_remove(user=staff, evidence_file=kept)
 
     assert list(answer.evidence_files.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_an_editor_sets_the_collection_mode_in_the_catalogue_admin(admin_login, editor):
+    from tests.indicators.test_catalogue_frozen import add_form_data
+
+    edition = small_edition(year=2045, phase=Edition.Phase.DRAFT)
+    item = parameter(edition, "ladepunkte")
+    client = admin_login(editor)
+
+    form = client.get(f"/admin/indicators/parameter/{item.pk}/change/").content.decode()
+    response = client.post(
+        f"/admin/indicators/parameter/{item.pk}/change/", add_form_data(client, item, collection_mode="official")
+    )
+    listing = client.get("/admin/indicators/parameter/?collection_mode__exact=official").content.decode()
+
+    assert '<option value="official">Amtliche Quelle</option>' in form
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.collection_mode == "official"
+    assert item.history.first().history_user == editor
+    assert "Amtliche Quelle" in listing and item.name_de in listing
