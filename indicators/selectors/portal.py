@@ -241,8 +241,9 @@ def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
                     previous=previous.get(parameter.key),
                     evidence_files=list(answer.evidence_files.all()) if answer else [],
                 )
-                progress.count(answer, row.evidence_missing)
-                overall.count(answer, row.evidence_missing)
+                if row.entered_by_city:  # the city's progress covers what it answers itself
+                    progress.count(answer, row.evidence_missing)
+                    overall.count(answer, row.evidence_missing)
                 rows.append(row)
             indicator_blocks.append(IndicatorBlock(indicator=indicator, rows=rows))
         blocks.append(DomainBlock(domain=domain, indicators=indicator_blocks, progress=progress))

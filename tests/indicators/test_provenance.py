@@ -390,3 +390,38 @@ def test_an_editor_sets_the_collection_mode_in_the_catalogue_admin(admin_login, 
     assert item.collection_mode == "official"
     assert item.history.first().history_user == editor
     assert "Amtliche Quelle" in listing and item.name_de in listing
+
+
+def test_official_and_researched_parameters_without_a_value_do_not_block_the_sign_off(edition, city):
+    from indicators.services import coordination
+    from tests.factories import coordinator_of
+
+    # given: the city answered its three own parameters; the other two are official and researched, empty
+    set_mode(edition, "ladepunkte", Mode.OFFICIAL)
+    set_mode(edition, "busse", Mode.RESEARCH)
+    for key, value in {
+        "online-termine": {"value_bool": True},
+        "wartezeit": {"value_number": Decimal(4)},
+        "smart-meter": {"value_choice": "live"},
+    }.items():
+        Answer.objects.create(edition=edition, city=city, parameter=parameter(edition, key), **value)
+    coordinator = coordinator_of(city)
+
+    # when
+    assert coordination.missing_answer_count(edition=edition, city=city) == 0
+    participation = coordination.questionnaire_sign_off(user=coordinator, edition=edition, city=city)
+
+    # then
+    assert participation.signed_off_by == coordinator
+
+
+def test_the_citys_progress_counts_only_what_it_answers(edition, city):
+    from indicators import selectors
+
+    set_mode(edition, "ladepunkte", Mode.OFFICIAL)
+    official_answer(edition, city)  # an imported value is not the city's progress
+    Answer.objects.create(edition=edition, city=city, parameter=parameter(edition, "wartezeit"), value_number=4)
+
+    progress = selectors.questionnaire(edition=edition, city=city).progress
+
+    assert (progress.total, progress.answered, progress.draft) == (4, 1, 1)
