@@ -96,7 +96,9 @@ class Answer(models.Model):
     official_import = models.ForeignKey(
         OfficialImport,
         verbose_name=_("Import amtlicher Daten"),
-        on_delete=models.PROTECT,
+        # RESTRICT, not PROTECT: an import is never deleted under its answers, but goes with its edition
+        # (whose deletion cascades to both).
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="answers",

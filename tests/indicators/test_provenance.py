@@ -425,3 +425,17 @@ def test_the_citys_progress_counts_only_what_it_answers(edition, city):
     progress = selectors.questionnaire(edition=edition, city=city).progress
 
     assert (progress.total, progress.answered, progress.draft) == (4, 1, 1)
+
+
+def test_an_import_is_protected_while_answers_refer_to_it_but_goes_with_its_edition(edition, city):
+    from django.db.models import RestrictedError
+
+    from indicators.models import OfficialImport
+
+    answer = official_answer(edition, city)
+
+    with pytest.raises(RestrictedError):
+        answer.official_import.delete()
+    Edition.objects.filter(pk=edition.pk).delete()
+
+    assert (OfficialImport.objects.count(), Answer.objects.count()) == (0, 0)
