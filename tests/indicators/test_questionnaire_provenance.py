@@ -185,3 +185,17 @@ def test_the_workspace_api_refuses_a_write_to_an_official_value(edition, city, s
     )
     answer.refresh_from_db()
     assert (answer.value_number, answer.version) == (Decimal(120), 1)
+
+
+def test_the_answer_history_shows_the_provenance_of_every_version(staff_client, edition, city):
+    answer = official(edition, city)
+    answer.source_kind, answer.official_import, answer.source_rows = Mode.RESEARCH, None, []
+    answer.researched_by, answer.evidence_url = UserFactory(), "https://stadt.example/recherche"
+    answer.save()
+
+    response = staff_client.get(url(city, edition, "answer/ladepunkte/history/"))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.count("<td>Amtliche Quelle</td>") == 1
+    assert content.count("<td>Recherche</td>") == 1
