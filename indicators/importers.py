@@ -95,6 +95,7 @@ def catalogue_import(*, edition: Edition, data: dict) -> int:
                     options=p.get("options", []),
                     weight=Decimal(str(p.get("weight", 1))),
                     evidence_required=bool(p.get("evidence_required", True)),
+                    collection_mode=p.get("collection_mode", Parameter.CollectionMode.CITY),
                     position=p_pos,
                 )
                 parameter.full_clean()

@@ -27,7 +27,7 @@ import numpy as np
 from django.conf import settings
 from django.db.models import Prefetch
 
-from indicators.models import City, Domain, Edition, Indicator, Parameter, plain_number
+from indicators.models import City, Domain, Edition, Indicator, Parameter, plain_number, public_provenance
 from scoring import engine, selectors
 from scoring.inputs import EngineInputs
 from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun
@@ -54,7 +54,22 @@ RESULTS_CITY_COLUMNS = (
     "rank_high",
     "rank_median",
 )
-ANSWERS_COLUMNS = ("city", "ags", "parameter", "parameter_name", "kind", "value", "unit", "evidence_url", "as_of")
+# quelle_art, quelle, stand: where the value comes from (stadt / amtlich / recherche), its source (the
+# official source and file, or the source URL) and its Stand (issue 16; indicators.models.public_provenance).
+ANSWERS_COLUMNS = (
+    "city",
+    "ags",
+    "parameter",
+    "parameter_name",
+    "kind",
+    "value",
+    "unit",
+    "evidence_url",
+    "as_of",
+    "quelle_art",
+    "quelle",
+    "stand",
+)
 
 
 def filename(year: int, dataset: str, fmt: str) -> str:
@@ -147,14 +162,26 @@ def load_rank_uncertainties(run: ScoreRun) -> dict[int, tuple[float, int, int]]:
 def load_approved_answers(edition: Edition, run: ScoreRun) -> list[tuple]:
     """Approved answers of the run's cities, by AGS then catalogue order (1 query).
 
-    Rows: (city id, parameter id, value_bool, value_choice, value_number, evidence_url, as_of). Only
-    approved answers are ever public; answers of cities that were not ranked are left out, as the run
-    left them out.
+    Rows: (city id, parameter id, value_bool, value_choice, value_number, evidence_url, as_of, source_kind,
+    the official import's source name, file name and Stand). Only approved answers are ever public; answers of
+    cities that were not ranked are left out, as the run left them out.
     """
     return list(
         selectors.approved_answers(run)
         .select_related(None)
-        .values_list("city_id", "parameter_id", "value_bool", "value_choice", "value_number", "evidence_url", "as_of")
+        .values_list(
+            "city_id",
+            "parameter_id",
+            "value_bool",
+            "value_choice",
+            "value_number",
+            "evidence_url",
+            "as_of",
+            "source_kind",
+            "official_import__source_name",
+            "official_import__file_name",
+            "official_import__as_of",
+        )
     )
 
 
@@ -348,8 +375,28 @@ def answers_records(domains: list[Domain], cities: list[City], answers: list[tup
     parameters = {parameter.pk: parameter for parameter in _parameters(domains)}
     city_by_id = {city.pk: city for city in cities}
     records = []
-    for city_id, parameter_id, value_bool, value_choice, value_number, evidence_url, as_of in answers:
+    for (
+        city_id,
+        parameter_id,
+        value_bool,
+        value_choice,
+        value_number,
+        evidence_url,
+        as_of,
+        source_kind,
+        official_source,
+        official_file,
+        official_as_of,
+    ) in answers:
         city, parameter = city_by_id[city_id], parameters[parameter_id]
+        kind_code, source, stand = public_provenance(
+            source_kind=source_kind,
+            evidence_url=evidence_url,
+            official_source=official_source or "",
+            official_file=official_file or "",
+            as_of=as_of,
+            official_as_of=official_as_of,
+        )
         records.append(
             {
                 "city": city.name,
@@ -361,6 +408,9 @@ def answers_records(domains: list[Domain], cities: list[City], answers: list[tup
                 "unit": parameter.unit,
                 "evidence_url": evidence_url or None,
                 "as_of": as_of.isoformat() if as_of else None,
+                "quelle_art": kind_code,
+                "quelle": source,
+                "stand": stand.isoformat() if stand else None,
             }
         )
     return records

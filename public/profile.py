@@ -59,6 +59,18 @@ class ParameterRow:
     explanation: list[str]
     show_weight: bool = False
 
+    @property
+    def stand(self):
+        """The date the value refers to (an imported value without its own: its file's Stand); None without."""
+        return self.answer.public_provenance[2] if self.answer else None
+
+    @property
+    def official_source(self) -> str:
+        """The official source and file of an imported value ("Bundesnetzagentur, Ladesäulenregister (…)")."""
+        if self.answer is None or self.answer.source_kind != Parameter.CollectionMode.OFFICIAL:
+            return ""
+        return self.answer.public_provenance[1] or ""
+
 
 @dataclass
 class IndicatorRow:
@@ -131,7 +143,9 @@ def city_profile(*, city: City, run: ScoreRun, history: list[CityScore]) -> City
     )
     parameters_by_pk = {parameter.pk: parameter for parameter in parameters}
     answers = {}
-    for answer in Answer.objects.filter(edition_id=run.edition_id, city=city, status=Answer.Status.APPROVED):
+    for answer in Answer.objects.filter(
+        edition_id=run.edition_id, city=city, status=Answer.Status.APPROVED
+    ).select_related("official_import"):
         answer.parameter = parameters_by_pk[answer.parameter_id]  # formats its value without another query
         answers[answer.parameter_id] = answer
     projects = list(

@@ -223,3 +223,25 @@ def api_token(user, scope: str = "write", name: str = "Test") -> str:
     key, raw, digest = ApiToken.generate()
     ApiToken.objects.create(user=user, name=name, scope=scope, key=key, digest=digest)
     return raw
+
+
+# --- Added for issue 16 (provenance): an imported official file ---
+
+from indicators.models import OfficialImport  # noqa: E402
+
+
+class OfficialImportFactory(factory.django.DjangoModelFactory):
+    """An imported register file (only the stored name is set, no bytes are written)."""
+
+    class Meta:
+        model = OfficialImport
+
+    parameter = factory.SubFactory(ParameterFactory)
+    edition = factory.LazyAttribute(lambda o: o.parameter.indicator.domain.edition)
+    source_name = "Bundesnetzagentur, Ladesäulenregister"
+    profile_key = "bnetza-ladesaeulen"
+    profile_version = "1"
+    file_name = "Ladesaeulenregister.xlsx"
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    as_of = date(2019, 7, 19)
+    file = factory.LazyAttribute(lambda o: f"official/{o.edition.pk}/{o.parameter.pk}/Ladesaeulenregister.xlsx")

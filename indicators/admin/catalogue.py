@@ -93,6 +93,6 @@ class IndicatorAdmin(CatalogueAdmin):
 
 @admin.register(Parameter)
 class ParameterAdmin(CatalogueAdmin):
-    list_display = ["name_de", "indicator", "kind", "unit", "per_capita", "weight"]
-    list_filter = ["indicator__domain__edition", "kind", "per_capita"]
+    list_display = ["name_de", "indicator", "kind", "unit", "per_capita", "collection_mode", "weight"]
+    list_filter = ["indicator__domain__edition", "kind", "per_capita", "collection_mode"]
     search_fields = ["name_de", "name_en", "key"]

@@ -107,7 +107,9 @@ PARAMETER_REQUIRED = {
     "evidence_required",
     "weight",
 }
-PARAMETER_OPTIONAL = {"options", "unit", "min", "max", "direction", "per_capita", "goalposts"}
+PARAMETER_OPTIONAL = {"options", "unit", "min", "max", "direction", "per_capita", "goalposts", "collection_mode"}
+# Where a parameter's values come from (Parameter.CollectionMode); "city" when the key is absent.
+COLLECTION_MODES = {"city", "official", "research"}
 OPTION_FIELDS = {"key", "label_de", "label_en", "points"}
 
 
@@ -264,6 +266,8 @@ def _check_parameter(problems: list[str], where: str, param, seen: set[str]) -> 
         _text(problems, where, param, field, MAX_LEN["source"])
     if not isinstance(param.get("evidence_required"), bool):
         problems.append(f"{where}: evidence_required must be true or false")
+    if "collection_mode" in param and param["collection_mode"] not in COLLECTION_MODES:
+        problems.append(f"{where}: collection_mode must be one of {', '.join(sorted(COLLECTION_MODES))}")
     _weight(problems, where, param)
 
     kind = param.get("type")

@@ -4,11 +4,13 @@ The package re-exports its modules' public names (`from indicators.models import
 
 from indicators.models.answers import (
     EVIDENCE_FOLDER,
+    SOURCE_KIND_CODES,
     Answer,
     AnswerComment,
     EvidenceFile,
     evidence_upload_to,
     private_evidence_storage,
+    public_provenance,
 )
 from indicators.models.assignments import ReviewAssignment
 from indicators.models.catalogue import (
@@ -25,6 +27,7 @@ from indicators.models.catalogue import (
 )
 from indicators.models.cities import City, CityMembership, Participation, StaffInvitation
 from indicators.models.notifications import Notification
+from indicators.models.official import OFFICIAL_FOLDER, OfficialImport
 from indicators.models.projects import InnovationProject
 
 __all__ = [
@@ -41,6 +44,8 @@ __all__ = [
     "Indicator",
     "InnovationProject",
     "Notification",
+    "OFFICIAL_FOLDER",
+    "OfficialImport",
     "Parameter",
     "Participation",
     "StaffInvitation",
@@ -48,6 +53,8 @@ __all__ = [
     "WEIGHT_FIELD",
     "evidence_upload_to",
     "EVIDENCE_FOLDER",
+    "SOURCE_KIND_CODES",
+    "public_provenance",
     "plain_number",
     "private_evidence_storage",
     "translated",

@@ -13,6 +13,24 @@ from simple_history.models import HistoricalRecords
 
 from indicators.models.catalogue import Edition, Parameter, plain_number
 from indicators.models.cities import City
+from indicators.models.official import OfficialImport
+
+# An answer's source kind as the open data and the public API name it (`quelle_art`).
+SOURCE_KIND_CODES = {"city": "stadt", "official": "amtlich", "research": "recherche"}
+
+
+def public_provenance(
+    *, source_kind: str, evidence_url: str, official_source: str, official_file: str, as_of, official_as_of
+):
+    """An answer's provenance as the public reads it (open data, the public API, the drill-down):
+    (quelle_art, quelle, stand). `quelle` is the official source and its file for an imported value, else
+    the source URL (None without one); `stand` is the answer's as-of date, for an imported value without
+    one the file's Stand. Plain values, so a file built from value rows and a page built from answers agree."""
+    if source_kind == Parameter.CollectionMode.OFFICIAL and official_source:
+        source = f"{official_source} ({official_file})"
+    else:
+        source = evidence_url or None
+    return SOURCE_KIND_CODES[source_kind], source, as_of or (official_as_of if official_source else None)
 
 
 class Answer(models.Model):
@@ -69,6 +87,31 @@ class Answer(models.Model):
         related_name="+",
     )
     reviewed_at = models.DateTimeField(verbose_name=_("geprüft am"), null=True, blank=True)
+    # Provenance (issue 16): entered by the city, imported from an official file (which file, which rows of
+    # it), or researched by the index team (by whom; the source is the evidence URL or an evidence file).
+    # The answer's "Stand" is `as_of` (an official value takes its file's Stand).
+    source_kind = models.CharField(
+        _("Herkunft"), max_length=20, choices=Parameter.CollectionMode.choices, default=Parameter.CollectionMode.CITY
+    )
+    official_import = models.ForeignKey(
+        OfficialImport,
+        verbose_name=_("Import amtlicher Daten"),
+        # RESTRICT, not PROTECT: an import is never deleted under its answers, but goes with its edition
+        # (whose deletion cascades to both).
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="answers",
+    )
+    source_rows = models.JSONField(_("Zeilen der Quelldatei"), default=list, blank=True)
+    researched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recherchiert von"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -121,13 +164,67 @@ class Answer(models.Model):
     def can_move_to(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, ())
 
+    @property
+    def is_entered_by_city(self) -> bool:
+        return self.source_kind == Parameter.CollectionMode.CITY
+
+    @property
+    def public_provenance(self) -> tuple[str, str | None, object]:
+        """(quelle_art, quelle, stand) of public_provenance; the import must be loaded (select_related)."""
+        official = self.official_import if self.official_import_id else None
+        return public_provenance(
+            source_kind=self.source_kind,
+            evidence_url=self.evidence_url,
+            official_source=official.source_name if official else "",
+            official_file=official.file_name if official else "",
+            as_of=self.as_of,
+            official_as_of=official.as_of if official else None,
+        )
+
+    @property
+    def source_text(self) -> str:
+        """Where the value comes from, as the public reads it: the official source and file, or the
+        researched source URL (or "Datei" for a researched file); "" for a city's own answer.
+        An official answer's import must be loaded (select_related) to avoid a query per answer."""
+        if self.source_kind == Parameter.CollectionMode.OFFICIAL and self.official_import_id:
+            official = self.official_import
+            return f"{official.source_name} ({official.file_name})"
+        if self.source_kind == Parameter.CollectionMode.RESEARCH:
+            return self.evidence_url or gettext("Nachweisdatei")
+        return ""
+
+    def clean_provenance(self, *, has_files: bool | Callable[[], bool] = False) -> dict:
+        """The provenance rules, as field errors: an official value names its import (and only it), a
+        researched value names its researcher and has a source (URL or file; `has_files` as in
+        lacks_evidence), a city's value carries neither."""
+        Mode = Parameter.CollectionMode
+        errors = {}
+        if self.source_kind == Mode.OFFICIAL:
+            if not self.official_import_id:
+                errors["official_import"] = _("Ein amtlicher Wert braucht den Import, aus dem er stammt.")
+        elif self.official_import_id or self.source_rows:
+            errors["official_import"] = _("Nur ein amtlicher Wert verweist auf einen Import amtlicher Daten.")
+        if self.source_kind == Mode.RESEARCH:
+            if not self.researched_by_id:
+                errors["researched_by"] = _("Ein recherchierter Wert braucht die Person, die ihn recherchiert hat.")
+            if not self.evidence_url and not (has_files() if callable(has_files) else has_files):
+                errors["evidence_url"] = _("Ein recherchierter Wert braucht eine Quelle (Link oder Datei).")
+        elif self.researched_by_id:
+            errors["researched_by"] = _("Nur ein recherchierter Wert hat eine recherchierende Person.")
+        if not isinstance(self.source_rows, list) or not all(
+            isinstance(row, int) and not isinstance(row, bool) and row > 0 for row in self.source_rows
+        ):
+            errors["source_rows"] = _("Die Zeilen der Quelldatei sind eine Liste positiver ganzer Zahlen.")
+        return errors
+
     def clean(self):
-        """The value must fit the parameter's type and allowed range; other value fields stay empty."""
+        """The value must fit the parameter's type and allowed range; other value fields stay empty; the
+        provenance is complete (clean_provenance; a saved researched answer may have its source as a file)."""
         parameter = self.parameter
         if parameter.indicator.domain.edition_id != self.edition_id:
             raise ValidationError({"parameter": _("Der Parameter gehört zu einer anderen Ausgabe.")})
         kind = parameter.kind
-        errors = {}
+        errors = self.clean_provenance(has_files=lambda: bool(self.pk) and self.evidence_files.exists())
         if kind != Parameter.Kind.YES_NO and self.value_bool is not None:
             errors["value_bool"] = _("Dieser Parameter ist keine Ja/Nein-Frage.")
         if kind != Parameter.Kind.CHOICE and self.value_choice:

@@ -243,6 +243,14 @@ class Parameter(Translated):
         PERCENTAGE = "percentage", _("Prozentsatz")
         COUNT = "count", _("Anzahl")
 
+    class CollectionMode(models.TextChoices):
+        """Where the parameter's values come from (issue 16): the city's questionnaire, an official file
+        imported by the editors, or the index team's desk research. Also an answer's `source_kind`."""
+
+        CITY = "city", _("Angabe der Stadt")
+        OFFICIAL = "official", _("Amtliche Quelle")
+        RESEARCH = "research", _("Recherche")
+
     NUMERIC_KINDS = (Kind.NUMBER, Kind.PERCENTAGE, Kind.COUNT)
 
     indicator = models.ForeignKey(
@@ -267,6 +275,9 @@ class Parameter(Translated):
     options = models.JSONField(_("Auswahloptionen"), default=list, blank=True)
     weight = models.DecimalField(_("Gewicht"), **WEIGHT_FIELD)
     evidence_required = models.BooleanField(_("Nachweis erforderlich"), default=True)
+    collection_mode = models.CharField(
+        _("Erhebungsart"), max_length=20, choices=CollectionMode.choices, default=CollectionMode.CITY
+    )
     position = models.PositiveSmallIntegerField(verbose_name=_("Position"), default=0)
     history = HistoricalRecords()
 
@@ -295,6 +306,11 @@ class Parameter(Translated):
     @property
     def is_numeric(self) -> bool:
         return self.kind in self.NUMERIC_KINDS
+
+    @property
+    def is_answered_by_city(self) -> bool:
+        """The city enters this parameter's value (not an official source, not desk research)."""
+        return self.collection_mode == self.CollectionMode.CITY
 
     def typed_value(self, stored):
         """The value of an answer (or of a historical record of one) in this parameter's type."""

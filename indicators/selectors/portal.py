@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import formats
+from django.utils.translation import gettext as _
 
 from indicators.models import (
     Answer,
@@ -109,10 +111,36 @@ class ParameterRow:
         return JUMP in self.plausibility
 
     @property
+    def entered_by_city(self) -> bool:
+        """The city enters this value (services.answers.check_entered_by_city): otherwise the row is read-only
+        and shows where the value comes from."""
+        return self.parameter.is_answered_by_city and (self.answer is None or self.answer.is_entered_by_city)
+
+    @property
+    def provenance(self) -> str:
+        """Where a value the city does not enter comes from, as the row shows it: "Amtliche Quelle:
+        Bundesnetzagentur, Ladesäulenregister, Stand 19.07.2019", "Recherchiert: <source>"; "" for the city's
+        own values. The answer's import is loaded with it (questionnaire), so no query here."""
+        if self.entered_by_city:
+            return ""
+        answer = self.answer
+        if answer is None or answer.is_entered_by_city:
+            return _("%(mode)s: noch kein Wert eingetragen") % {"mode": self.parameter.get_collection_mode_display()}
+        stand = (
+            _(", Stand %(date)s") % {"date": formats.date_format(answer.as_of, "SHORT_DATE_FORMAT")}
+            if answer.as_of
+            else ""
+        )
+        if answer.source_kind == Parameter.CollectionMode.OFFICIAL:
+            return _("Amtliche Quelle: %(source)s") % {"source": answer.official_import.source_name} + stand
+        return _("Recherchiert: %(source)s") % {"source": answer.source_text} + stand
+
+    @property
     def ready_to_submit(self) -> bool:
         """A draft that submit would take (Answer.incomplete_reason)."""
         return (
-            self.status == Answer.Status.DRAFT
+            self.entered_by_city
+            and self.status == Answer.Status.DRAFT
             and self.answer.incomplete_reason(has_files=bool(self.evidence_files)) is None
         )
 
@@ -192,6 +220,7 @@ def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
     answers = {
         a.parameter_id: a
         for a in Answer.objects.filter(edition=edition, city=city)
+        .select_related("official_import")
         .annotate(comment_count=Count("comments"))
         .prefetch_related(Prefetch("evidence_files", queryset=EvidenceFile.objects.order_by("uploaded_at", "id")))
     }
@@ -212,8 +241,9 @@ def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
                     previous=previous.get(parameter.key),
                     evidence_files=list(answer.evidence_files.all()) if answer else [],
                 )
-                progress.count(answer, row.evidence_missing)
-                overall.count(answer, row.evidence_missing)
+                if row.entered_by_city:  # the city's progress covers what it answers itself
+                    progress.count(answer, row.evidence_missing)
+                    overall.count(answer, row.evidence_missing)
                 rows.append(row)
             indicator_blocks.append(IndicatorBlock(indicator=indicator, rows=rows))
         blocks.append(DomainBlock(domain=domain, indicators=indicator_blocks, progress=progress))

@@ -77,6 +77,23 @@ def check_phase_allows_edit(*, answer: Answer, edition: Edition) -> None:
     raise WorkflowError(_("In dieser Phase der Ausgabe können Sie diese Antwort nicht ändern."))
 
 
+def check_entered_by_city(answer: Answer) -> None:
+    """A city writes only what it answers itself: not a parameter the catalogue takes from an official
+    source or from desk research, nor an answer imported or researched (the city objects instead). For
+    every write of the city: save (so carry-over, the API and the import), submit, confirm, evidence."""
+    parameter = answer.parameter
+    if not parameter.is_answered_by_city:
+        raise WorkflowError(
+            _("„%(parameter)s“ gibt nicht die Stadt an (%(mode)s); der Wert kann hier nicht geändert werden.")
+            % {"parameter": parameter.name, "mode": parameter.get_collection_mode_display()}
+        )
+    if answer.pk and not answer.is_entered_by_city:
+        raise WorkflowError(
+            _("Diese Antwort hat nicht die Stadt angegeben (Herkunft: %(kind)s); sie kann sie nicht ändern.")
+            % {"kind": answer.get_source_kind_display()}
+        )
+
+
 @transaction.atomic
 def answer_save(
     *,
@@ -104,6 +121,7 @@ def answer_save(
         answer = Answer(edition=edition, city=city, parameter=parameter)
     # Permission first: a conflict must never show another city's answer.
     check_city_member(user=user, answer=answer)
+    check_entered_by_city(answer)
     check_phase_allows_edit(answer=answer, edition=edition)
     if created:
         check_participates(edition=edition, city=city)
@@ -199,6 +217,7 @@ def answer_submit(*, user, answer: Answer, expected_version: int | None = None) 
     check_city_member(user=user, answer=answer)
     check_version(answer, expected_version)
     check_transition(answer, Status.SUBMITTED)
+    check_entered_by_city(answer)
     check_phase_allows_edit(answer=answer, edition=answer.edition)
     problem = missing_for_submit(answer)
     if problem:
@@ -219,7 +238,13 @@ def answers_submit_complete(
     """
     if not roles.belongs_to_city(user, city):
         raise PermissionDenied(_("Sie können nur Antworten Ihrer eigenen Stadt bearbeiten."))
-    drafts = Answer.objects.filter(edition=edition, city=city, status=Status.DRAFT).select_related("parameter")
+    drafts = Answer.objects.filter(
+        edition=edition,
+        city=city,
+        status=Status.DRAFT,
+        source_kind=Parameter.CollectionMode.CITY,
+        parameter__collection_mode=Parameter.CollectionMode.CITY,
+    ).select_related("parameter")
     if domain is not None:
         drafts = drafts.filter(parameter__indicator__domain=domain)
     submitted, skipped = [], []
@@ -240,6 +265,7 @@ def answer_value_confirm(*, user, answer: Answer, note: str, expected_version: i
     reads beside the flag. Only where staff may edit the answer; the status stays, the version goes up."""
     answer = lock_answer(answer)
     check_city_member(user=user, answer=answer)
+    check_entered_by_city(answer)
     check_phase_allows_edit(answer=answer, edition=answer.edition)
     check_version(answer, expected_version)
     note = (note or "").strip()

@@ -61,9 +61,14 @@ def _forget_member_cities(user) -> None:
 
 
 def missing_answer_count(*, edition: Edition, city: City) -> int:
-    """How many parameters of the edition the city has not answered with a value (one query)."""
+    """How many parameters the city answers itself (collection mode "city") it has not answered with a value
+    (one query). Official and researched parameters are not the city's to fill, so they never block it."""
     answered = Answer.objects.filter(edition=edition, city=city).filter(HAS_VALUE).values("parameter_id")
-    return Parameter.objects.filter(indicator__domain__edition=edition).exclude(pk__in=answered).count()
+    return (
+        Parameter.objects.filter(indicator__domain__edition=edition, collection_mode=Parameter.CollectionMode.CITY)
+        .exclude(pk__in=answered)
+        .count()
+    )
 
 
 @transaction.atomic

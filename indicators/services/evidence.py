@@ -30,7 +30,7 @@ from indicators import roles
 from indicators.models import EVIDENCE_FOLDER, Answer, EvidenceFile, evidence_upload_to
 
 # The answer services' checks, reused so that a file follows exactly the rules of its answer.
-from indicators.services.answers import answer_mark_edited, check_phase_allows_edit
+from indicators.services.answers import answer_mark_edited, check_entered_by_city, check_phase_allows_edit
 from indicators.services.base import check_city_member, check_version, lock_answer, notify_approved_data_changed
 from indicators.workflow import record_history
 from smartcity.zip_limits import check_zip, megabytes
@@ -297,6 +297,7 @@ def evidence_file_add(*, user, answer: Answer, uploaded, expected_version: int |
     """
     answer = lock_answer(answer)
     check_city_member(user=user, answer=answer)
+    check_entered_by_city(answer)
     check_phase_allows_edit(answer=answer, edition=answer.edition)
     check_version(answer, expected_version)
     try:
@@ -381,6 +382,7 @@ def evidence_file_remove(*, user, evidence_file: EvidenceFile, expected_version:
     after commit, so a rollback keeps row and file together."""
     answer = lock_answer(Answer(pk=evidence_file.answer_id))
     check_city_member(user=user, answer=answer)
+    check_entered_by_city(answer)
     check_phase_allows_edit(answer=answer, edition=answer.edition)
     check_version(answer, expected_version)
     evidence = EvidenceFile.objects.filter(pk=evidence_file.pk, answer=answer).first()

@@ -27,7 +27,8 @@ class AnswerList(Public, generics.ListAPIView):
         description=(
             "The approved answers of the cities ranked in a published edition, by AGS then catalogue order: "
             "the data the ranking was computed from. Values are typed: true/false (yes/no), the option's key "
-            "(choice) or a number."
+            "(choice) or a number. `quelle_art`, `quelle` and `stand` say where each value comes from (the city, "
+            "an official file, desk research), its source and its Stand, as in the open data answers file."
         ),
         parameters=[
             edition_parameter(),
@@ -61,6 +62,9 @@ class AnswerList(Public, generics.ListAPIView):
                             "unit": "",
                             "evidence_url": "https://www.aachen.de/termine",
                             "as_of": "2024-03-31",
+                            "quelle_art": "stadt",
+                            "quelle": "https://www.aachen.de/termine",
+                            "stand": "2024-03-31",
                         },
                     )
                 ],

@@ -92,6 +92,7 @@ PARAMETER_FIELDS = (
     "weight",
     "evidence_required",
     "position",
+    "collection_mode",  # issue 16; a file written before it reads as the default, "city"
 )
 ANSWER_FIELDS = (
     "value_bool",

@@ -1091,6 +1091,9 @@ def test_answers_are_the_approved_answers_typed_by_ags_and_catalogue_order(api, 
         "unit": "Tage",
         "evidence_url": None,
         "as_of": "2040-03-31",
+        "quelle_art": "stadt",
+        "quelle": None,
+        "stand": "2040-03-31",
     }
     assert rows[("aachen", "online-termine")]["value"] is stored["online-termine"].value_bool
     assert rows[("aachen", "smart-meter")]["value"] == stored["smart-meter"].value_choice

@@ -43,7 +43,20 @@ RESULT_COLUMNS = [
     "indicator:verkehr:score",
     "indicator:verkehr:rank",
 ]
-ANSWER_COLUMNS = ["city", "ags", "parameter", "parameter_name", "kind", "value", "unit", "evidence_url", "as_of"]
+ANSWER_COLUMNS = [
+    "city",
+    "ags",
+    "parameter",
+    "parameter_name",
+    "kind",
+    "value",
+    "unit",
+    "evidence_url",
+    "as_of",
+    "quelle_art",
+    "quelle",
+    "stand",
+]
 FILES = [("results", "csv"), ("results", "json"), ("answers", "csv"), ("answers", "json")]
 
 
@@ -313,6 +326,9 @@ def test_answers_csv_writes_every_kind_machine_readably(client, editor):
         "unit": "Tage",
         "evidence_url": "https://stadt.example/termine",
         "as_of": "2040-03-31",
+        "quelle_art": "stadt",
+        "quelle": "https://stadt.example/termine",
+        "stand": "2040-03-31",
     }
     assert by_key["online-termine"]["value"] == "false"
     assert by_key["online-termine"]["kind"] == "yes_no"

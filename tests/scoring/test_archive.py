@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from indicators.models import Answer, City, Edition, EvidenceFile, InnovationProject, Participation
+from indicators.models import Answer, City, Edition, EvidenceFile, InnovationProject, Parameter, Participation
 from scoring.inputs import load_inputs
 from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
 from scoring.services import scores_recompute
@@ -170,3 +170,31 @@ def test_the_commands_export_and_import_a_file(exported, tmp_path):
     empty_database()
     call_command("import_edition", str(path))
     assert published(2031).input_hash == exported[1]
+
+
+def test_the_collection_mode_survives_the_round_trip_and_an_older_file_reads_as_city(editor):
+    # given: a published edition whose `ladepunkte` is taken from an official source (issue 16)
+    edition = factories.small_edition(cities=3, year=2032)
+    answer_all(edition)
+    Parameter.objects.filter(indicator__domain__edition=edition, key="ladepunkte").update(collection_mode="official")
+    publish(edition, editor)
+    data = edition_export(edition)
+    older = copy.deepcopy(data)
+    for domain in older["catalogue"]:
+        for indicator in domain["indicators"]:
+            for parameter in indicator["parameters"]:
+                del parameter["collection_mode"]
+    empty_database()
+
+    # when
+    imported = edition_import(data)
+
+    # then
+    modes = dict(Parameter.objects.filter(indicator__domain__edition=imported).values_list("key", "collection_mode"))
+    assert modes["ladepunkte"] == "official"
+    assert sorted(modes.values()).count("city") == 4
+    empty_database()
+    old = edition_import(older)
+    assert set(Parameter.objects.filter(indicator__domain__edition=old).values_list("collection_mode", flat=True)) == {
+        "city"
+    }

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from indicators.models import Answer, Parameter
+from indicators.models import SOURCE_KIND_CODES, Answer, Parameter
 from public.api.serializers.base import json_number
 
 
@@ -31,6 +31,15 @@ class AnswerSerializer(serializers.ModelSerializer):
     value = TypedValueField()
     unit = serializers.CharField(source="parameter.unit")
     evidence_url = serializers.SerializerMethodField()
+    # Where the value comes from (issue 16), as in the open data: indicators.models.public_provenance.
+    quelle_art = serializers.SerializerMethodField(
+        help_text="Where the value comes from: stadt (the city's answer), amtlich (an official file), "
+        "recherche (desk research by the index team)."
+    )
+    quelle = serializers.SerializerMethodField(
+        help_text="The source: the official source and its file for an official value, else the source URL."
+    )
+    stand = serializers.SerializerMethodField(help_text="The date the value refers to (its Stand), ISO 8601.")
 
     class Meta:
         model = Answer
@@ -47,9 +56,25 @@ class AnswerSerializer(serializers.ModelSerializer):
             "unit",
             "evidence_url",
             "as_of",
+            "quelle_art",
+            "quelle",
+            "stand",
         ]
         ref_name = "PublicAnswer"
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_evidence_url(self, answer: Answer) -> str | None:
         return answer.evidence_url or None
+
+    @extend_schema_field(serializers.ChoiceField(choices=sorted(SOURCE_KIND_CODES.values())))
+    def get_quelle_art(self, answer: Answer) -> str:
+        return answer.public_provenance[0]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_quelle(self, answer: Answer) -> str | None:
+        return answer.public_provenance[1]
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_stand(self, answer: Answer) -> str | None:
+        stand = answer.public_provenance[2]
+        return stand.isoformat() if stand else None
