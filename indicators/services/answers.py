@@ -84,12 +84,15 @@ def check_entered_by_city(answer: Answer) -> None:
     parameter = answer.parameter
     if not parameter.is_answered_by_city:
         raise WorkflowError(
-            _("„%(parameter)s“ gibt nicht die Stadt an (%(mode)s); der Wert kann hier nicht geändert werden.")
+            _(
+                "„%(parameter)s“ wird nicht von der Stadt angegeben (%(mode)s); "
+                "der Wert kann hier nicht geändert werden."
+            )
             % {"parameter": parameter.name, "mode": parameter.get_collection_mode_display()}
         )
     if answer.pk and not answer.is_entered_by_city:
         raise WorkflowError(
-            _("Diese Antwort hat nicht die Stadt angegeben (Herkunft: %(kind)s); sie kann sie nicht ändern.")
+            _("Diese Antwort stammt nicht von der Stadt (Herkunft: %(kind)s); die Stadt kann sie nicht ändern.")
             % {"kind": answer.get_source_kind_display()}
         )
 

@@ -150,7 +150,7 @@ def test_answer_save_refuses_a_city_write_to_an_official_or_researched_parameter
         services.answer_save(user=staff, city=city, parameter=item, data=AnswerInput(value="12"))
 
     assert str(error.value.message) == (
-        f"„{item.name}“ gibt nicht die Stadt an ({label}); der Wert kann hier nicht geändert werden."
+        f"„{item.name}“ wird nicht von der Stadt angegeben ({label}); der Wert kann hier nicht geändert werden."
     )
     assert not Answer.objects.filter(city=city, parameter=item).exists()
 
@@ -166,7 +166,7 @@ def test_answer_save_refuses_a_city_write_to_an_imported_answer(edition, city, s
         )
 
     assert str(error.value.message) == (
-        "Diese Antwort hat nicht die Stadt angegeben (Herkunft: Amtliche Quelle); sie kann sie nicht ändern."
+        "Diese Antwort stammt nicht von der Stadt (Herkunft: Amtliche Quelle); die Stadt kann sie nicht ändern."
     )
     answer.refresh_from_db()
     assert (answer.value_number, answer.version) == (Decimal(120), 1)
@@ -326,7 +326,7 @@ def test_the_provenance_is_in_the_answers_history(edition, city):
 
 def test_a_city_cannot_submit_or_confirm_an_imported_answer(edition, city, staff):
     answer = official_answer(edition, city)
-    message = f"„{answer.parameter.name}“ gibt nicht die Stadt an (Amtliche Quelle); " + (
+    message = f"„{answer.parameter.name}“ wird nicht von der Stadt angegeben (Amtliche Quelle); " + (
         "der Wert kann hier nicht geändert werden."
     )
 

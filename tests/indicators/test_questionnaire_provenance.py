@@ -100,7 +100,7 @@ def test_the_form_refuses_a_write_to_an_official_value(staff_client, edition, ci
     assert response.status_code == 400
     assert (
         "„Parameter" in response.content.decode()
-        and "gibt nicht die Stadt an (Amtliche Quelle); der Wert kann hier nicht geändert werden."
+        and "wird nicht von der Stadt angegeben (Amtliche Quelle); der Wert kann hier nicht geändert werden."
         in response.content.decode()
     )
     answer.refresh_from_db()
@@ -160,7 +160,7 @@ def test_the_questionnaire_import_refuses_a_changed_official_value_and_writes_no
 
     ladepunkte = next(row for row in outcomes(refused) if row[1] == "ladepunkte")
     assert ladepunkte[4] == "error"
-    assert "gibt nicht die Stadt an (Amtliche Quelle)" in ladepunkte[5]
+    assert "wird nicht von der Stadt angegeben (Amtliche Quelle)" in ladepunkte[5]
     assert (refused.confirmed, kept.confirmed, kept.saved) == (False, True, 1)
     answer.refresh_from_db()
     assert (answer.value_number, answer.version) == (Decimal(120), 1)
@@ -180,7 +180,9 @@ def test_the_workspace_api_refuses_a_write_to_an_official_value(edition, city, s
     response = client.put(answers_url(city, edition, "ladepunkte"), {"value": 5, "version": 1}, format="json")
 
     assert (response.status_code, response.json()["code"]) == (400, "workflow")
-    assert response.json()["message"] == f"„{answer.parameter.name}“ gibt nicht die Stadt an (Amtliche Quelle); " + (
+    assert response.json()[
+        "message"
+    ] == f"„{answer.parameter.name}“ wird nicht von der Stadt angegeben (Amtliche Quelle); " + (
         "der Wert kann hier nicht geändert werden."
     )
     answer.refresh_from_db()
