@@ -39,6 +39,12 @@ from indicators.services.editions import (
     edition_of,
     edition_set_phase,
 )
+from indicators.services.official import (
+    OfficialImportResult,
+    OfficialPreview,
+    official_import_confirm,
+    official_import_preview,
+)
 from indicators.services.review import (
     REVIEW_REASONS,
     answer_approve,
@@ -54,6 +60,8 @@ from indicators.services.review import (
 __all__ = [
     "AnswerInput",
     "ConflictError",
+    "OfficialImportResult",
+    "OfficialPreview",
     "REVIEW_REASONS",
     "SCORES_RECOMPUTE_TASK",
     "SCORING_FIELDS",
@@ -88,6 +96,8 @@ __all__ = [
     "lock_edition",
     "missing_for_submit",
     "notify_approved_data_changed",
+    "official_import_confirm",
+    "official_import_preview",
     "previous_answer",
     "review_assignment_save",
     "review_reason",
