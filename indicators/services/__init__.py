@@ -44,6 +44,7 @@ from indicators.services.official import (
     OfficialPreview,
     official_import_confirm,
     official_import_preview,
+    official_options_parse,
 )
 from indicators.services.review import (
     REVIEW_REASONS,
@@ -98,6 +99,7 @@ __all__ = [
     "notify_approved_data_changed",
     "official_import_confirm",
     "official_import_preview",
+    "official_options_parse",
     "previous_answer",
     "review_assignment_save",
     "review_reason",

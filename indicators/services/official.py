@@ -15,7 +15,7 @@ from indicators.models import Answer, City, Edition, OfficialImport, Parameter, 
 from indicators.official import OfficialReading, profile_for
 from indicators.services.base import check_editor, lock_edition, notify_approved_data_changed
 from indicators.services.editions import check_catalogue_open
-from indicators.values import assign_value
+from indicators.values import assign_value, to_yes_no
 from indicators.workflow import WorkflowError, record_history
 from webhooks import events as webhook_events
 
@@ -71,6 +71,40 @@ class OfficialImportResult:
     written: int
     changed: int
     already_imported: bool
+    preview: OfficialPreview
+
+
+def official_options_parse(profile_key: str, texts: dict[str, str]) -> dict[str, Any]:
+    """A profile's options given as text (the command's `--option k=v`) in their types: yes/no words for a
+    flag, YYYY-MM-DD for a date. ValidationError (German) for an unknown option or a value of the wrong
+    form; empty texts are left out (the option's default)."""
+    known = {option.name: option for option in profile_for(profile_key).options}
+    options: dict[str, Any] = {}
+    for name, text in texts.items():
+        option = known.get(name)
+        if option is None:
+            raise ValidationError(
+                _("Das Profil „%(profile)s“ kennt die Option „%(option)s“ nicht.")
+                % {"profile": profile_key, "option": name}
+            )
+        text = str(text).strip()
+        if text == "":
+            continue
+        if option.kind is bool:
+            flag = to_yes_no(text)
+            if flag is None:
+                raise ValidationError(_("Die Option „%(option)s“ hat einen ungültigen Wert.") % {"option": name})
+            options[name] = flag
+        elif option.kind is date:
+            try:
+                options[name] = date.fromisoformat(text)
+            except ValueError:
+                raise ValidationError(
+                    _("Die Option „%(option)s“ hat einen ungültigen Wert.") % {"option": name}
+                ) from None
+        else:
+            options[name] = text
+    return options
 
 
 def _check_importable(*, user, edition: Edition, parameter: Parameter) -> None:
@@ -207,7 +241,9 @@ def official_import_confirm(
     )
     reading = preview.reading
     if preview.already_imported is not None:
-        return OfficialImportResult(preview.already_imported, written=0, changed=0, already_imported=True)
+        return OfficialImportResult(
+            preview.already_imported, written=0, changed=0, already_imported=True, preview=preview
+        )
     stored_name = None
     try:
         with transaction.atomic():
@@ -217,7 +253,7 @@ def official_import_confirm(
             _check_importable(user=user, edition=edition, parameter=parameter)
             earlier = OfficialImport.objects.filter(parameter=parameter, sha256=reading.sha256).first()
             if earlier is not None:  # imported by someone else while this one read the file
-                return OfficialImportResult(earlier, written=0, changed=0, already_imported=True)
+                return OfficialImportResult(earlier, written=0, changed=0, already_imported=True, preview=preview)
             official_import = OfficialImport(
                 edition=edition,
                 parameter=parameter,
@@ -240,7 +276,9 @@ def official_import_confirm(
         if stored_name:
             official_import.file.storage.delete(stored_name)
         raise
-    return OfficialImportResult(official_import, written=written, changed=changed, already_imported=False)
+    return OfficialImportResult(
+        official_import, written=written, changed=changed, already_imported=False, preview=preview
+    )
 
 
 def _answers_write(
@@ -310,4 +348,5 @@ __all__ = [
     "PreviewRow",
     "official_import_confirm",
     "official_import_preview",
+    "official_options_parse",
 ]
