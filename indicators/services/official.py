@@ -34,6 +34,9 @@ class PreviewRow:
     value: Decimal
     current: Decimal | None
     rows: tuple[int, ...]
+    # Both as the parameter shows a value ("235 Ladepunkte"); "" without a current value.
+    value_text: str = ""
+    current_text: str = ""
 
     @property
     def changed(self) -> bool:
@@ -170,7 +173,17 @@ def _preview(
         if found is None:
             preview.not_in_file.append(city)
         else:
-            preview.rows.append(PreviewRow(city=city, value=found.value, current=current.get(city.pk), rows=found.rows))
+            now = current.get(city.pk)
+            preview.rows.append(
+                PreviewRow(
+                    city=city,
+                    value=found.value,
+                    current=now,
+                    rows=found.rows,
+                    value_text=parameter.format_value(found.value),
+                    current_text="" if now is None else parameter.format_value(now),
+                )
+            )
     return preview
 
 

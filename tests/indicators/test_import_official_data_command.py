@@ -10,7 +10,9 @@ from django.core.management.base import CommandError
 
 from indicators.models import Answer, City, OfficialImport
 from indicators.official import profile_for
-from tests.indicators.test_official_import import BOCHUM, MUENCHEN, REGISTER, official_dir, official_edition  # noqa: F401
+from tests.indicators.test_official_import import BOCHUM, MUENCHEN, REGISTER, official_edition
+
+pytestmark = pytest.mark.usefixtures("official_dir")
 
 
 def run(*args) -> str:

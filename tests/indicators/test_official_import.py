@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
 
 from indicators.importers import CITIES_CSV
 from indicators.models import Answer, City, Edition, OfficialImport, Parameter, Participation
@@ -24,12 +23,7 @@ REGISTER_SHA256 = "1ee46fa50b4891199b066e288187798a81142b4af13fc66f50997238ec026
 BOCHUM, MUENCHEN = "05911000", "09162000"
 STAND = date(2023, 12, 31)
 
-
-@pytest.fixture(autouse=True)
-def official_dir(tmp_path, monkeypatch):
-    directory = tmp_path / "official-private"
-    monkeypatch.setattr(OfficialImport._meta.get_field("file"), "storage", FileSystemStorage(location=directory))
-    return directory
+pytestmark = pytest.mark.usefixtures("official_dir")
 
 
 def project_cities() -> list[tuple[str, str]]:
