@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from indicators.importers import CITIES_CSV
 from indicators.models import Answer, City, Edition, OfficialImport, Parameter, Participation
 from indicators.official import profile_for
-from indicators.services import official_import_confirm, official_import_preview
+from indicators.services import answer_approve, official_import_confirm, official_import_preview, official_options_parse
 from tests import factories
 
 REGISTER = (
@@ -324,3 +324,51 @@ def test_a_published_edition_is_refused(editor):
     # then
     assert error.value.messages == ["In eine veröffentlichte Ausgabe werden keine amtlichen Daten importiert."]
     assert (OfficialImport.objects.count(), Answer.objects.count()) == (0, 0)
+
+
+def test_a_reviewer_approves_an_imported_answer_whose_parameter_requires_evidence(editor, reviewer):
+    # given: the imported file is the answer's evidence (no URL, no uploaded file)
+    edition, parameter, _unknown = official_edition(with_project_cities=False)
+    Parameter.objects.filter(pk=parameter.pk).update(evidence_required=True)
+    parameter.refresh_from_db()
+    official_import_confirm(
+        user=editor,
+        edition=edition,
+        parameter=parameter,
+        profile_key="ags-tabelle",
+        uploaded=table(f"AGS;Wert\n{BOCHUM};5\n"),
+        options=TABLE_OPTIONS,
+        stand=STAND,
+    )
+    answer = Answer.objects.get(city__ags=BOCHUM, parameter=parameter)
+    assert (answer.evidence_url, answer.status) == ("", Answer.Status.SUBMITTED)
+    # when
+    approved = answer_approve(user=reviewer, answer=answer)
+    # then
+    assert (approved.status, approved.reviewed_by) == (Answer.Status.APPROVED, reviewer)
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        ({"count": "stations", "fast_only": "ja", "in_operation_by": "2019-06-30"},
+         {"count": "stations", "fast_only": True, "in_operation_by": date(2019, 6, 30)}),
+        ({"fast_only": "nein", "in_operation_by": ""}, {"fast_only": False}),
+    ],
+)  # fmt: skip
+def test_profile_options_given_as_text_are_read_in_their_types(texts, expected):
+    assert official_options_parse("bnetza-ladesaeulen", texts) == expected
+
+
+@pytest.mark.parametrize(
+    ("texts", "message"),
+    [
+        ({"schnell": "ja"}, "Das Profil „bnetza-ladesaeulen“ kennt die Option „schnell“ nicht."),
+        ({"fast_only": "vielleicht"}, "Die Option „fast_only“ hat einen ungültigen Wert."),
+        ({"in_operation_by": "30.06.2019"}, "Die Option „in_operation_by“ hat einen ungültigen Wert."),
+    ],
+)
+def test_a_wrong_profile_option_is_refused_in_german(texts, message):
+    with pytest.raises(ValidationError) as error:
+        official_options_parse("bnetza-ladesaeulen", texts)
+    assert error.value.messages == [message]
