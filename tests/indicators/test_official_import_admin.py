@@ -133,3 +133,17 @@ def test_a_reviewer_may_list_imports_but_not_import(role_groups, client):
     client.force_login(reviewer)
     assert client.get("/admin/indicators/officialimport/").status_code == 200
     assert client.get(ADD).status_code == 403
+
+
+def test_the_list_of_imports_has_a_fixed_number_of_queries(admin_editor, client, django_assert_max_num_queries):
+    # given: five imports of five parameters, each with answers
+    edition, parameter, _unknown = official_edition(with_project_cities=False)
+    for number in range(5):
+        imported = factories.OfficialImportFactory(parameter=factories.ParameterFactory(), imported_by=admin_editor)
+        factories.AnswerFactory(parameter=imported.parameter, official_import=imported, value_number=number)
+    # when
+    with django_assert_max_num_queries(9):
+        response = client.get("/admin/indicators/officialimport/")
+    # then
+    assert response.status_code == 200
+    assert response.content.decode().count('<td class="field-value_count">1</td>') == 5
