@@ -4,6 +4,7 @@ outbox, read-only). Importing the package registers them all; it re-exports thei
 
 from indicators.admin import assignments, notifications  # noqa: F401  (register their admins)
 from indicators.admin.catalogue import CatalogueAdmin, CatalogueItemForm, DomainAdmin, IndicatorAdmin, ParameterAdmin
+from indicators.admin.official import OfficialImportAdmin
 from indicators.admin.people import CityAdmin, CityMembershipAdmin, ParticipationAdmin, StaffInvitationAdmin
 from indicators.admin.projects import BonusForm, InnovationProjectAdmin
 from indicators.admin.review import (
@@ -28,6 +29,7 @@ __all__ = [
     "FlagFilter",
     "IndicatorAdmin",
     "InnovationProjectAdmin",
+    "OfficialImportAdmin",
     "ParameterAdmin",
     "ParticipationAdmin",
     "RequestChangesForm",

@@ -126,8 +126,9 @@ class Answer(models.Model):
     def lacks_evidence(self, *, has_files: bool | Callable[[], bool]) -> bool:
         """Evidence missing: the parameter requires evidence and the answer has neither a source URL nor a
         file. `has_files` is what the caller knows of its files, or a callable asked only when the URL does
-        not decide (so a query runs only when needed). The parameter must be loaded."""
-        if not self.parameter.evidence_required or self.evidence_url:
+        not decide (so a query runs only when needed). The parameter must be loaded. An answer imported from
+        an official file has that file as its evidence."""
+        if not self.parameter.evidence_required or self.evidence_url or self.official_import_id:
             return False
         return not (has_files() if callable(has_files) else has_files)
 

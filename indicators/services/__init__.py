@@ -39,6 +39,13 @@ from indicators.services.editions import (
     edition_of,
     edition_set_phase,
 )
+from indicators.services.official import (
+    OfficialImportResult,
+    OfficialPreview,
+    official_import_confirm,
+    official_import_preview,
+    official_options_parse,
+)
 from indicators.services.review import (
     REVIEW_REASONS,
     answer_approve,
@@ -54,6 +61,8 @@ from indicators.services.review import (
 __all__ = [
     "AnswerInput",
     "ConflictError",
+    "OfficialImportResult",
+    "OfficialPreview",
     "REVIEW_REASONS",
     "SCORES_RECOMPUTE_TASK",
     "SCORING_FIELDS",
@@ -88,6 +97,9 @@ __all__ = [
     "lock_edition",
     "missing_for_submit",
     "notify_approved_data_changed",
+    "official_import_confirm",
+    "official_import_preview",
+    "official_options_parse",
     "previous_answer",
     "review_assignment_save",
     "review_reason",

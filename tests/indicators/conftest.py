@@ -14,3 +14,15 @@ def admin_login(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def official_dir(tmp_path, monkeypatch):
+    """Imported official files (and the admin's files waiting for confirmation) go to a temporary folder."""
+    from django.core.files.storage import FileSystemStorage
+
+    from indicators.models import OfficialImport
+
+    directory = tmp_path / "official-private"
+    monkeypatch.setattr(OfficialImport._meta.get_field("file"), "storage", FileSystemStorage(location=directory))
+    return directory

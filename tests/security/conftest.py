@@ -130,6 +130,7 @@ def _build_world(storage) -> World:
     for migration, function in (
         ("indicators.migrations.0002_roles_groups", "create_groups"),
         ("indicators.migrations.0006_notification_permissions", "grant"),
+        ("indicators.migrations.0012_official_import_permissions", "grant"),
         ("webhooks.migrations.0002_editor_permissions", "grant"),
         ("scoring.migrations.0002_editors_view_score_runs", "grant"),
     ):
@@ -173,6 +174,7 @@ def _build_world(storage) -> World:
     Notification.objects.create(
         kind=Notification.Kind.values[0], recipient=editor, edition=edition, city=city_a, answer=secret
     )
+    factories.OfficialImportFactory(parameter=factories.parameter(edition, "ladepunkte"), imported_by=editor)
 
     users = {
         "anonymous": None,

@@ -267,6 +267,7 @@ ADMIN_MODELS = {
     "indicators.reviewassignment": ("v", "va"),
     "indicators.innovationproject": ("v", "v"),
     "indicators.staffinvitation": ("", ""),
+    "indicators.officialimport": ("v", "va"),  # the add page is the import (upload, preview, confirm)
     "scoring.scorerun": ("", "v"),
     "webhooks.webhookendpoint": ("", "va"),
     "webhooks.webhookdelivery": ("", "v"),
