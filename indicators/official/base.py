@@ -210,11 +210,22 @@ def too_many_rows(limit: int) -> ValidationError:
     return ValidationError(_("Die Tabelle hat mehr als %(max)s Zeilen.") % {"max": limit}, code="too_many_rows")
 
 
-def xlsx_rows(data: bytes, *, invalid: ValidationError, max_bytes: int, max_entries: int, max_rows: int) -> list:
+def xlsx_rows(
+    data: bytes,
+    *,
+    invalid: ValidationError,
+    max_bytes: int,
+    max_entries: int,
+    max_rows: int,
+    max_columns: int = MAX_COLUMNS,
+    too_many: ValidationError | None = None,
+) -> list:
     """The first sheet's rows of an XLSX as (row number, cells), read into memory so that the workbook is
     closed before anything is placed. The zip's limits are checked before openpyxl inflates anything (a
     small file can unpack to gigabytes), and the rows are bounded while reading as well as by the sheet's
-    declared size (a sheet may declare none). `invalid` is raised for anything openpyxl cannot read."""
+    declared size (a sheet may declare none). `invalid` is raised for anything openpyxl cannot read,
+    `too_many` (default: too_many_rows) past `max_rows`. The one XLSX reader of official files and of the
+    questionnaire import."""
     from openpyxl import load_workbook
 
     if not data.startswith(XLSX_MAGIC):
@@ -230,12 +241,13 @@ def xlsx_rows(data: bytes, *, invalid: ValidationError, max_bytes: int, max_entr
         if not workbook.worksheets:
             raise invalid
         sheet = workbook.worksheets[0]
+        too_many = too_many or too_many_rows(max_rows)
         if (sheet.max_row or 0) > max_rows:
-            raise too_many_rows(max_rows)
+            raise too_many
         rows = []
-        for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+        for number, cells in enumerate(sheet.iter_rows(max_col=max_columns, values_only=True), start=1):
             if number > max_rows:
-                raise too_many_rows(max_rows)
+                raise too_many
             rows.append((number, cells))
         return rows
     except ValidationError:

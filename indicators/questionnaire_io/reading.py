@@ -14,9 +14,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from indicators.models import Parameter
+from indicators.official.base import xlsx_rows
 from indicators.questionnaire_io.template import COLUMNS, REQUIRED_COLUMNS
 from indicators.values import parse_number, to_yes_no
-from smartcity.zip_limits import check_zip
 
 Kind = Parameter.Kind
 
@@ -93,27 +93,17 @@ def parse_questionnaire(uploaded_bytes: bytes, filename: str) -> list[ImportRow]
 
 
 def _xlsx_table(data: bytes):
-    from openpyxl import load_workbook
-
-    invalid = ValidationError(_("Die Datei ist keine gültige XLSX-Datei."), code="format")
-    try:
-        # A small file can unpack to gigabytes: refuse before openpyxl inflates it.
-        check_zip(io.BytesIO(data), max_bytes=MAX_XLSX_UNCOMPRESSED_BYTES, max_entries=MAX_XLSX_ENTRIES)
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except ValidationError:
-        raise
-    except Exception:  # openpyxl raises many kinds (BadZipFile, KeyError, InvalidFileException, XML errors)
-        raise invalid from None
-    try:
-        if not workbook.worksheets:
-            raise invalid
-        sheet = workbook.worksheets[0]
-        # The sheet's declared size (its <dimension>): the reader would pad the rows up to it.
-        if (sheet.max_row or 0) > MAX_SHEET_ROWS:
-            raise _too_many_rows()
-        yield from enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1)
-    finally:
-        workbook.close()
+    # A small file can unpack to gigabytes, a sheet can declare millions of blank rows: the shared reader
+    # refuses both before openpyxl reads a row.
+    return xlsx_rows(
+        data,
+        invalid=ValidationError(_("Die Datei ist keine gültige XLSX-Datei."), code="format"),
+        max_bytes=MAX_XLSX_UNCOMPRESSED_BYTES,
+        max_entries=MAX_XLSX_ENTRIES,
+        max_rows=MAX_SHEET_ROWS,
+        max_columns=MAX_COLUMNS,
+        too_many=_too_many_rows(),
+    )
 
 
 def _csv_table(data: bytes):
