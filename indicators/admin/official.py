@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from indicators.models import Edition, OfficialImport, Parameter
-from indicators.models.official import OFFICIAL_FOLDER
+from indicators.models.official import OFFICIAL_PENDING_FOLDER
 from indicators.official import PROFILES
 from indicators.services import official_import_confirm, official_import_preview, official_options_parse
 
@@ -89,9 +89,9 @@ def _storage():
 def _pending_name(user, sha256: str) -> str:
     """Where an uploaded file waits between preview and confirmation: private storage, keyed by the editor
     and the file's SHA-256, so only the editor who previewed it can confirm it and nothing else is needed to
-    find it. A preview never confirmed leaves its file there (removed by hand or by the next confirmation of
-    the same file)."""
-    return f"{OFFICIAL_FOLDER}/pending/{user.pk}/{sha256}"
+    find it. A preview never confirmed leaves its file there until the orphan reaper removes it after its
+    grace period (or the next confirmation of the same file does)."""
+    return f"{OFFICIAL_PENDING_FOLDER}/{user.pk}/{sha256}"
 
 
 @admin.register(OfficialImport)

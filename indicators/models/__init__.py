@@ -27,7 +27,7 @@ from indicators.models.catalogue import (
 )
 from indicators.models.cities import City, CityMembership, Participation, StaffInvitation
 from indicators.models.notifications import Notification
-from indicators.models.official import OFFICIAL_FOLDER, OfficialImport
+from indicators.models.official import OFFICIAL_FOLDER, OFFICIAL_PENDING_FOLDER, OfficialImport
 from indicators.models.projects import InnovationProject
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "InnovationProject",
     "Notification",
     "OFFICIAL_FOLDER",
+    "OFFICIAL_PENDING_FOLDER",
     "OfficialImport",
     "Parameter",
     "Participation",

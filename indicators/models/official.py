@@ -10,6 +10,9 @@ from indicators.models.catalogue import Edition, Parameter
 # The folder of the private storage that holds the imported official files (outside the evidence folder, so
 # the evidence orphan reaper never touches them).
 OFFICIAL_FOLDER = "official"
+# Where a previewed file waits for its confirmation (the admin's import page); what is never confirmed is
+# removed by the orphan reaper (indicators.services.evidence.evidence_orphans_reap) after its grace period.
+OFFICIAL_PENDING_FOLDER = f"{OFFICIAL_FOLDER}/pending"
 
 
 def official_storage():

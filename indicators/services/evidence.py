@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators import roles
-from indicators.models import EVIDENCE_FOLDER, Answer, EvidenceFile, evidence_upload_to
+from indicators.models import EVIDENCE_FOLDER, OFFICIAL_PENDING_FOLDER, Answer, EvidenceFile, evidence_upload_to
 
 # The answer services' checks, reused so that a file follows exactly the rules of its answer.
 from indicators.services.answers import answer_mark_edited, check_entered_by_city, check_phase_allows_edit
@@ -407,13 +407,21 @@ def evidence_orphans_reap(*, now: datetime | None = None) -> list[str]:
 
     Orphans are the files of uploads whose transaction rolled back after the file was stored (an outer
     transaction, a failed commit), of removals whose deletion after commit failed, and parts of writes a
-    failing storage could not delete. The grace period spares an upload whose transaction is still open.
-    Only the evidence folder of the storage is looked at. Safe to run twice or in parallel: a file gone
-    in the meantime is skipped, a file that cannot be deleted is logged and tried again next time.
+    failing storage could not delete, and the official files previewed for an import and never confirmed
+    (OFFICIAL_PENDING_FOLDER: no row ever points there). The grace period spares an upload whose
+    transaction is still open and a preview still being looked at. Only these two folders of the storage
+    are looked at (imported official files elsewhere under official/ are kept). Safe to run twice or in
+    parallel: a file gone in the meantime is skipped, a file that cannot be deleted is logged and tried
+    again next time.
     """
     cutoff = (now or timezone.now()) - timedelta(hours=settings.EVIDENCE_ORPHAN_GRACE_HOURS)
     storage = evidence_storage()
-    candidates = [name for name in _stored_files(storage, EVIDENCE_FOLDER) if _modified_before(storage, name, cutoff)]
+    candidates = [
+        name
+        for folder in (EVIDENCE_FOLDER, OFFICIAL_PENDING_FOLDER)
+        for name in _stored_files(storage, folder)
+        if _modified_before(storage, name, cutoff)
+    ]
     referenced: set[str] = set()
     for start in range(0, len(candidates), _REAP_BATCH):
         batch = candidates[start : start + _REAP_BATCH]

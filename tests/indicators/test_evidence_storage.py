@@ -18,7 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from indicators.models import EvidenceFile
+from indicators.models import OFFICIAL_FOLDER, OFFICIAL_PENDING_FOLDER, EvidenceFile
 from indicators.services.evidence import evidence_file_add, evidence_orphans_reap
 from indicators.tasks import evidence_orphans_reap_task
 from tests.factories import AnswerFactory, parameter
@@ -169,6 +169,25 @@ def test_the_reaper_removes_old_orphans_and_keeps_young_orphans_and_every_refere
     # then
     assert removed == [old_orphan]
     assert stored_files(evidence_dir) == sorted([referenced, young_orphan])
+
+
+def test_the_reaper_removes_old_import_previews_never_confirmed_and_keeps_imported_files(db, evidence_dir):
+    # given: an official file previewed 25 hours ago and never confirmed, one previewed an hour ago, and an
+    # imported file (official/, outside the pending folder) as old as the first
+    storage = EvidenceFile._meta.get_field("file").storage
+    old_preview = storage.save(f"{OFFICIAL_PENDING_FOLDER}/7/{'e' * 64}", io.BytesIO(b"register"))
+    young_preview = storage.save(f"{OFFICIAL_PENDING_FOLDER}/7/{'f' * 64}", io.BytesIO(b"register"))
+    imported = storage.save(f"{OFFICIAL_FOLDER}/1/2/{'0' * 16}-register.xlsx", io.BytesIO(b"register"))
+    age(evidence_dir, old_preview, hours=25)
+    age(evidence_dir, young_preview, hours=1)
+    age(evidence_dir, imported, hours=25)
+
+    # when
+    removed = evidence_orphans_reap()
+
+    # then
+    assert removed == [old_preview]
+    assert stored_files(evidence_dir) == sorted([imported, young_preview])
 
 
 def test_the_grace_period_is_a_setting_of_24_hours(settings, staff, answer, evidence_dir):
