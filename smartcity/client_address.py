@@ -8,6 +8,7 @@ have written is the client's. What a client puts in front of the chain itself is
 """
 
 import ipaddress
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -15,12 +16,17 @@ from django.core.exceptions import ImproperlyConfigured
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-def trusted_networks(entries) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    """TRUSTED_PROXIES as networks: each entry an address or a network ("10.0.0.2", "10.0.0.0/8")."""
-    try:
-        return [ipaddress.ip_network(entry.strip(), strict=False) for entry in entries]
-    except ValueError as error:
-        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from None
+@lru_cache(maxsize=8)
+def trusted_networks(entries: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """TRUSTED_PROXIES as networks: each entry an address or a network ("10.0.0.2", "10.0.0.0/8"). Cached:
+    every anonymous API request and every login asks (the settings' tuple is the key)."""
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"TRUSTED_PROXIES: {entry!r} is not an address or a network.") from None
+    return tuple(networks)
 
 
 def _address(text: str) -> Address | None:
@@ -40,7 +46,7 @@ def client_ip(request) -> str:
     address (only a client writes such a thing), the last address before it.
     """
     remote = request.META.get("REMOTE_ADDR", "")
-    networks = trusted_networks(settings.TRUSTED_PROXIES)
+    networks = trusted_networks(tuple(settings.TRUSTED_PROXIES))
     if not networks:
         return remote
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")

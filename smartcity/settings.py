@@ -1,6 +1,5 @@
 """Django settings: everything comes from the environment, with embedded defaults for development."""
 
-import ipaddress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -8,6 +7,8 @@ import environ
 from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from smartcity.client_address import trusted_networks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -140,11 +141,7 @@ AXES_VERBOSE = False
 # of them is X-Forwarded-For read, from the right, up to the first address that is not a trusted
 # proxy (smartcity/client_address.py); without any (the default) the lockout keys on REMOTE_ADDR.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
-for _proxy in TRUSTED_PROXIES:  # a typo must stop the start, not silently trust nobody (or everybody)
-    try:
-        ipaddress.ip_network(_proxy.strip(), strict=False)
-    except ValueError:
-        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or a network.") from None
+trusted_networks(tuple(TRUSTED_PROXIES))  # a typo must stop the start, not silently trust nobody (or everybody)
 AXES_CLIENT_IP_CALLABLE = "smartcity.client_address.client_ip"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

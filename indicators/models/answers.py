@@ -182,18 +182,6 @@ class Answer(models.Model):
             official_as_of=official.as_of if official else None,
         )
 
-    @property
-    def source_text(self) -> str:
-        """Where the value comes from, as the public reads it: the official source and file, or the
-        researched source URL (or "Datei" for a researched file); "" for a city's own answer.
-        An official answer's import must be loaded (select_related) to avoid a query per answer."""
-        if self.source_kind == Parameter.CollectionMode.OFFICIAL and self.official_import_id:
-            official = self.official_import
-            return f"{official.source_name} ({official.file_name})"
-        if self.source_kind == Parameter.CollectionMode.RESEARCH:
-            return self.evidence_url or gettext("Nachweisdatei")
-        return ""
-
     def clean_provenance(self, *, has_files: bool | Callable[[], bool] = False) -> dict:
         """The provenance rules, as field errors: an official value names its import (and only it), a
         researched value names its researcher and has a source (URL or file; `has_files` as in

@@ -133,7 +133,7 @@ class ParameterRow:
         )
         if answer.source_kind == Parameter.CollectionMode.OFFICIAL:
             return _("Amtliche Quelle: %(source)s") % {"source": answer.official_import.source_name} + stand
-        return _("Recherchiert: %(source)s") % {"source": answer.source_text} + stand
+        return _("Recherchiert: %(source)s") % {"source": answer.evidence_url or _("Nachweisdatei")} + stand
 
     @property
     def ready_to_submit(self) -> bool:

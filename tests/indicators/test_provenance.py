@@ -235,8 +235,8 @@ def test_a_researched_answer_with_a_source_url_or_file_is_valid(edition, city):
     with_url.full_clean()
     with_file.full_clean()
 
-    assert with_url.source_text == "https://stadt.example/haushalt.pdf"
-    assert with_file.source_text == "Nachweisdatei"
+    assert with_url.public_provenance == ("recherche", "https://stadt.example/haushalt.pdf", None)
+    assert with_file.public_provenance == ("recherche", None, None)
 
 
 def test_a_researched_answer_names_its_researcher(edition, city):
@@ -259,7 +259,7 @@ def test_a_researched_answer_names_its_researcher(edition, city):
 def test_an_official_answer_needs_its_import_and_a_city_answer_has_none(edition, city):
     official = official_answer(edition, city)
     official.full_clean()
-    assert official.source_text == "Bundesnetzagentur, Ladesäulenregister (Ladesaeulenregister.xlsx)"
+    assert official.public_provenance[1] == "Bundesnetzagentur, Ladesäulenregister (Ladesaeulenregister.xlsx)"
 
     official.official_import = None
     with pytest.raises(ValidationError) as error:
