@@ -55,7 +55,8 @@ RESULTS_CITY_COLUMNS = (
     "rank_median",
 )
 # quelle_art, quelle, stand: where the value comes from (stadt / amtlich / recherche), its source (the
-# official source and file, or the source URL) and its Stand (issue 16; indicators.models.public_provenance).
+# official source and file, or the source URL) and its Stand (issue 16; indicators.models.public_provenance);
+# stand_veraltet: the Stand is older than the edition's reference date allows (Edition.is_stale_stand).
 ANSWERS_COLUMNS = (
     "city",
     "ags",
@@ -69,6 +70,7 @@ ANSWERS_COLUMNS = (
     "quelle_art",
     "quelle",
     "stand",
+    "stand_veraltet",
 )
 
 
@@ -105,7 +107,7 @@ def build_file(edition: Edition, run: ScoreRun, dataset: str, fmt: str) -> OpenD
         else:
             content = to_json({"header": header(edition, run, domains, cities, RESULTS), "results": records})
     else:
-        answers = answers_records(domains, cities, load_approved_answers(edition, run))
+        answers = answers_records(domains, cities, load_approved_answers(edition, run), edition=edition)
         if fmt == "csv":
             content = answers_csv(answers)
         else:
@@ -369,9 +371,9 @@ def _typed_value(kind: str, value_bool, value_choice, value_number):
     return value_number
 
 
-def answers_records(domains: list[Domain], cities: list[City], answers: list[tuple]) -> list[dict]:
-    """One record per approved answer (rows of load_approved_answers). Values keep their type: bool,
-    option key, or a Decimal (written as a plain decimal number); parameter names are German."""
+def answers_records(domains: list[Domain], cities: list[City], answers: list[tuple], *, edition: Edition) -> list[dict]:
+    """One record per approved answer (rows of load_approved_answers) of `edition`. Values keep their type:
+    bool, option key, or a Decimal (written as a plain decimal number); parameter names are German."""
     parameters = {parameter.pk: parameter for parameter in _parameters(domains)}
     city_by_id = {city.pk: city for city in cities}
     records = []
@@ -411,6 +413,7 @@ def answers_records(domains: list[Domain], cities: list[City], answers: list[tup
                 "quelle_art": kind_code,
                 "quelle": source,
                 "stand": stand.isoformat() if stand else None,
+                "stand_veraltet": edition.is_stale_stand(stand),
             }
         )
     return records

@@ -58,6 +58,7 @@ class ParameterRow:
     points: float | None  # 0..1 after the missing-data policy; None where it is excluded
     explanation: list[str]
     show_weight: bool = False
+    stale: bool = False  # its Stand is older than the edition's reference date allows (Edition.is_stale_stand)
 
     @property
     def stand(self):
@@ -193,6 +194,8 @@ def city_profile(*, city: City, run: ScoreRun, history: list[CityScore]) -> City
                     points=field_data.points(parameter),
                     explanation=field_data.explain_parameter(parameter, answers.get(parameter.pk)),
                     show_weight=weights_differ,
+                    stale=parameter.pk in answers
+                    and edition.is_stale_stand(answers[parameter.pk].public_provenance[2]),
                 )
                 for parameter in own_parameters
             ],

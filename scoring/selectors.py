@@ -214,6 +214,6 @@ def approved_answers(run: ScoreRun):
             status=Answer.Status.APPROVED,
             city_id__in=CityScore.objects.filter(run=run).values("city_id"),
         )
-        .select_related("city", "parameter__indicator__domain", "official_import")
+        .select_related("city", "parameter__indicator__domain", "official_import", "edition")
         .order_by("city__ags", *catalogue_order("parameter__"))
     )

@@ -464,3 +464,8 @@ STORAGES["evidence"] = {"BACKEND": EVIDENCE_STORAGE_BACKEND, "OPTIONS": EVIDENCE
 REVIEW_OUTLIER_Z = env.float("REVIEW_OUTLIER_Z", default=3.5)
 # A numeric answer "jumps" when it changed by more than this many percent against last edition.
 REVIEW_JUMP_PERCENT = env.float("REVIEW_JUMP_PERCENT", default=50.0)
+# A value's Stand is stale ("Stand veraltet", issue 16 §4) when it is more than this many months older than its
+# edition's reference date (Edition.reference_date): flagged to the reviewer, marked on the public drill-down.
+STALE_STAND_MONTHS = env.int("STALE_STAND_MONTHS", default=12)
+if STALE_STAND_MONTHS < 0:
+    raise ImproperlyConfigured("STALE_STAND_MONTHS must be 0 or more.")

@@ -22,6 +22,7 @@ from indicators.models.catalogue import (
     Parameter,
     Translated,
     catalogue_order,
+    months_before,
     plain_number,
     translated,
 )
@@ -33,6 +34,7 @@ from indicators.models.projects import InnovationProject
 __all__ = [
     "ReviewAssignment",
     "catalogue_order",
+    "months_before",
     "Answer",
     "AnswerComment",
     "City",

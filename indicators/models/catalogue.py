@@ -1,8 +1,11 @@
 """The catalogue of an edition: the edition itself (phases, collection window, methodology), its domains,
 indicators and parameters (kinds, ranges, goalposts, options), in German and English."""
 
+import calendar
+import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -47,6 +50,15 @@ def translated(obj, field: str) -> str:
         if english:
             return english
     return getattr(obj, f"{field}_de")
+
+
+def months_before(day: datetime.date, months: int) -> datetime.date:
+    """`day` moved back by whole months; a day missing in the target month becomes its last day
+    (31.03. minus one month is 28./29.02.)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def catalogue_order(path: str = "") -> tuple[str, ...]:
@@ -110,6 +122,17 @@ class Edition(models.Model):
     collection_closes = models.DateField(_("Erhebung endet"), null=True, blank=True)
     review_opens = models.DateField(_("Prüfung beginnt"), null=True, blank=True)
     review_closes = models.DateField(_("Prüfung endet"), null=True, blank=True)
+    # The date the edition's values should describe (issue 16, §4): a value whose Stand is older than this by
+    # more than settings.STALE_STAND_MONTHS is flagged to the reviewer and marked on the public drill-down.
+    reference_date = models.DateField(
+        _("Stichtag"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Der Tag, den die Werte der Ausgabe beschreiben sollen. Ein Wert, dessen Stand mehr als die "
+            "eingestellte Zahl an Monaten davor liegt, gilt als veraltet. Leer: kein Wert gilt als veraltet."
+        ),
+    )
     missing_policy = models.CharField(
         _("Umgang mit fehlenden Daten"), max_length=20, choices=MissingPolicy.choices, default=MissingPolicy.WORST
     )
@@ -184,6 +207,25 @@ class Edition(models.Model):
     def previous(self) -> "Edition | None":
         """The latest earlier edition that got past its draft (where last year's values come from)."""
         return Edition.objects.filter(year__lt=self.year).exclude(phase=self.Phase.DRAFT).order_by("-year").first()
+
+    @property
+    def stale_after_months(self) -> int:
+        """The configured age (settings.STALE_STAND_MONTHS) beyond which a value's Stand is stale."""
+        return settings.STALE_STAND_MONTHS
+
+    def stale_before(self) -> datetime.date | None:
+        """The oldest Stand that is not stale: the reference date minus settings.STALE_STAND_MONTHS months
+        (the same day of the month, or its last day when the month is shorter); None without a reference date."""
+        if self.reference_date is None:
+            return None
+        return months_before(self.reference_date, self.stale_after_months)
+
+    def is_stale_stand(self, stand: datetime.date | None) -> bool:
+        """The one staleness rule (issue 16, §4): a Stand more than the configured months older than the
+        edition's reference date. Exactly that age is not stale, one day more is; a value without a Stand,
+        or an edition without a reference date, is never stale."""
+        oldest = self.stale_before()
+        return stand is not None and oldest is not None and stand < oldest
 
     @property
     def days_left(self) -> int | None:

@@ -13,6 +13,9 @@ last edition's answer and the change in %, which the queue shows beside the valu
   (old 0: any new value other than 0 is a jump). Yes/no: yes -> no. Choice: an option worth fewer
   points than last year's (a city getting worse is suspicious; getting better is not flagged).
 - "evidence_missing": the parameter requires evidence and the answer has neither a URL nor a file.
+- "stale": the answer's Stand (its as-of date; an imported value without one: its file's Stand) is older than
+  its edition's reference date by more than ``settings.STALE_STAND_MONTHS`` (``Edition.is_stale_stand``; an
+  answer without a Stand, or an edition without a reference date, is never stale).
 
 The number of queries does not depend on the number of answers: at most 4 (answers with their
 parameter, city and evidence-file existence; the peer values; the editions; last year's answers).
@@ -33,11 +36,13 @@ from indicators.models import Answer, Edition, EvidenceFile, Parameter
 OUTLIER = "outlier"
 JUMP = "jump"
 EVIDENCE_MISSING = "evidence_missing"
+STALE = "stale"
 
 FLAG_LABELS = {
     OUTLIER: _("Ausreißer"),
     JUMP: _("Sprung zum Vorjahr"),
     EVIDENCE_MISSING: _("Nachweis fehlt"),
+    STALE: _("Stand veraltet"),
 }
 
 MAD_SCALE = 1.4826  # makes the MAD a consistent estimator of the standard deviation for normal data
@@ -169,7 +174,7 @@ def _stored(answers) -> list[Answer]:
             return []
         queryset = Answer.objects.filter(pk__in=ids)
     return list(
-        queryset.select_related("parameter", "city", "edition").annotate(
+        queryset.select_related("parameter", "city", "edition", "official_import").annotate(
             has_files=Exists(EvidenceFile.objects.filter(answer=OuterRef("pk")))
         )
     )
@@ -193,6 +198,8 @@ def answer_reviews(answers) -> dict[int, Review]:
             review.flags.append(JUMP)
         if answer.lacks_evidence(has_files=answer.has_files):
             review.flags.append(EVIDENCE_MISSING)
+        if answer.edition.is_stale_stand(answer.public_provenance[2]):
+            review.flags.append(STALE)
         reviews[answer.pk] = review
     return reviews
 
@@ -214,5 +221,6 @@ def plausibility_flags(pairs: list[tuple[Answer, Answer | None]]) -> dict[int, l
 
 
 def answer_flags(answers) -> dict[int, list[str]]:
-    """Flag codes ("outlier", "jump", "evidence_missing") by answer id; at most 4 queries for any number of answers."""
+    """Flag codes ("outlier", "jump", "evidence_missing", "stale") by answer id; at most 4 queries for any number
+    of answers."""
     return {pk: review.flags for pk, review in answer_reviews(answers).items()}

@@ -14,6 +14,7 @@ from indicators.models import (
     Indicator,
     Parameter,
     Participation,
+    months_before,
 )
 from indicators.services.base import check_editor, lock_edition, notify_approved_data_changed
 from indicators.workflow import WorkflowError, record_history
@@ -35,7 +36,8 @@ def edition_set_phase(*, user, edition: Edition, phase: str, reason: str = "") -
 
 @transaction.atomic
 def edition_clone(*, user, source: Edition, year: int, title: str = "") -> Edition:
-    """A new draft edition with the source's catalogue, weights and methodology (no answers, no results)."""
+    """A new draft edition with the source's catalogue, weights and methodology (no answers, no results); its
+    reference date is the source's, moved by the years between them."""
     check_editor(user)
     if Edition.objects.filter(year=year).exists():
         raise ValidationError({"year": _("Es gibt bereits eine Ausgabe %(year)s.") % {"year": year}})
@@ -48,6 +50,11 @@ def edition_clone(*, user, source: Edition, year: int, title: str = "") -> Editi
         aggregation=source.aggregation,
         bonus_cap=source.bonus_cap,
         is_demo=source.is_demo,
+        # The reference date moves with the year (31.12.2023 for 2024 → 31.12.2024 for 2025), so the
+        # staleness rule keeps its meaning; the editor may change it.
+        reference_date=(
+            months_before(source.reference_date, (source.year - year) * 12) if source.reference_date else None
+        ),
     )
     edition.full_clean()
     record_history(edition, user=user, reason=_("aus Ausgabe %(year)s übernommen") % {"year": source.year})

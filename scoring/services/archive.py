@@ -50,6 +50,7 @@ EDITION_FIELDS = (
     "collection_closes",
     "review_opens",
     "review_closes",
+    "reference_date",
     "missing_policy",
     "normalisation",
     "aggregation",

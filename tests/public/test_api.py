@@ -1094,6 +1094,7 @@ def test_answers_are_the_approved_answers_typed_by_ags_and_catalogue_order(api, 
         "quelle_art": "stadt",
         "quelle": None,
         "stand": "2040-03-31",
+        "stand_veraltet": False,
     }
     assert rows[("aachen", "online-termine")]["value"] is stored["online-termine"].value_bool
     assert rows[("aachen", "smart-meter")]["value"] == stored["smart-meter"].value_choice

@@ -56,6 +56,7 @@ ANSWER_COLUMNS = [
     "quelle_art",
     "quelle",
     "stand",
+    "stand_veraltet",
 ]
 FILES = [("results", "csv"), ("results", "json"), ("answers", "csv"), ("answers", "json")]
 
@@ -329,6 +330,7 @@ def test_answers_csv_writes_every_kind_machine_readably(client, editor):
         "quelle_art": "stadt",
         "quelle": "https://stadt.example/termine",
         "stand": "2040-03-31",
+        "stand_veraltet": "false",
     }
     assert by_key["online-termine"]["value"] == "false"
     assert by_key["online-termine"]["kind"] == "yes_no"

@@ -40,6 +40,10 @@ class AnswerSerializer(serializers.ModelSerializer):
         help_text="The source: the official source and its file for an official value, else the source URL."
     )
     stand = serializers.SerializerMethodField(help_text="The date the value refers to (its Stand), ISO 8601.")
+    stand_veraltet = serializers.SerializerMethodField(
+        help_text="True when the Stand is older than the edition's reference date by more than the configured "
+        "age (12 months by default); false without a Stand."
+    )
 
     class Meta:
         model = Answer
@@ -59,6 +63,7 @@ class AnswerSerializer(serializers.ModelSerializer):
             "quelle_art",
             "quelle",
             "stand",
+            "stand_veraltet",
         ]
         ref_name = "PublicAnswer"
 
@@ -78,3 +83,7 @@ class AnswerSerializer(serializers.ModelSerializer):
     def get_stand(self, answer: Answer) -> str | None:
         stand = answer.public_provenance[2]
         return stand.isoformat() if stand else None
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_stand_veraltet(self, answer: Answer) -> bool:
+        return answer.edition.is_stale_stand(answer.public_provenance[2])
