@@ -202,7 +202,11 @@ def place_matches(place: str, municipality: str) -> bool:
     """Whether a row's place names the municipality: the same words, or the municipality's name with its
     qualifier left off ("Halle" for "Halle (Saale)", "Mülheim" for "Mülheim an der Ruhr"). A place that says
     more than the name is another place: "München Flughafen" is not München, "Mülheim-Kärlich" not Mülheim."""
-    row, name = place_words(place), place_words(municipality)
+    return words_match(place_words(place), place_words(municipality))
+
+
+def words_match(row: tuple[str, ...], name: tuple[str, ...]) -> bool:
+    """place_matches over words already made comparable by place_words (for a lookup over many names)."""
     return bool(row) and name[: len(row)] == row
 
 

@@ -87,10 +87,10 @@ def test_a_dry_run_of_the_real_register_prints_the_values_and_writes_nothing(edi
     stations = profile_for("bnetza-ladesaeulen").read(
         REGISTER.read_bytes(), cities=[(BOCHUM, "Bochum"), (MUENCHEN, "München")], count="stations"
     )
-    assert {ags: value.value for ags, value in stations.values.items()} == {BOCHUM: 26, MUENCHEN: 114}
+    assert {ags: value.value for ags, value in stations.values.items()} == {BOCHUM: 26, MUENCHEN: 116}
     assert lines[1:4] == [
         f"{BOCHUM}\tBochum\t26",
-        f"{MUENCHEN}\tMünchen\t114",
+        f"{MUENCHEN}\tMünchen\t116",
         "05900999\tNirgendwo\tkein Wert in der Datei, bleibt unverändert",
     ]
     assert lines[-1] == "Probelauf: nichts gespeichert."
