@@ -8,6 +8,7 @@ from indicators.models.answers import (
     Answer,
     AnswerComment,
     EvidenceFile,
+    city_enters,
     evidence_upload_to,
     private_evidence_storage,
     public_provenance,
@@ -34,6 +35,7 @@ from indicators.models.projects import InnovationProject
 __all__ = [
     "ReviewAssignment",
     "catalogue_order",
+    "city_enters",
     "months_before",
     "Answer",
     "AnswerComment",

@@ -33,6 +33,13 @@ def public_provenance(
     return SOURCE_KIND_CODES[source_kind], source, as_of or (official_as_of if official_source else None)
 
 
+def city_enters(parameter: Parameter, answer: "Answer | None") -> bool:
+    """The city enters this value: the parameter is answered by the city and the answer (if any) was not
+    imported or researched. The rule of services.answers.check_entered_by_city, as a question (the
+    questionnaire's read-only rows, the template's rows)."""
+    return parameter.is_answered_by_city and (answer is None or not answer.pk or answer.is_entered_by_city)
+
+
 class Answer(models.Model):
     """One city's value for one parameter, with evidence and its review status."""
 

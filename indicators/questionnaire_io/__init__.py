@@ -8,6 +8,7 @@ The package re-exports its modules' public names (`from indicators.questionnaire
 
 from indicators.questionnaire_io.importing import (
     ERROR,
+    NOT_TAKEN,
     UNCHANGED,
     WILL_SAVE,
     ImportResult,
@@ -60,6 +61,7 @@ __all__ = [
     "MAX_ROWS",
     "MAX_XLSX_UNCOMPRESSED_BYTES",
     "NO",
+    "NOT_TAKEN",
     "QuestionnaireRow",
     "REQUIRED_COLUMNS",
     "RowOutcome",

@@ -1,6 +1,7 @@
 """The questionnaire import: preview and confirm run the same writes through services.answer_save (the
 service of the form and the API, so the same permission, phase, type, range and conflict rules hold); a
-preview rolls them back, and a file with any broken row is never written in part."""
+preview rolls them back, and a file with any broken row is never written in part. A row of a value the
+city does not enter (an official or researched parameter or answer) is not taken, with its reason."""
 
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,12 +21,17 @@ from indicators.questionnaire_io.reading import (
     parse_version,
 )
 from indicators.services import AnswerInput, ConflictError, answer_save
+from indicators.services.answers import check_entered_by_city
+from indicators.workflow import WorkflowError
 from smartcity import spreadsheet
 
 Status = Answer.Status
 
 
 WILL_SAVE, UNCHANGED, ERROR = "will_save", "unchanged", "error"
+# A row of a value the city does not enter (services.answers.check_entered_by_city): nothing is written for it,
+# and it does not stop the other rows (a template from before the parameter became official still imports).
+NOT_TAKEN = "not_taken"
 
 
 @dataclass
@@ -37,7 +43,7 @@ class RowOutcome:
     parameter_name: str
     old_value: str
     new_value: str
-    outcome: str  # WILL_SAVE, UNCHANGED or ERROR
+    outcome: str  # WILL_SAVE, UNCHANGED, NOT_TAKEN or ERROR
     message: str = ""
     column: str = ""  # the file's column an error is in ("wert", "quelle_url", ...)
 
@@ -65,6 +71,10 @@ class ImportResult:
     @property
     def unchanged(self) -> list[RowOutcome]:
         return [row for row in self.rows if row.outcome == UNCHANGED]
+
+    @property
+    def not_taken(self) -> list[RowOutcome]:
+        return [row for row in self.rows if row.outcome == NOT_TAKEN]
 
     @property
     def has_errors(self) -> bool:
@@ -161,6 +171,12 @@ def _plan(row: ImportRow, parameters: dict[str, list[Parameter]], answers: dict[
     plan.answer = answers.get(parameter.pk)
     if plan.answer is not None:
         plan.answer.parameter = parameter
+    try:
+        check_entered_by_city(plan.answer or Answer(parameter=parameter))
+    except WorkflowError as refusal:
+        plan.understood = False  # the row shows the file's cell as it is
+        plan.outcome = _outcome(plan, NOT_TAKEN, " ".join([*refusal.messages, _("Die Zeile wird nicht übernommen.")]))
+        return plan
     plan.value, plan.understood = interpret_value(parameter, row.value)
     problems = []
     for name, raw, parse in (

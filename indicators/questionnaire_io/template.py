@@ -1,5 +1,7 @@
-"""The questionnaire template of a city: one row per parameter with the current answer, as CSV or XLSX
-(German, fixed headers: they are the file format, not UI text; pick lists and help in the XLSX)."""
+"""The questionnaire template of a city: one row per parameter the city answers, with the current answer, as
+CSV or XLSX (German, fixed headers: they are the file format, not UI text; pick lists and help in the XLSX).
+Official and researched values are left out: the city cannot write them (services.answers.check_entered_by_city)
+and sees them read-only, with their source, in the questionnaire."""
 
 import io
 from dataclasses import dataclass
@@ -8,7 +10,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from indicators import selectors
-from indicators.models import Answer, City, Edition, Parameter, catalogue_order, plain_number
+from indicators.models import Answer, City, Edition, Parameter, catalogue_order, city_enters, plain_number
 from smartcity import spreadsheet
 
 Kind = Parameter.Kind
@@ -105,7 +107,8 @@ class QuestionnaireRow:
 
 
 def questionnaire_rows(*, edition: Edition, city: City) -> list[QuestionnaireRow]:
-    """Every parameter of the edition in questionnaire order, with the city's answer and last year's.
+    """Every parameter of the edition the city answers (models.city_enters: not an official or researched
+    parameter or answer) in questionnaire order, with the city's answer and last year's.
 
     Four queries whatever the number of parameters. Last year's value is the city's approved answer to
     the parameter with the same key in the previous (non-draft) edition, as on the questionnaire page.
@@ -121,6 +124,8 @@ def questionnaire_rows(*, edition: Edition, city: City) -> list[QuestionnaireRow
     rows = []
     for parameter in parameters:
         answer = answers.get(parameter.pk)
+        if not city_enters(parameter, answer):
+            continue
         if answer is not None:
             answer.parameter = parameter  # typed values need it; no query per answer
         rows.append(QuestionnaireRow(parameter=parameter, answer=answer, previous=previous.get(parameter.key)))

@@ -20,6 +20,7 @@ from indicators.models import (
     Parameter,
     Participation,
     ReviewAssignment,
+    city_enters,
 )
 from indicators.selectors.review_flags import JUMP, OUTLIER, plausibility_flags
 
@@ -114,7 +115,7 @@ class ParameterRow:
     def entered_by_city(self) -> bool:
         """The city enters this value (services.answers.check_entered_by_city): otherwise the row is read-only
         and shows where the value comes from."""
-        return self.parameter.is_answered_by_city and (self.answer is None or self.answer.is_entered_by_city)
+        return city_enters(self.parameter, self.answer)
 
     @property
     def provenance(self) -> str:

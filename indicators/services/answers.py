@@ -16,6 +16,7 @@ from indicators.models import (
     Edition,
     Parameter,
     catalogue_order,
+    city_enters,
 )
 from indicators.services.base import (
     ConflictError,
@@ -82,6 +83,8 @@ def check_entered_by_city(answer: Answer) -> None:
     source or from desk research, nor an answer imported or researched (the city objects instead). For
     every write of the city: save (so carry-over, the API and the import), submit, confirm, evidence."""
     parameter = answer.parameter
+    if city_enters(parameter, answer):
+        return
     if not parameter.is_answered_by_city:
         raise WorkflowError(
             _(
@@ -90,11 +93,10 @@ def check_entered_by_city(answer: Answer) -> None:
             )
             % {"parameter": parameter.name, "mode": parameter.get_collection_mode_display()}
         )
-    if answer.pk and not answer.is_entered_by_city:
-        raise WorkflowError(
-            _("Diese Antwort stammt nicht von der Stadt (Herkunft: %(kind)s); die Stadt kann sie nicht ändern.")
-            % {"kind": answer.get_source_kind_display()}
-        )
+    raise WorkflowError(
+        _("Diese Antwort stammt nicht von der Stadt (Herkunft: %(kind)s); die Stadt kann sie nicht ändern.")
+        % {"kind": answer.get_source_kind_display()}
+    )
 
 
 @transaction.atomic

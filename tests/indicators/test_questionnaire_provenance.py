@@ -1,10 +1,13 @@
 """The questionnaire shows official and researched values read-only with their source (issue 16, section 1)."""
 
+import io
 import re
 from datetime import date
 from decimal import Decimal
 
+import openpyxl
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from indicators.models import Answer, Parameter
 from tests import factories
@@ -47,6 +50,11 @@ def official(edition, city, key="ladepunkte"):
 
 def researched(edition, city, key="busse"):
     set_mode(edition, key, Mode.RESEARCH)
+    return researched_answer(edition, city, key)
+
+
+def researched_answer(edition, city, key="busse"):
+    """A value the index team researched for the city (the parameter's collection mode is left as it is)."""
     return AnswerFactory(
         parameter=parameter(edition, key),
         city=city,
@@ -140,31 +148,116 @@ def test_the_questionnaire_with_official_values_runs_the_same_number_of_queries(
     assert Answer.objects.filter(city=city, source_kind="official").count() == 1 + extra_parameters
 
 
-def test_the_questionnaire_import_refuses_a_changed_official_value_and_writes_nothing(edition, city, staff):
+def test_the_template_leaves_out_official_and_researched_values(edition, city):
     from indicators import questionnaire_io as qio
-    from tests.indicators.test_questionnaire_io import fill_csv, outcomes, run
+    from tests.indicators.test_questionnaire_io import read_csv
 
+    # given: ladepunkte official, smart-meter researched as a parameter, busse a city parameter researched for
+    # this city (it had not answered)
+    official(edition, city)
+    set_mode(edition, "smart-meter", Mode.RESEARCH)
+    researched_answer(edition, city)
+
+    # when
+    csv_keys = [row[0] for row in read_csv(qio.questionnaire_csv(edition=edition, city=city))[1:]]
+    sheet = openpyxl.load_workbook(io.BytesIO(qio.questionnaire_xlsx(edition=edition, city=city))).worksheets[0]
+    xlsx_keys = [row[0].value for row in sheet.iter_rows(min_row=2)]
+
+    # then: only what the city enters itself
+    assert csv_keys == xlsx_keys == ["online-termine", "wartezeit"]
+    assert [
+        row[0] for row in read_csv(qio.questionnaire_csv(edition=edition, city=factories.cities_of(edition)[1]))[1:]
+    ] == ["online-termine", "wartezeit", "busse"]
+
+
+def test_a_row_of_an_official_value_is_not_taken_with_its_reason_and_the_other_rows_are_saved(edition, city, staff):
+    from indicators import questionnaire_io as qio
+    from tests.indicators.test_questionnaire_io import csv_bytes, outcomes, read_csv, run
+
+    # given: a template exported before `ladepunkte` became official (it still has the row), changed there
+    # and in the city's own `wartezeit`
+    template = read_csv(qio.questionnaire_csv(edition=edition, city=city))
     answer = official(edition, city)
-    template = qio.questionnaire_csv(edition=edition, city=city)
+    for row in template[1:]:
+        if row[0] in {"ladepunkte", "wartezeit"}:
+            row[qio.COLUMNS.index("wert")] = {"ladepunkte": "5", "wartezeit": "3"}[row[0]]
 
-    refused = run(
-        staff,
-        edition,
-        city,
-        fill_csv(template, {"ladepunkte": {"wert": "5"}, "wartezeit": {"wert": "3"}}),
-        "fragebogen.csv",
-        confirm=True,
-    )
-    # the official row as exported is left alone, the city's own row saved
-    kept = run(staff, edition, city, fill_csv(template, {"wartezeit": {"wert": "3"}}), "fragebogen.csv", confirm=True)
+    # when
+    preview = run(staff, edition, city, csv_bytes(template), "fragebogen.csv", confirm=False)
+    result = run(staff, edition, city, csv_bytes(template), "fragebogen.csv", confirm=True)
 
-    ladepunkte = next(row for row in outcomes(refused) if row[1] == "ladepunkte")
-    assert ladepunkte[4] == "error"
-    assert "wird nicht von der Stadt angegeben (Amtliche Quelle)" in ladepunkte[5]
-    assert (refused.confirmed, kept.confirmed, kept.saved) == (False, True, 1)
+    # then
+    name = answer.parameter.name
+    assert [row for row in outcomes(result) if row[1] == "ladepunkte"] == [
+        (
+            6,
+            "ladepunkte",
+            "120 Ladepunkte",
+            "5",
+            "not_taken",
+            f"„{name}“ wird nicht von der Stadt angegeben (Amtliche Quelle); der Wert kann hier nicht geändert werden. "
+            "Die Zeile wird nicht übernommen.",
+        )
+    ]
+    assert (preview.has_errors, [r.parameter_key for r in preview.not_taken]) == (False, ["ladepunkte"])
+    assert (result.confirmed, result.saved) == (True, 1)
     answer.refresh_from_db()
     assert (answer.value_number, answer.version) == (Decimal(120), 1)
     assert Answer.objects.get(city=city, parameter__key="wartezeit").value_number == Decimal(3)
+
+
+def test_a_row_of_a_researched_answer_is_not_taken_even_for_a_city_parameter(edition, city, staff):
+    from indicators import questionnaire_io as qio
+    from tests.indicators.test_questionnaire_io import csv_bytes, outcomes, read_csv, run
+
+    # given: a template with `busse`, then the index team researched the value for the city
+    template = read_csv(qio.questionnaire_csv(edition=edition, city=city))
+    researched_answer(edition, city)
+    for row in template[1:]:
+        if row[0] == "busse":
+            row[qio.COLUMNS.index("wert")] = "40"
+
+    # when
+    result = run(staff, edition, city, csv_bytes(template), "fragebogen.csv", confirm=True)
+
+    # then
+    assert [row[4:] for row in outcomes(result) if row[1] == "busse"] == [
+        (
+            "not_taken",
+            "Diese Antwort stammt nicht von der Stadt (Herkunft: Recherche); die Stadt kann sie nicht ändern. "
+            "Die Zeile wird nicht übernommen.",
+        )
+    ]
+    assert (result.has_errors, result.saved) == (False, 0)  # nothing else changed: nothing to save
+    assert Answer.objects.get(city=city, parameter__key="busse").value_number == Decimal(35)
+
+
+def test_the_import_page_lists_the_rows_not_taken(staff_client, edition, city):
+    from indicators import questionnaire_io as qio
+    from tests.indicators.test_questionnaire_io import csv_bytes, read_csv
+
+    template = read_csv(qio.questionnaire_csv(edition=edition, city=city))
+    official(edition, city)
+    upload = SimpleUploadedFile("fragebogen.csv", csv_bytes(template), content_type="text/csv")
+
+    response = staff_client.post(url(city, edition, "import/"), {"file": upload})
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "<h3>1 Zeile wird nicht übernommen</h3>" in content
+    assert '<tr class="outcome-not_taken"><td>6</td>' in content
+    assert "Die Zeile wird nicht übernommen." in content
+
+
+def test_a_researched_value_with_only_a_file_as_source_says_so(staff_client, edition, city):
+    # given: a researched value whose source is an evidence file, not a URL
+    answer = researched(edition, city)
+    Answer.objects.filter(pk=answer.pk).update(evidence_url="")
+    factories.EvidenceFileFactory(answer=answer)
+
+    row = row_html(staff_client.get(url(city, edition)).content.decode(), "busse")
+
+    assert '<p class="provenance">Recherchiert: Nachweisdatei, Stand 01.03.2024</p>' in row
 
 
 def test_the_workspace_api_refuses_a_write_to_an_official_value(edition, city, staff):
