@@ -189,3 +189,20 @@ def test_the_reference_date_survives_the_archive_and_an_older_file_has_none(edit
     assert imported.reference_date == date(2031, 12, 31)
     empty_database()
     assert edition_import(older).reference_date is None
+
+
+def test_an_editor_sets_the_reference_date_in_the_edition_admin_through_the_audited_service(
+    admin_login, editor, edition
+):
+    # given
+    client = admin_login(editor)
+    page = client.get(f"/admin/indicators/edition/{edition.pk}/change/").content.decode()
+
+    # when
+    services.catalogue_update(user=editor, item=edition, changes={"reference_date": date(2029, 12, 31)})
+
+    # then
+    assert '<label for="id_reference_date">Stichtag:</label>' in page
+    edition.refresh_from_db()
+    assert edition.reference_date == date(2029, 12, 31)
+    assert edition.history.first().history_change_reason == "geändert: reference_date"
