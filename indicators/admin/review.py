@@ -343,6 +343,8 @@ class AnswerAdmin(SimpleHistoryAdmin):
             "review": review,
             "change_text": format_change(review.change_percent),
             "flag_labels": [FLAG_LABELS[code] for code in review.flags],
+            # the Stand the staleness rule reads (an imported value without its own: its file's)
+            "stand": answer.public_provenance[2],
             "evidence_files": files,
             "may_decide": roles.may_review(request.user, answer) and answer.status == Answer.Status.SUBMITTED,
             "own_city": roles.belongs_to_city(request.user, answer),

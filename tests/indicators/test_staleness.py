@@ -98,7 +98,7 @@ def test_the_reviewer_sees_the_stale_flag_on_answers_older_than_the_age(edition,
     assert [STALE in flags[answer.pk] for answer in answers] == [False, True, False, False, True]
 
 
-def test_an_official_value_without_its_own_stand_takes_the_files_stand(edition, settings):
+def test_an_official_value_without_its_own_stand_takes_the_files_stand(edition, settings, admin_login, reviewer):
     # given: an imported value whose file has Stand 19.07.2019, an edition with reference date 31.12.2030
     settings.STALE_STAND_MONTHS = 12
     Edition.objects.filter(pk=edition.pk).update(reference_date=date(2030, 12, 31))
@@ -124,9 +124,13 @@ def test_an_official_value_without_its_own_stand_takes_the_files_stand(edition, 
     # when
     flags = answer_flags([old, fresh])
 
+    page = admin_login(reviewer).get(f"/admin/indicators/answer/{old.pk}/change/").content.decode()
+
     # then: the file's Stand decides for the one without its own; its own Stand for the other
     assert STALE in flags[old.pk]
     assert STALE not in flags[fresh.pk]
+    assert '<dd id="answer-stand">19. Juli 2019 (Stand der Datei)</dd>' in page
+    assert '<span class="flag">Stand veraltet</span>' in page
 
 
 def test_the_queue_filter_stale_leaves_only_stale_answers_and_the_page_shows_the_flag(
