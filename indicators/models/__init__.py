@@ -13,6 +13,7 @@ from indicators.models.answers import (
     public_provenance,
 )
 from indicators.models.assignments import ReviewAssignment
+from indicators.models.checks import AnswerCheck, answer_value_key
 from indicators.models.catalogue import (
     WEIGHT_FIELD,
     Domain,
@@ -31,6 +32,8 @@ from indicators.models.official import OFFICIAL_FOLDER, OFFICIAL_PENDING_FOLDER,
 from indicators.models.projects import InnovationProject
 
 __all__ = [
+    "AnswerCheck",
+    "answer_value_key",
     "ReviewAssignment",
     "catalogue_order",
     "Answer",

@@ -110,6 +110,10 @@ class Edition(models.Model):
     collection_closes = models.DateField(_("Erhebung endet"), null=True, blank=True)
     review_opens = models.DateField(_("Prüfung beginnt"), null=True, blank=True)
     review_closes = models.DateField(_("Prüfung endet"), null=True, blank=True)
+    # The cities' check window (issue 16): from this day to the closing day (both included) each city confirms
+    # or objects to every official or researched value about it, while the edition collects or is in review.
+    check_opens = models.DateField(_("Prüffenster der Städte beginnt"), null=True, blank=True)
+    check_closes = models.DateField(_("Prüffenster der Städte endet"), null=True, blank=True)
     missing_policy = models.CharField(
         _("Umgang mit fehlenden Daten"), max_length=20, choices=MissingPolicy.choices, default=MissingPolicy.WORST
     )
@@ -153,6 +157,10 @@ class Edition(models.Model):
             raise ValidationError({"collection_closes": _("Das Ende der Erhebung liegt vor ihrem Beginn.")})
         if self.review_opens and self.review_closes and self.review_closes < self.review_opens:
             raise ValidationError({"review_closes": _("Das Ende der Prüfung liegt vor ihrem Beginn.")})
+        if self.check_closes and not self.check_opens:
+            raise ValidationError({"check_opens": _("Ein Prüffenster der Städte braucht einen Beginn.")})
+        if self.check_opens and self.check_closes and self.check_closes < self.check_opens:
+            raise ValidationError({"check_closes": _("Das Ende des Prüffensters liegt vor seinem Beginn.")})
 
     @property
     def is_public(self) -> bool:
@@ -184,6 +192,25 @@ class Edition(models.Model):
     def previous(self) -> "Edition | None":
         """The latest earlier edition that got past its draft (where last year's values come from)."""
         return Edition.objects.filter(year__lt=self.year).exclude(phase=self.Phase.DRAFT).order_by("-year").first()
+
+    @property
+    def is_check_open(self) -> bool:
+        """The cities' check window is open today: the edition collects or is in review (not published), its
+        opening day is set and reached, and its closing day (if set) not passed."""
+        today = timezone.localdate()
+        return (
+            self.is_open_for_work
+            and self.check_opens is not None
+            and self.check_opens <= today
+            and (self.check_closes is None or today <= self.check_closes)
+        )
+
+    @property
+    def check_days_left(self) -> int | None:
+        """Days until the check window closes (0 on the last day); None without a closing day."""
+        if self.check_closes is None:
+            return None
+        return (self.check_closes - timezone.localdate()).days
 
     @property
     def days_left(self) -> int | None:

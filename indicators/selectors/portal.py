@@ -136,6 +136,31 @@ class ParameterRow:
         return _("Recherchiert: %(source)s") % {"source": answer.evidence_url or _("Nachweisdatei")} + stand
 
     @property
+    def checkable(self) -> bool:
+        """An official or researched value with a value: the city confirms it or objects (check window)."""
+        answer = self.answer
+        return answer is not None and not answer.is_entered_by_city and answer.has_value
+
+    @property
+    def city_check(self):
+        """The city's current verdict on the value (AnswerCheck, loaded with the answer), or None."""
+        return getattr(self.answer, "city_check", None) if self.checkable else None
+
+    @property
+    def is_checked(self) -> bool:
+        """The city's verdict holds for the current value (a confirmation of an older value does not)."""
+        check = self.city_check
+        return check is not None and check.holds_for(self.answer)
+
+    @property
+    def may_check(self) -> bool:
+        """The city may give (or change) its verdict: the window is open and no decided objection holds for
+        the value (services.checks has the rule and its messages; this only offers the buttons)."""
+        check = self.city_check
+        decided = check is not None and check.is_decided and check.holds_for(self.answer)
+        return self.checkable and self.answer.edition.is_check_open and not decided
+
+    @property
     def ready_to_submit(self) -> bool:
         """A draft that submit would take (Answer.incomplete_reason)."""
         return (
@@ -148,6 +173,15 @@ class ParameterRow:
     def evidence_missing(self) -> bool:
         answer = self.answer or Answer(parameter=self.parameter)  # unanswered: no URL, no file
         return answer.lacks_evidence(has_files=bool(self.evidence_files))
+
+
+@dataclass(frozen=True)
+class CheckProgress:
+    """The city's check of official and researched values: how many of them have its verdict."""
+
+    checked: int
+    total: int
+    open_objections: int
 
 
 @dataclass
@@ -178,6 +212,16 @@ class Questionnaire:
 
     def row(self, parameter_key: str) -> ParameterRow | None:
         return next((row for row in self.rows() if row.parameter.key == parameter_key), None)
+
+    @property
+    def check_progress(self) -> "CheckProgress":
+        """The official and researched values and how many have the city's verdict holding for them."""
+        rows = [row for row in self.rows() if row.checkable]
+        return CheckProgress(
+            checked=sum(row.is_checked for row in rows),
+            total=len(rows),
+            open_objections=sum(bool(row.city_check and row.city_check.is_open_objection) for row in rows),
+        )
 
     @property
     def attention(self) -> list[ParameterRow]:
@@ -220,7 +264,7 @@ def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
     answers = {
         a.parameter_id: a
         for a in Answer.objects.filter(edition=edition, city=city)
-        .select_related("official_import")
+        .select_related("official_import", "city_check")
         .annotate(comment_count=Count("comments"))
         .prefetch_related(Prefetch("evidence_files", queryset=EvidenceFile.objects.order_by("uploaded_at", "id")))
     }

@@ -27,7 +27,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators import roles
-from indicators.models import EVIDENCE_FOLDER, OFFICIAL_PENDING_FOLDER, Answer, EvidenceFile, evidence_upload_to
+from indicators.models import (
+    EVIDENCE_FOLDER,
+    OFFICIAL_PENDING_FOLDER,
+    Answer,
+    AnswerCheck,
+    EvidenceFile,
+    evidence_upload_to,
+)
 
 # The answer services' checks, reused so that a file follows exactly the rules of its answer.
 from indicators.services.answers import answer_mark_edited, check_entered_by_city, check_phase_allows_edit
@@ -426,6 +433,8 @@ def evidence_orphans_reap(*, now: datetime | None = None) -> list[str]:
     for start in range(0, len(candidates), _REAP_BATCH):
         batch = candidates[start : start + _REAP_BATCH]
         referenced.update(EvidenceFile.objects.filter(file__in=batch).values_list("file", flat=True))
+        # A city's file with its objection to a value (issue 16's check window) lives beside the evidence.
+        referenced.update(AnswerCheck.objects.filter(evidence_file__in=batch).values_list("evidence_file", flat=True))
     removed = []
     for name in candidates:
         if name in referenced:

@@ -109,6 +109,17 @@ def notify_if_fully_approved(*, answer: Answer) -> list[Notification]:
     )
 
 
+def notify_check_reminder(*, edition, city_id: int, days_before: int) -> list[Notification]:
+    """The city still has values to check and the check window closes in `days_before` days: one row per
+    active member with an e-mail (the caller writes it once per city and day count)."""
+    return _write(
+        Notification(
+            kind=Kind.CHECK_REMINDER, recipient=member, edition=edition, city_id=city_id, days_before=days_before
+        )
+        for member in _city_members(city_id)
+    )
+
+
 def _city_members(city_id: int):
     """Active members of the city (any role) who have an e-mail address."""
     return User.objects.filter(is_active=True, city_memberships__city_id=city_id).exclude(email="").order_by("pk")

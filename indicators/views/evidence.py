@@ -6,7 +6,8 @@ from django.http import FileResponse, Http404
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from indicators.models import EvidenceFile
+from indicators import roles
+from indicators.models import AnswerCheck, EvidenceFile
 from indicators.services.evidence import INLINE_TYPES, evidence_file_is_public, evidence_file_may_view, evidence_storage
 
 logger = logging.getLogger(__name__)
@@ -54,4 +55,25 @@ def evidence_file_download(request, pk: int):
         patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
     else:
         patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@require_safe
+def check_file_download(request, pk: int):
+    """The file a city attached to its objection: for the city's staff, reviewers and editors (roles.may_see_answer),
+    never public, always a download; 404 for everybody else."""
+    check = AnswerCheck.objects.select_related("answer").filter(pk=pk).exclude(evidence_file="").first()
+    if check is None or not roles.may_see_answer(request.user, check.answer):
+        raise Http404
+    try:
+        handle = evidence_storage().open(check.evidence_file.name, "rb")
+    except OSError:
+        logger.error("Objection file %s is missing in storage (%s).", check.pk, check.evidence_file.name)
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=check.evidence_name, content_type=check.evidence_content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = DOWNLOAD_CSP
+    patch_cache_control(response, private=True, no_store=True)
     return response

@@ -50,6 +50,8 @@ EDITION_FIELDS = (
     "collection_closes",
     "review_opens",
     "review_closes",
+    "check_opens",
+    "check_closes",
     "missing_policy",
     "normalisation",
     "aggregation",
