@@ -1,5 +1,6 @@
 """Celery tasks of the review workflow: sending the pending e-mail notifications (indicators/notifications.py),
-the check window's reminders (indicators/services/checks.py), and reaping stored evidence files no row points to (indicators/services/evidence.py)."""
+the check window's reminders (indicators/services/checks.py), and reaping stored evidence files no row points
+to (indicators/services/evidence.py)."""
 
 from celery import shared_task
 

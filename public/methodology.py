@@ -18,6 +18,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from indicators.models import Domain, Edition, Indicator, Parameter, translated
+from indicators.selectors.checks import check_share
 from scoring import engine
 from scoring.models import ScoreRun, UncertaintyAnalysis
 
@@ -418,3 +419,15 @@ def describe(edition: Edition, run: ScoreRun, domains: list[Domain]) -> Methodol
     if published_at:
         settings.append((_("Veröffentlicht am"), date_format(timezone.localtime(published_at), "DATE_FORMAT")))
     return MethodologyDescription(settings=settings, steps=steps, domains=sections, parameter_count=parameter_count)
+
+
+def describe_check_share(edition: Edition) -> str | None:
+    """How many cities checked their data (issue 16's check window), as the page says it: "7 von 9 Städten (77,8 %)
+    …"; None when no city had an official or researched value to check (2 queries)."""
+    share = check_share(edition)
+    if share.share is None:
+        return None
+    return _(
+        "%(checked)s von %(total)s Städten (%(percent)s) haben alle amtlichen und recherchierten Werte über sich "
+        "geprüft (bestätigt oder einen Einwand erhoben)."
+    ) % {"checked": number_format(share.checked), "total": number_format(share.total), "percent": percent(share.share)}

@@ -13,7 +13,6 @@ from indicators.models.answers import (
     public_provenance,
 )
 from indicators.models.assignments import ReviewAssignment
-from indicators.models.checks import AnswerCheck, answer_value_key
 from indicators.models.catalogue import (
     WEIGHT_FIELD,
     Domain,
@@ -26,6 +25,7 @@ from indicators.models.catalogue import (
     plain_number,
     translated,
 )
+from indicators.models.checks import AnswerCheck, answer_value_key
 from indicators.models.cities import City, CityMembership, Participation, StaffInvitation
 from indicators.models.notifications import Notification
 from indicators.models.official import OFFICIAL_FOLDER, OFFICIAL_PENDING_FOLDER, OfficialImport

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from indicators.models import (
     Answer,
+    AnswerCheck,
     AnswerComment,
     City,
     Domain,
@@ -20,6 +21,7 @@ from indicators.models import (
     Parameter,
     Participation,
     ReviewAssignment,
+    catalogue_order,
 )
 from indicators.selectors.review_flags import JUMP, OUTLIER, plausibility_flags
 
@@ -380,11 +382,24 @@ class PublishOverview:
     without_sign_off: list[City]
     rows: list[BoardRow]  # every city, the lowest share of approved answers first
     open_comments: int  # comments on answers not decided yet (submitted or sent back)
+    open_objections: list = field(default_factory=list)  # the cities' objections no reviewer has decided yet
+
+
+def open_objections(edition: Edition) -> list:
+    """The cities' objections in the edition that no reviewer has decided yet, by city and catalogue order,
+    with answer, city and parameter (one query)."""
+    return list(
+        AnswerCheck.objects.filter(
+            answer__edition=edition, verdict=AnswerCheck.Verdict.OBJECTED, outcome=AnswerCheck.Outcome.OPEN
+        )
+        .select_related("answer__city", "answer__parameter")
+        .order_by("answer__city__name", *catalogue_order("answer__parameter__"))
+    )
 
 
 def publish_overview(edition: Edition) -> PublishOverview:
-    """Answers still submitted or sent back, cities without sign-off, completeness per city (lowest first) and
-    comments on undecided answers (4 queries, any number of cities)."""
+    """Answers still submitted or sent back, cities without sign-off, completeness per city (lowest first),
+    comments on undecided answers and the cities' open objections (5 queries, any number of cities)."""
     rows = edition_board(edition)
     rows.sort(key=lambda row: (row.approved_share, row.participation.city.name))
     open_comments = AnswerComment.objects.filter(
@@ -396,6 +411,7 @@ def publish_overview(edition: Edition) -> PublishOverview:
         without_sign_off=[row.participation.city for row in rows if row.participation.signed_off_at is None],
         rows=rows,
         open_comments=open_comments,
+        open_objections=open_objections(edition),
     )
 
 

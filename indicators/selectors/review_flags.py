@@ -13,6 +13,8 @@ last edition's answer and the change in %, which the queue shows beside the valu
   (old 0: any new value other than 0 is a jump). Yes/no: yes -> no. Choice: an option worth fewer
   points than last year's (a city getting worse is suspicious; getting better is not flagged).
 - "evidence_missing": the parameter requires evidence and the answer has neither a URL nor a file.
+- "objection": the city objected to the (official or researched) value and no reviewer has decided yet
+  (indicators.models.AnswerCheck; annotated on the answers' query, no query of its own).
 
 The number of queries does not depend on the number of answers: at most 4 (answers with their
 parameter, city and evidence-file existence; the peer values; the editions; last year's answers).
@@ -28,16 +30,18 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from indicators.models import Answer, Edition, EvidenceFile, Parameter
+from indicators.models import Answer, AnswerCheck, Edition, EvidenceFile, Parameter
 
 OUTLIER = "outlier"
 JUMP = "jump"
 EVIDENCE_MISSING = "evidence_missing"
+OBJECTION = "objection"
 
 FLAG_LABELS = {
     OUTLIER: _("Ausreißer"),
     JUMP: _("Sprung zum Vorjahr"),
     EVIDENCE_MISSING: _("Nachweis fehlt"),
+    OBJECTION: _("Einwand offen"),
 }
 
 MAD_SCALE = 1.4826  # makes the MAD a consistent estimator of the standard deviation for normal data
@@ -170,7 +174,12 @@ def _stored(answers) -> list[Answer]:
         queryset = Answer.objects.filter(pk__in=ids)
     return list(
         queryset.select_related("parameter", "city", "edition").annotate(
-            has_files=Exists(EvidenceFile.objects.filter(answer=OuterRef("pk")))
+            has_files=Exists(EvidenceFile.objects.filter(answer=OuterRef("pk"))),
+            has_open_objection=Exists(
+                AnswerCheck.objects.filter(
+                    answer=OuterRef("pk"), verdict=AnswerCheck.Verdict.OBJECTED, outcome=AnswerCheck.Outcome.OPEN
+                )
+            ),
         )
     )
 
@@ -193,6 +202,8 @@ def answer_reviews(answers) -> dict[int, Review]:
             review.flags.append(JUMP)
         if answer.lacks_evidence(has_files=answer.has_files):
             review.flags.append(EVIDENCE_MISSING)
+        if answer.has_open_objection:
+            review.flags.append(OBJECTION)
         reviews[answer.pk] = review
     return reviews
 
@@ -214,5 +225,6 @@ def plausibility_flags(pairs: list[tuple[Answer, Answer | None]]) -> dict[int, l
 
 
 def answer_flags(answers) -> dict[int, list[str]]:
-    """Flag codes ("outlier", "jump", "evidence_missing") by answer id; at most 4 queries for any number of answers."""
+    """Flag codes ("outlier", "jump", "evidence_missing", "objection") by answer id; at most 4 queries for any
+    number of answers."""
     return {pk: review.flags for pk, review in answer_reviews(answers).items()}

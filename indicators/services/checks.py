@@ -23,6 +23,7 @@ from indicators.models import (
     Participation,
     answer_value_key,
 )
+from indicators.selectors.checks import CHECKED_KINDS, unchecked_counts
 from indicators.services.base import check_city_member, check_version, lock_answer, notify_approved_data_changed
 from indicators.services.evidence import _delete_quietly, _store, evidence_storage, validate_evidence_upload
 from indicators.services.notifications import notify_check_reminder
@@ -34,8 +35,6 @@ Verdict = AnswerCheck.Verdict
 Outcome = AnswerCheck.Outcome
 Mode = Parameter.CollectionMode
 
-# What a city checks: values it did not enter itself.
-CHECKED_KINDS = (Mode.OFFICIAL, Mode.RESEARCH)
 REASON_MAX = 2000
 
 
@@ -55,9 +54,7 @@ def check_window_open(edition: Edition) -> None:
     if today < edition.check_opens:
         raise WorkflowError(_("Das Prüffenster beginnt erst am %(date)s.") % {"date": _date(edition.check_opens)})
     if edition.check_closes and today > edition.check_closes:
-        raise WorkflowError(
-            _("Das Prüffenster wurde am %(date)s geschlossen.") % {"date": _date(edition.check_closes)}
-        )
+        raise WorkflowError(_("Das Prüffenster wurde am %(date)s geschlossen.") % {"date": _date(edition.check_closes)})
 
 
 def _check_checkable(answer: Answer) -> None:
@@ -139,7 +136,9 @@ def answer_check_object(
     stored = ""
     if checked is not None:
         field = AnswerCheck._meta.get_field("evidence_file")
-        stored = _store(evidence_storage(), field.generate_filename(check, f"upload.{checked.extension}"), uploaded, field)
+        stored = _store(
+            evidence_storage(), field.generate_filename(check, f"upload.{checked.extension}"), uploaded, field
+        )
         check.evidence_file, check.evidence_name = stored, checked.original_name
         check.evidence_content_type = checked.content_type
     try:
@@ -246,24 +245,6 @@ def _correct(*, user, answer: Answer, correction: Correction | None, reason: str
 
 
 # --- Reminders --------------------------------------------------------------------------------------------
-
-
-def unchecked_counts(edition: Edition) -> dict[int, int]:
-    """City id -> its official or researched values without a verdict that holds for the current value
-    (2 queries); cities with nothing left to check are absent."""
-    answers = list(
-        Answer.objects.filter(edition=edition, source_kind__in=CHECKED_KINDS)
-        .select_related("city_check")
-        .only("id", "city_id", "value_bool", "value_choice", "value_number", "city_check")
-    )
-    counts: dict[int, int] = {}
-    for answer in answers:
-        if not answer.has_value:
-            continue
-        check = getattr(answer, "city_check", None)
-        if check is None or not check.holds_for(answer):
-            counts[answer.city_id] = counts.get(answer.city_id, 0) + 1
-    return counts
 
 
 def _reminder_day(edition: Edition) -> int | None:

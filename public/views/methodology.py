@@ -10,7 +10,7 @@ from smartcity.page_cache import public_page
 
 @public_page
 def methodology_view(request, year: int | None = None):
-    """How a published edition was computed (the newest by default) and how robust its ranks are; 6 queries
+    """How a published edition was computed (the newest by default) and how robust its ranks are; 8 queries
     whatever the number of cities.
 
     Without any published edition the latest page says so; an unpublished or unknown year is 404.
@@ -31,5 +31,6 @@ def methodology_view(request, year: int | None = None):
             "editions": editions,
             "methodology": description,
             "uncertainty": uncertainty,
+            "check_share": methodology.describe_check_share(edition),
         },
     )

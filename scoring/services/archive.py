@@ -120,6 +120,7 @@ RUN_FIELDS = (
     "is_published",
     "published_at",
     "unreviewed_at_publish",
+    "objections_open_at_publish",
     "publish_reason",
 )
 
