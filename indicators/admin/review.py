@@ -85,7 +85,9 @@ class ObjectionDecisionForm(forms.Form):
         label=_("Begründung für die Stadt"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     value = forms.CharField(label=_("Korrigierter Wert"), required=False)
-    evidence_url = forms.URLField(label=_("Quelle des korrigierten Werts (URL)"), required=False, max_length=500)
+    evidence_url = forms.URLField(
+        label=_("Quelle des korrigierten Werts (URL)"), required=False, max_length=500, assume_scheme="https"
+    )
     as_of = forms.DateField(label=_("Stand des korrigierten Werts"), required=False)
 
 
