@@ -141,6 +141,9 @@ A_PRIVATE = [
     ("post", "/portal/{city}/{year}/answer/{secret_key}/comments/"),
     ("get", "/portal/{city}/{year}/projects/"),
     ("get", "/portal/evidence/{secret_file}/download/"),
+    ("get", "/portal/check/{objection_file}/download/"),
+    ("post", "/portal/{city}/{year}/answer/{secret_key}/check/confirm/"),
+    ("post", "/portal/{city}/{year}/answer/{secret_key}/check/object/"),
     ("get", "/api/v1/workspace/{city}/{year}/answers/"),
     ("get", "/api/v1/workspace/{city}/{year}/answers/{secret_key}/"),
 ]
