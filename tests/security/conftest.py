@@ -23,8 +23,8 @@ from rest_framework.test import APIClient
 
 from api.models import ApiToken
 from indicators.models import (
-    AnswerCheck,
     Answer,
+    AnswerCheck,
     CityMembership,
     Edition,
     EvidenceFile,
