@@ -24,6 +24,15 @@ INLINE_PDF_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors
 PUBLIC_MAX_AGE = 3600
 
 
+def _open_or_404(name: str, what: str):
+    """The stored file opened for reading; a file missing in storage is logged for the operators and a 404."""
+    try:
+        return evidence_storage().open(name, "rb")
+    except OSError:
+        logger.error("%s is missing in storage (%s).", what, name)
+        raise Http404 from None
+
+
 @require_safe
 def evidence_file_download(request, pk: int):
     """Stream an evidence file to someone who may see its answer; 404 for everybody else.
@@ -34,12 +43,7 @@ def evidence_file_download(request, pk: int):
     evidence = EvidenceFile.objects.select_related("answer__edition").filter(pk=pk).first()
     if evidence is None or not evidence_file_may_view(request.user, evidence):
         raise Http404
-    try:
-        handle = evidence_storage().open(evidence.file.name, "rb")
-    except OSError:
-        logger.error("Evidence file %s is missing in storage (%s).", evidence.pk, evidence.file.name)
-        raise Http404 from None
-
+    handle = _open_or_404(evidence.file.name, f"Evidence file {evidence.pk}")
     inline = request.GET.get("inline") == "1" and evidence.content_type in INLINE_TYPES
     response = FileResponse(
         handle, as_attachment=not inline, filename=evidence.original_name, content_type=evidence.content_type
@@ -65,11 +69,7 @@ def check_file_download(request, pk: int):
     check = AnswerCheck.objects.select_related("answer").filter(pk=pk).exclude(evidence_file="").first()
     if check is None or not roles.may_see_answer(request.user, check.answer):
         raise Http404
-    try:
-        handle = evidence_storage().open(check.evidence_file.name, "rb")
-    except OSError:
-        logger.error("Objection file %s is missing in storage (%s).", check.pk, check.evidence_file.name)
-        raise Http404 from None
+    handle = _open_or_404(check.evidence_file.name, f"Objection file {check.pk}")
     response = FileResponse(
         handle, as_attachment=True, filename=check.evidence_name, content_type=check.evidence_content_type
     )

@@ -6,11 +6,10 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from indicators.models import Answer, AnswerCheck, Edition, EvidenceFile, Notification, Parameter
+from indicators.models import Answer, AnswerCheck, Edition, Notification, Parameter
 from indicators.selectors.checks import check_share
 from indicators.selectors.review_flags import OBJECTION, answer_flags
 from indicators.services import checks
@@ -22,22 +21,12 @@ from scoring.services import edition_publish
 from tests import factories
 from tests.factories import AnswerFactory, OfficialImportFactory, UserFactory, parameter
 
+# Files go to a fresh folder per test (the autouse fixture of the evidence tests; the services write there too).
+from tests.indicators.test_evidence import evidence_dir, pdf_bytes  # noqa: F401 (an autouse fixture)
+
 OFFICIAL = Parameter.CollectionMode.OFFICIAL
 RESEARCH = Parameter.CollectionMode.RESEARCH
 Outcome = AnswerCheck.Outcome
-
-
-def pdf_bytes() -> bytes:
-    return b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-
-
-@pytest.fixture(autouse=True)
-def evidence_dir(tmp_path, settings, monkeypatch):
-    """Files go to a fresh folder per test (the evidence storage the services write to)."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    directory = tmp_path / "evidence"
-    monkeypatch.setattr(EvidenceFile._meta.get_field("file"), "storage", FileSystemStorage(location=directory))
-    return directory
 
 
 def open_window(edition: Edition, *, opens: int = -3, closes: int | None = 10) -> Edition:
@@ -105,7 +94,7 @@ def test_city_staff_confirm_an_official_value_about_their_city(staff, answer):
     assert stored.history.first().history_change_reason == "Wert bestätigt"
 
 
-def test_city_staff_object_to_a_researched_value_with_a_reason_and_a_file(staff, window, city, reviewer, evidence_dir):
+def test_city_staff_object_to_a_researched_value_with_a_reason_and_a_file(staff, window, city, reviewer, evidence_dir):  # noqa: F811 (the imported fixture)
     # given
     answer = researched_answer(window, city, reviewer)
     upload = SimpleUploadedFile("Beschluss.pdf", pdf_bytes(), content_type="application/pdf")
@@ -135,7 +124,7 @@ def test_an_objection_without_a_reason_is_refused_and_nothing_is_written(staff, 
     assert not AnswerCheck.objects.exists()
 
 
-def test_a_disguised_file_is_refused_and_nothing_is_stored(staff, answer, evidence_dir):
+def test_a_disguised_file_is_refused_and_nothing_is_stored(staff, answer, evidence_dir):  # noqa: F811 (the imported fixture)
     upload = SimpleUploadedFile("beleg.pdf", b"MZ\x90\x00\x03\x00\x00\x00 not a pdf", content_type="application/pdf")
 
     with pytest.raises(ValidationError) as error:
