@@ -1,14 +1,17 @@
 """The check window on pages (issue 16): the city's rows and summary, the reviewers' flag and decision, the
 objection's file, the publish summary."""
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from indicators.models import AnswerCheck, Edition, Parameter
 from indicators.selectors import publish_overview
 from indicators.services import checks
+from scoring.services.archive import edition_export
 from tests import factories
 from tests.factories import AnswerFactory, OfficialImportFactory, parameter
 from tests.indicators.test_checks import evidence_dir, official_answer, open_window, pdf_bytes  # noqa: F401
@@ -213,3 +216,53 @@ def test_the_publish_summary_lists_the_open_objections(edition, city, staff, ans
     assert [(c.answer.city, c.answer.parameter.key, c.reason) for c in overview.open_objections] == [
         (city, "ladepunkte", "zu hoch")
     ]
+
+
+def test_the_publish_page_lists_the_open_objections_with_a_link_to_decide(admin_login, editor, staff, edition, answer):
+    checks.answer_check_object(user=staff, answer=answer, reason="Nur 100 sind öffentlich.")
+    Edition.objects.filter(pk=edition.pk).update(phase=Edition.Phase.REVIEW)
+
+    response = admin_login(editor).post(
+        "/admin/indicators/edition/", {"action": "publish", "_selected_action": [edition.pk]}
+    )
+
+    content = " ".join(response.content.decode().split())
+    assert "1 Einwand einer Stadt nicht entschieden:" in content
+    assert f'<a href="/admin/indicators/answer/{answer.pk}/change/#objection">{answer.city.name} · ' in content
+    assert "„Nur 100 sind öffentlich.“" in content
+
+
+# --- The window's dates ---------------------------------------------------------------------------------------
+
+
+def test_editors_set_the_window_on_the_edition_page(admin_login, editor, edition):
+    content = admin_login(editor).get(f"/admin/indicators/edition/{edition.pk}/change/").content.decode()
+
+    assert "Prüffenster der Städte beginnt" in content and "Prüffenster der Städte endet" in content
+
+
+@pytest.mark.parametrize(
+    ("opens", "closes", "errors"),
+    [
+        (None, 5, {"check_opens": ["Ein Prüffenster der Städte braucht einen Beginn."]}),
+        (5, 4, {"check_closes": ["Das Ende des Prüffensters liegt vor seinem Beginn."]}),
+    ],
+)
+def test_a_window_without_a_beginning_or_closing_before_it_opens_is_refused(edition, opens, closes, errors):
+    start = date(2030, 3, 1)
+    edition.check_opens = None if opens is None else start + timedelta(days=opens)
+    edition.check_closes = start + timedelta(days=closes)
+
+    with pytest.raises(ValidationError) as error:
+        edition.full_clean()
+
+    assert error.value.message_dict == errors
+
+
+def test_the_archive_carries_the_window(edition):
+    Edition.objects.filter(pk=edition.pk).update(check_opens=date(2030, 3, 1), check_closes=date(2030, 3, 15))
+    edition.refresh_from_db()
+
+    exported = edition_export(edition)["edition"]
+
+    assert (exported["check_opens"], exported["check_closes"]) == ("2030-03-01", "2030-03-15")
