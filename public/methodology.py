@@ -423,7 +423,7 @@ def describe(edition: Edition, run: ScoreRun, domains: list[Domain]) -> Methodol
 
 def describe_check_share(edition: Edition) -> str | None:
     """How many cities checked their data (issue 16's check window), as the page says it: "7 von 9 Städten (77,8 %)
-    …"; None when no city had an official or researched value to check (2 queries)."""
+    …"; None when no city had an official or researched value to check (one query)."""
     share = check_share(edition)
     if share.share is None:
         return None

@@ -3,20 +3,22 @@ and the share of cities that checked all of theirs (the methodology page)."""
 
 from dataclasses import dataclass
 
-from indicators.models import Answer, Edition, Parameter, Participation
+from indicators.models import Answer, Edition, Parameter
 
 # What a city checks: the values it did not enter itself.
 CHECKED_KINDS = (Parameter.CollectionMode.OFFICIAL, Parameter.CollectionMode.RESEARCH)
 
 
-def check_counts(edition: Edition) -> dict[int, tuple[int, int]]:
+def check_counts(edition: Edition, *, participating: bool = False) -> dict[int, tuple[int, int]]:
     """City id -> (values checked, values to check) over the city's official and researched answers that have a
     value; a value counts as checked when the city's verdict holds for its current value (a decided objection
-    does; a confirmation of a value changed since does not). One query."""
-    answers = (
-        Answer.objects.filter(edition=edition, source_kind__in=CHECKED_KINDS)
-        .select_related("city_check")
-        .only("id", "city_id", "value_bool", "value_choice", "value_number", "city_check")
+    does; a confirmation of a value changed since does not). `participating`: only the cities taking part in
+    the edition. One query."""
+    answers = Answer.objects.filter(edition=edition, source_kind__in=CHECKED_KINDS)
+    if participating:
+        answers = answers.filter(city__participations__edition=edition)
+    answers = answers.select_related("city_check").only(
+        "id", "city_id", "value_bool", "value_choice", "value_number", "city_check"
     )
     counts: dict[int, tuple[int, int]] = {}
     for answer in answers:
@@ -48,7 +50,6 @@ class CheckShare:
 
 def check_share(edition: Edition) -> CheckShare:
     """The cities that checked their data: participating cities whose every official or researched value has
-    their verdict, of the participating cities that had such values (2 queries)."""
-    participating = set(Participation.objects.filter(edition=edition).values_list("city_id", flat=True))
-    counts = {city_id: pair for city_id, pair in check_counts(edition).items() if city_id in participating}
+    their verdict, of the participating cities that had such values (one query)."""
+    counts = check_counts(edition, participating=True)
     return CheckShare(checked=sum(checked == total for checked, total in counts.values()), total=len(counts))

@@ -10,7 +10,7 @@ from smartcity.page_cache import public_page
 
 @public_page
 def methodology_view(request, year: int | None = None):
-    """How a published edition was computed (the newest by default) and how robust its ranks are; 8 queries
+    """How a published edition was computed (the newest by default) and how robust its ranks are; 7 queries
     whatever the number of cities.
 
     Without any published edition the latest page says so; an unpublished or unknown year is 404.

@@ -52,6 +52,7 @@ def test_the_labels_are_german():
         "outlier": "Ausreißer",
         "jump": "Sprung zum Vorjahr",
         "evidence_missing": "Nachweis fehlt",
+        "objection": "Einwand offen",
     }
 
 

@@ -184,8 +184,8 @@ def test_the_english_page_localises_numbers(client, weighted):
 def test_the_methodology_page_runs_a_fixed_number_of_queries(client, editor, cities, django_assert_num_queries):
     published_edition(editor, cities=cities)
 
-    # editions, published run, domains, indicators, parameters, robustness analysis, the cities' checks (2)
-    with django_assert_num_queries(8):
+    # editions, published run, domains, indicators, parameters, robustness analysis, the cities' checks
+    with django_assert_num_queries(7):
         response = client.get("/methodik/2040/")
 
     assert response.status_code == 200
