@@ -4,6 +4,7 @@ reason, evidence and the reviewers' outcome."""
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -100,6 +101,17 @@ class AnswerCheck(models.Model):
     def holds_for(self, answer: Answer) -> bool:
         """The verdict is about the answer's current value (a confirmation of an older value no longer counts)."""
         return self.value_key == answer_value_key(answer)
+
+    def outcome_text(self, answer: Answer) -> str:
+        """A decided objection's outcome as the city reads it (its row, the e-mail); "" while undecided."""
+        if self.outcome == self.Outcome.CORRECTED:
+            return gettext("Einwand: korrigiert auf %(value)s – Begründung: %(reason)s") % {
+                "value": answer.display_value,
+                "reason": self.outcome_reason,
+            }
+        if self.outcome == self.Outcome.KEPT:
+            return gettext("Einwand: Wert beibehalten – Begründung: %(reason)s") % {"reason": self.outcome_reason}
+        return ""
 
     def clean(self):
         errors = {}

@@ -23,6 +23,7 @@ class Notification(models.Model):
         FULLY_APPROVED = "fully_approved", _("Fragebogen vollständig freigegeben")
         RESUBMITTED = "resubmitted", _("überarbeitet erneut eingereicht")
         CHECK_REMINDER = "check_reminder", _("Erinnerung an das Prüffenster")
+        OBJECTION_DECIDED = "objection_decided", _("Einwand entschieden")
 
     kind = models.CharField(_("Anlass"), max_length=20, choices=Kind.choices)
     recipient = models.ForeignKey(

@@ -155,6 +155,12 @@ class ParameterRow:
         return check is not None and check.holds_for(self.answer)
 
     @property
+    def check_outcome(self) -> str:
+        """The outcome of the city's decided objection as it reads it, "" otherwise (AnswerCheck.outcome_text)."""
+        check = self.city_check
+        return check.outcome_text(self.answer) if check is not None else ""
+
+    @property
     def may_check(self) -> bool:
         """The city may give (or change) its verdict: the window is open and no decided objection holds for
         the value (services.checks has the rule and its messages; this only offers the buttons)."""

@@ -26,7 +26,7 @@ from indicators.models import (
 from indicators.selectors.checks import CHECKED_KINDS, unchecked_counts
 from indicators.services.base import check_city_member, check_version, lock_answer, notify_approved_data_changed
 from indicators.services.evidence import _delete_quietly, _store, evidence_storage, validate_evidence_upload
-from indicators.services.notifications import notify_check_reminder
+from indicators.services.notifications import notify_check_reminder, notify_objection_decided
 from indicators.values import assign_value
 from indicators.workflow import WorkflowError, record_history
 from webhooks import events as webhook_events
@@ -211,6 +211,7 @@ def objection_decide(
     check.full_clean(exclude=["answer"], validate_unique=False)
     record_history(check, user=user, reason=Outcome(outcome).label)
     check.save()
+    notify_objection_decided(answer=answer, outcome=check.outcome_text(answer))
     return check
 
 

@@ -120,6 +120,22 @@ def notify_check_reminder(*, edition, city_id: int, days_before: int) -> list[No
     )
 
 
+def notify_objection_decided(*, answer: Answer, outcome: str) -> list[Notification]:
+    """A reviewer decided the city's objection to a value: one row per active member of the city with an e-mail,
+    carrying the outcome as the city reads it (`outcome`, e.g. "Wert beibehalten – Begründung: …")."""
+    return _write(
+        Notification(
+            kind=Kind.OBJECTION_DECIDED,
+            recipient=member,
+            edition_id=answer.edition_id,
+            city_id=answer.city_id,
+            answer=answer,
+            reason=outcome,
+        )
+        for member in _city_members(answer.city_id)
+    )
+
+
 def _city_members(city_id: int):
     """Active members of the city (any role) who have an e-mail address."""
     return User.objects.filter(is_active=True, city_memberships__city_id=city_id).exclude(email="").order_by("pk")

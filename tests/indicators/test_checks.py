@@ -214,13 +214,18 @@ def test_the_city_may_change_its_verdict_while_the_objection_is_open(staff, answ
 # --- The reviewers' decision ------------------------------------------------------------------------------
 
 
-def test_a_reviewer_keeps_the_value_with_a_reason_and_the_city_cannot_change_its_verdict_then(staff, reviewer, answer):
+def test_a_reviewer_keeps_the_value_with_a_reason_and_the_city_cannot_change_its_verdict_then(
+    staff, reviewer, answer, django_capture_on_commit_callbacks
+):
     # given
     checks.answer_check_object(user=staff, answer=answer, reason="Es sind nur 100 Ladepunkte.")
     assert OBJECTION in answer_flags([answer])[answer.pk]
 
     # when
-    check = checks.objection_decide(user=reviewer, answer=answer, outcome=Outcome.KEPT, reason="Register zählt 120.")
+    with django_capture_on_commit_callbacks(execute=True):
+        check = checks.objection_decide(
+            user=reviewer, answer=answer, outcome=Outcome.KEPT, reason="Register zählt 120."
+        )
 
     # then
     check.refresh_from_db()
@@ -228,6 +233,17 @@ def test_a_reviewer_keeps_the_value_with_a_reason_and_the_city_cannot_change_its
     answer.refresh_from_db()
     assert (answer.value_number, answer.source_kind) == (Decimal(120), OFFICIAL)
     assert OBJECTION not in answer_flags([answer])[answer.pk]
+    # the city's members are told by e-mail through the outbox
+    notification = Notification.objects.get(kind="objection_decided")
+    assert (notification.recipient, notification.answer, notification.reason) == (
+        staff,
+        answer,
+        "Einwand: Wert beibehalten – Begründung: Register zählt 120.",
+    )
+    assert [message.to for message in mail.outbox] == [[staff.email]]
+    city, edition = answer.city, answer.edition
+    assert mail.outbox[0].subject == f"{edition.title} – {city.name}: über einen Einwand entschieden"
+    assert "Einwand: Wert beibehalten – Begründung: Register zählt 120." in mail.outbox[0].body
     with pytest.raises(WorkflowError, match=r"bereits entschieden \(Wert beibehalten\)"):
         checks.answer_check_confirm(user=staff, answer=answer)
 
