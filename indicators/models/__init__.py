@@ -25,7 +25,7 @@ from indicators.models.catalogue import (
     plain_number,
     translated,
 )
-from indicators.models.cities import City, CityMembership, Participation, StaffInvitation
+from indicators.models.cities import City, CityMembership, Participation, ResearchCity, StaffInvitation
 from indicators.models.notifications import Notification
 from indicators.models.official import OFFICIAL_FOLDER, OFFICIAL_PENDING_FOLDER, OfficialImport
 from indicators.models.projects import InnovationProject
@@ -49,6 +49,7 @@ __all__ = [
     "OfficialImport",
     "Parameter",
     "Participation",
+    "ResearchCity",
     "StaffInvitation",
     "Translated",
     "WEIGHT_FIELD",
