@@ -79,8 +79,10 @@ rules.add_perm("indicators.research_answer", may_research)
 def session_role(user: User) -> str:
     """The session policy of a signed-in user (settings.SESSION_POLICIES, smartcity/session_policy.py):
     "review" for reviewers, editors, researchers and every other admin user, "city" for the cities' staff."""
-    if user.is_staff or user.is_superuser or user.groups.filter(
-        name__in=[REVIEWERS_GROUP, EDITORS_GROUP, RESEARCHERS_GROUP]
-    ).exists():
+    if (
+        user.is_staff
+        or user.is_superuser
+        or user.groups.filter(name__in=[REVIEWERS_GROUP, EDITORS_GROUP, RESEARCHERS_GROUP]).exists()
+    ):
         return "review"
     return "city"

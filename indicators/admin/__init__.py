@@ -1,6 +1,7 @@
 """The indicators admin, one module per area: catalogue, people (cities, participations, memberships,
 invitations), review (the review queue), projects (innovation projects and bonuses), notifications (the
-outbox, read-only), official (the imports), research (the desk research page "Recherche"). Importing the package registers them all; it re-exports their classes."""
+outbox, read-only), official (the imports), research (the desk research page "Recherche"). Importing the
+package registers them all; it re-exports their classes."""
 
 from indicators.admin import assignments, notifications  # noqa: F401  (register their admins)
 from indicators.admin.catalogue import CatalogueAdmin, CatalogueItemForm, DomainAdmin, IndicatorAdmin, ParameterAdmin

@@ -117,9 +117,7 @@ def research_rows(*, edition: Edition, city: City, sent_back_only: bool = False)
                 continue  # the city's own value: not research's
             if answer.source_kind == Mode.OFFICIAL:
                 continue
-        row = ResearchRow(
-            parameter=parameter, answer=answer, files=list(answer.evidence_files.all()) if answer else []
-        )
+        row = ResearchRow(parameter=parameter, answer=answer, files=list(answer.evidence_files.all()) if answer else [])
         if sent_back_only and not row.is_sent_back:
             continue
         rows.append(row)

@@ -61,7 +61,9 @@ def solar(edition):
 
 
 def research(user, city, item, value="1.234,5", url=SOURCE, as_of=STAND, **kwargs):
-    data = ResearchInput(value=value, evidence_url=url, as_of=as_of, note=kwargs.pop("note", ""), file=kwargs.pop("file", None))
+    data = ResearchInput(
+        value=value, evidence_url=url, as_of=as_of, note=kwargs.pop("note", ""), file=kwargs.pop("file", None)
+    )
     return answer_research(user=user, city=city, parameter=item, data=data, **kwargs)
 
 
@@ -80,7 +82,10 @@ def test_a_researched_value_is_stored_with_its_source_and_stand_and_submitted_to
     assert (answer.evidence_url, answer.as_of, answer.note) == (SOURCE, STAND, "Solarkataster der Stadt")
     assert answer.version == 1
     [history] = answer.history.all()
-    assert (history.history_user, history.history_change_reason) == (researcher, "recherchiert, zur Prüfung eingereicht")
+    assert (history.history_user, history.history_change_reason) == (
+        researcher,
+        "recherchiert, zur Prüfung eingereicht",
+    )
     assert (history.source_kind, history.researched_by_id) == (Mode.RESEARCH, researcher.pk)
 
 
@@ -165,7 +170,9 @@ def test_a_city_s_own_value_is_never_overwritten(researcher, city, edition):
         research(researcher, city, busse, value="45")
 
     # then
-    assert refused.value.messages == [f"Die Stadt hat „{busse.name}“ selbst beantwortet; ihr Wert wird nicht überschrieben."]
+    assert refused.value.messages == [
+        f"Die Stadt hat „{busse.name}“ selbst beantwortet; ihr Wert wird nicht überschrieben."
+    ]
     own.refresh_from_db()
     assert (own.value_number, own.source_kind, own.version, own.researched_by) == (Decimal(20), Mode.CITY, 1, None)
 
@@ -178,7 +185,9 @@ def test_an_official_parameter_is_not_researched(researcher, city, edition):
     with pytest.raises(WorkflowError) as refused:
         research(researcher, city, ladepunkte, value="12")
 
-    assert refused.value.messages == [f"„{ladepunkte.name}“ wird aus einer amtlichen Quelle importiert und nicht recherchiert."]
+    assert refused.value.messages == [
+        f"„{ladepunkte.name}“ wird aus einer amtlichen Quelle importiert und nicht recherchiert."
+    ]
     assert nothing_written()
 
 
@@ -275,9 +284,9 @@ def test_a_sent_back_value_goes_to_the_researcher_not_the_city_and_is_reviewed_a
     assert Notification.objects.count() == 0
     [row] = research_rows(edition=edition, city=city, sent_back_only=True)
     assert (row.parameter, row.answer.review_reason) == (solar, "Stand ist veraltet: bitte 2024")
-    assert [(r.city, r.sent_back_count) for r in research_cities(user=researcher, edition=edition, sent_back_only=True)] == [
-        (city, 1)
-    ]
+    assert [
+        (r.city, r.sent_back_count) for r in research_cities(user=researcher, edition=edition, sent_back_only=True)
+    ] == [(city, 1)]
 
     # when: the researcher corrects it, and the reviewer approves
     answer = research(researcher, city, solar, value="1.500", as_of=date(2024, 6, 30), expected_version=2)
