@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from indicators.models import Answer, Edition, EvidenceFile, Notification, Parameter
@@ -22,10 +21,10 @@ from indicators.services import (
 from indicators.services.research import ResearchInput, answer_research
 from indicators.workflow import WorkflowError
 from tests import factories
-from tests.factories import AnswerFactory, CityFactory, ParameterFactory, UserFactory, parameter
+from tests.factories import AnswerFactory, CityFactory, UserFactory, parameter
 from tests.indicators.test_evidence import pdf_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("evidence_storage_dir")]
 
 Mode = Parameter.CollectionMode
 Status = Answer.Status
@@ -33,31 +32,9 @@ SOURCE = "https://statistik.example/solar-2024.pdf"
 STAND = date(2024, 3, 31)
 
 
-@pytest.fixture(autouse=True)
-def evidence_dir(tmp_path, monkeypatch):
-    directory = tmp_path / "evidence"
-    monkeypatch.setattr(EvidenceFile._meta.get_field("file"), "storage", FileSystemStorage(location=directory))
-    return directory
-
-
 @pytest.fixture
 def researcher(db):
     return UserFactory(groups=["researchers"], is_staff=True)
-
-
-@pytest.fixture
-def solar(edition):
-    """A number the catalogue leaves to research (no upper bound, so "1.234,5" fits)."""
-    return ParameterFactory(
-        indicator=parameter(edition, "wartezeit").indicator,
-        key="solarleistung",
-        name_de="Solarleistung städtischer Dächer",
-        kind=Parameter.Kind.NUMBER,
-        unit="kWp",
-        min_value=Decimal(0),
-        collection_mode=Mode.RESEARCH,
-        position=5,
-    )
 
 
 def research(user, city, item, value="1.234,5", url=SOURCE, as_of=STAND, **kwargs):
@@ -104,7 +81,7 @@ def test_a_city_parameter_the_city_has_not_answered_can_be_researched_by_an_edit
     assert answer.version == 2
 
 
-def test_an_evidence_file_is_a_source_and_is_stored_with_the_answer(researcher, city, solar, evidence_dir):
+def test_an_evidence_file_is_a_source_and_is_stored_with_the_answer(researcher, city, solar, evidence_storage_dir):
     # when
     upload = SimpleUploadedFile("Solarkataster.pdf", pdf_bytes(), content_type="application/pdf")
     answer = research(researcher, city, solar, url="", file=upload)
@@ -149,7 +126,7 @@ def test_wrong_input_is_refused_with_a_german_message_and_nothing_is_written(
     assert nothing_written()
 
 
-def test_a_disguised_file_is_refused_and_nothing_is_stored(researcher, city, solar, evidence_dir):
+def test_a_disguised_file_is_refused_and_nothing_is_stored(researcher, city, solar, evidence_storage_dir):
     upload = SimpleUploadedFile("Nachweis.pdf", b"MZ\x90\x00\x03\x00\x00\x00", content_type="application/pdf")
 
     with pytest.raises(ValidationError) as refused:
@@ -157,7 +134,7 @@ def test_a_disguised_file_is_refused_and_nothing_is_stored(researcher, city, sol
 
     assert list(refused.value.message_dict) == ["file"]
     assert nothing_written()
-    assert not evidence_dir.exists() or not any(evidence_dir.rglob("*.*"))
+    assert not evidence_storage_dir.exists() or not any(evidence_storage_dir.rglob("*.*"))
 
 
 def test_a_city_s_own_value_is_never_overwritten(researcher, city, edition):
