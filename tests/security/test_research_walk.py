@@ -3,6 +3,7 @@ matter to it rather than as a column of test_permission_walk.py. A researcher wo
 research pages and sees nothing else of a city: not the review queue, not a city's portal, not the imports."""
 
 import pytest
+from django.test import Client
 
 from tests import factories
 from tests.security.test_leaks import assert_no_secret
@@ -35,7 +36,7 @@ RESEARCHER = {
 
 def researcher_client(w, *, cities=()):
     user = factories.UserFactory(groups=["researchers"], is_staff=True, cities=list(cities))
-    client = w.client("anonymous")
+    client = Client()  # its own: the world's clients are reset by every w.client() call
     client.force_login(user)
     return client
 
