@@ -334,3 +334,18 @@ def test_the_list_of_cities_leaves_out_the_researcher_s_own_and_counts_what_is_o
     assert second not in [row.city for row in rows]
     assert {row.city: row.open_count for row in rows}[first] == 5
     assert len(rows) == 4
+
+
+def test_nobody_reviews_a_value_they_researched_themselves(city, solar):
+    # given: someone who both researches and reviews
+    both = UserFactory(groups=["researchers", "reviewers"])
+    answer = research(both, city, solar)
+
+    # when
+    with pytest.raises(PermissionDenied) as refused:
+        answer_approve(user=both, answer=answer)
+
+    # then
+    assert str(refused.value) == "Sie können keinen Wert prüfen, den Sie selbst recherchiert haben."
+    answer.refresh_from_db()
+    assert answer.status == Status.SUBMITTED

@@ -185,3 +185,25 @@ def test_the_page_speaks_english_too(researcher_client, edition, solar):
 
     assert "Save researched value" in content
     assert "Current value" in content
+
+
+def test_the_review_page_of_a_researched_value_names_its_origin_and_researcher(client, role_groups, edition, solar):
+    # given
+    researcher = UserFactory(groups=["researchers"], username="rita")
+    city = factories.cities_of(edition)[0]
+    answer = AnswerFactory(
+        parameter=solar,
+        city=city,
+        value_number=Decimal(12),
+        source_kind=Mode.RESEARCH,
+        researched_by=researcher,
+        evidence_url="https://a.example/",
+        status=Answer.Status.SUBMITTED,
+    )
+    client.force_login(UserFactory(groups=["reviewers"], is_staff=True))
+
+    # when
+    content = client.get(f"/admin/indicators/answer/{answer.pk}/change/").content.decode()
+
+    # then
+    assert '<dd id="answer-origin">Recherche (recherchiert von rita)</dd>' in content
