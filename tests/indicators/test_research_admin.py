@@ -47,7 +47,7 @@ def test_the_list_shows_every_participating_city_with_what_is_open_in_fixed_quer
     AnswerFactory(parameter=parameter(edition, "online-termine"), city=first, value_bool=True)
 
     # when
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         response = researcher_client.get(LIST)
 
     # then
@@ -70,7 +70,7 @@ def test_the_city_page_shows_the_parameters_without_a_value_of_the_city_in_fixed
     AnswerFactory(parameter=parameter(edition, "online-termine"), city=city, value_bool=True)
 
     # when
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = researcher_client.get(page(city, edition.year))
 
     # then
