@@ -207,3 +207,29 @@ def test_the_review_page_of_a_researched_value_names_its_origin_and_researcher(c
 
     # then
     assert '<dd id="answer-origin">Recherche (recherchiert von rita)</dd>' in content
+
+
+def test_the_filter_shows_only_the_researched_values_sent_back_with_the_reason(researcher_client, edition, solar):
+    # given: a researched value sent back, and other rows to research
+    city = factories.cities_of(edition)[0]
+    AnswerFactory(
+        parameter=solar,
+        city=city,
+        value_number=Decimal(12),
+        source_kind=Mode.RESEARCH,
+        researched_by=researcher_client.user,
+        evidence_url="https://a.example/",
+        status=Answer.Status.CHANGES_REQUESTED,
+        review_reason="Stand ist veraltet: bitte 2024",
+        version=2,
+    )
+
+    # when
+    listing = researcher_client.get(f"{LIST}?zurueckgegeben=1").content.decode()
+    content = researcher_client.get(page(city, edition.year) + "&zurueckgegeben=1").content.decode()
+
+    # then
+    assert "1 Stadt" in listing and city.name in listing
+    assert re.findall(r'<section class="research-row" id="parameter-([a-z-]+)"', content) == ["solarleistung"]
+    assert "Zurückgegeben: Stand ist veraltet: bitte 2024" in content
+    assert 'name="solarleistung-version" value="2"' in content
