@@ -26,7 +26,7 @@ from indicators.models.catalogue import (
     translated,
 )
 from indicators.models.checks import AnswerCheck, answer_value_key
-from indicators.models.cities import City, CityMembership, Participation, StaffInvitation
+from indicators.models.cities import City, CityMembership, Participation, ResearchCity, StaffInvitation
 from indicators.models.notifications import Notification
 from indicators.models.official import OFFICIAL_FOLDER, OFFICIAL_PENDING_FOLDER, OfficialImport
 from indicators.models.projects import InnovationProject
@@ -52,6 +52,7 @@ __all__ = [
     "OfficialImport",
     "Parameter",
     "Participation",
+    "ResearchCity",
     "StaffInvitation",
     "Translated",
     "WEIGHT_FIELD",

@@ -33,6 +33,7 @@ from indicators.models import (
     Answer,
     AnswerCheck,
     EvidenceFile,
+    Parameter,
     evidence_upload_to,
 )
 
@@ -295,23 +296,19 @@ def _answer_changed(answer: Answer, *, user, reason: str) -> None:
         notify_approved_data_changed(answer.edition_id)
 
 
-@transaction.atomic
-def evidence_file_add(*, user, answer: Answer, uploaded, expected_version: int | None = None) -> EvidenceFile:
-    """Attach an uploaded document to an answer, under the rules for editing that answer.
-
-    The file is checked completely (validate_evidence_upload) before it is stored under a generated
-    name (never the user's); when the database write fails, the stored file is deleted again.
-    """
-    answer = lock_answer(answer)
-    check_city_member(user=user, answer=answer)
-    check_entered_by_city(answer)
-    check_phase_allows_edit(answer=answer, edition=answer.edition)
-    check_version(answer, expected_version)
+def evidence_upload_check(uploaded) -> CheckedUpload:
+    """validate_evidence_upload with its message on the form's field `file` (the answer's upload, the
+    research page's)."""
     try:
-        checked = validate_evidence_upload(uploaded)
+        return validate_evidence_upload(uploaded)
     except ValidationError as error:
         raise ValidationError({"file": error.error_list}) from None
 
+
+def evidence_file_store(*, user, answer: Answer, uploaded, checked: CheckedUpload) -> EvidenceFile:
+    """Store a checked upload under a generated name (never the user's) and write its row, audited; when the
+    database write fails, the stored file is deleted again. The caller holds the answer's lock, has checked
+    who may write it, and marks the answer edited (evidence_file_add, the desk research's answer_research)."""
     evidence = EvidenceFile(
         answer=answer,
         original_name=checked.original_name,
@@ -328,15 +325,35 @@ def evidence_file_add(*, user, answer: Answer, uploaded, expected_version: int |
         evidence.full_clean()
         record_history(evidence, user=user, reason=_("hochgeladen"))
         evidence.save()
+    except BaseException:
+        # Nothing refers to the file any more. (If an outer transaction rolls back later, or the commit
+        # fails, the file stays behind unreferenced; evidence_orphans_reap removes it after the grace period.)
+        _delete_quietly(storage, stored_name)
+        raise
+    return evidence
+
+
+@transaction.atomic
+def evidence_file_add(*, user, answer: Answer, uploaded, expected_version: int | None = None) -> EvidenceFile:
+    """Attach an uploaded document to an answer, under the rules for editing that answer.
+
+    The file is checked completely (validate_evidence_upload) before it is stored (evidence_file_store).
+    """
+    answer = lock_answer(answer)
+    check_city_member(user=user, answer=answer)
+    check_entered_by_city(answer)
+    check_phase_allows_edit(answer=answer, edition=answer.edition)
+    check_version(answer, expected_version)
+    checked = evidence_upload_check(uploaded)
+    evidence = evidence_file_store(user=user, answer=answer, uploaded=uploaded, checked=checked)
+    try:
         _answer_changed(
             answer,
             user=user,
             reason=_("Nachweisdatei hinzugefügt: %(name)s") % {"name": checked.original_name},
         )
     except BaseException:
-        # Nothing refers to the file any more. (If an outer transaction rolls back later, or the commit
-        # fails, the file stays behind unreferenced; evidence_orphans_reap removes it after the grace period.)
-        _delete_quietly(storage, stored_name)
+        _delete_quietly(evidence_storage(), evidence.file.name)
         raise
     return evidence
 
@@ -470,11 +487,15 @@ def _modified_before(storage: Storage, name: str, cutoff: datetime) -> bool:
 
 
 def evidence_file_may_view(user, evidence_file: EvidenceFile) -> bool:
-    """Who may download a file: the members of the answer's city, reviewers and editors; everyone
-    once the edition is public (published or archived) and the answer approved; nobody else."""
+    """Who may download a file: the members of the answer's city, reviewers and editors; researchers the
+    files of researched values (the research page links them); everyone once the edition is public
+    (published or archived) and the answer approved; nobody else."""
     if evidence_file_is_public(evidence_file):
         return True
-    return roles.may_see_answer(user, evidence_file.answer)
+    answer = evidence_file.answer
+    if answer.source_kind == Parameter.CollectionMode.RESEARCH and roles.may_research(user, answer):
+        return True
+    return roles.may_see_answer(user, answer)
 
 
 def evidence_file_is_public(evidence_file: EvidenceFile) -> bool:

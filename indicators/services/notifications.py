@@ -46,7 +46,11 @@ BACKOFF_CAP = timedelta(minutes=60)
 
 
 def notify_sent_back(*, answer: Answer) -> list[Notification]:
-    """An answer was sent back: one row per active member of its city with an e-mail, with the reason."""
+    """An answer was sent back: one row per active member of its city with an e-mail, with the reason. A
+    researched or imported value is not the city's to revise: nobody of the city is told (the researcher
+    finds it on the research page, filter "zurückgegeben")."""
+    if not answer.is_entered_by_city:
+        return []
     return _write_about(answer, Kind.SENT_BACK, _city_members(answer.city_id))
 
 

@@ -133,6 +133,7 @@ def _build_world(storage) -> World:
         ("indicators.migrations.0002_roles_groups", "create_groups"),
         ("indicators.migrations.0006_notification_permissions", "grant"),
         ("indicators.migrations.0012_official_import_permissions", "grant"),
+        ("indicators.migrations.0014_research_role", "grant"),
         ("webhooks.migrations.0002_editor_permissions", "grant"),
         ("scoring.migrations.0002_editors_view_score_runs", "grant"),
     ):

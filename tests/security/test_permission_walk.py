@@ -282,6 +282,8 @@ ADMIN_MODELS = {
     "indicators.innovationproject": ("v", "v"),
     "indicators.staffinvitation": ("", ""),
     "indicators.officialimport": ("v", "va"),  # the add page is the import (upload, preview, confirm)
+    # desk research: the list of cities and a city's research page (researchers: test_research_walk.py)
+    "indicators.researchcity": ("", "v"),
     "scoring.scorerun": ("", "v"),
     "webhooks.webhookendpoint": ("", "va"),
     "webhooks.webhookdelivery": ("", "v"),
