@@ -48,6 +48,7 @@ class DemoUser:
 DEMO_USERS = (
     DemoUser("redaktion", "editor", group=roles.EDITORS_GROUP),
     DemoUser("pruefer", "reviewer", group=roles.REVIEWERS_GROUP),
+    DemoUser("recherche", "researcher (desk research)", group=roles.RESEARCHERS_GROUP),
     DemoUser(
         "pruefer-koeln", "reviewer who also works for Köln", "koeln", CityMembership.Role.STAFF, roles.REVIEWERS_GROUP
     ),
@@ -170,7 +171,7 @@ def demo_users_create() -> list[DemoUser]:
             username=spec.username, defaults={"email": f"{spec.username}@example.org"}
         )
         user.password = password_hash
-        user.is_staff = spec.group is not None  # reviewers and editors work in the admin
+        user.is_staff = spec.group is not None  # reviewers, researchers and editors work in the admin
         user.save()
         if spec.group:
             user.groups.add(Group.objects.get(name=spec.group))

@@ -33,6 +33,13 @@ class AnswerForm(forms.Form):
         self.order_fields(["value", "evidence_url", "note", "as_of", "version"])
 
 
+class ResearchForm(AnswerForm):
+    """A researched value on the desk research page: the answer's fields and an evidence file. The source
+    (URL or file) and the Stand are required by the service (answer_research), which says so in German."""
+
+    file = forms.FileField(label=_("Nachweisdatei"), required=False)
+
+
 def value_field(parameter: Parameter) -> forms.Field:
     label = parameter.name
     if parameter.kind == Parameter.Kind.YES_NO:

@@ -7,6 +7,8 @@ from indicators.models import City, CityMembership
 
 REVIEWERS_GROUP = "reviewers"
 EDITORS_GROUP = "editors"
+# The index team's desk research (issue 16, section 3): values, with a source, for cities that do not answer.
+RESEARCHERS_GROUP = "researchers"
 
 
 def _city_id(obj) -> int | None:
@@ -24,6 +26,11 @@ def is_editor(user: User) -> bool:
 @rules.predicate
 def is_reviewer(user: User) -> bool:
     return user.is_authenticated and user.groups.filter(name=REVIEWERS_GROUP).exists()
+
+
+@rules.predicate
+def is_researcher(user: User) -> bool:
+    return user.is_authenticated and user.groups.filter(name=RESEARCHERS_GROUP).exists()
 
 
 def member_city_ids(user: User | AnonymousUser) -> set[int]:
@@ -59,15 +66,23 @@ may_review = is_reviewer & ~belongs_to_city
 # the reviewers and the editors.
 may_see_answer = belongs_to_city | is_reviewer | is_editor
 
+# Desk research: researchers and editors, never for a city they belong to (the conflict-of-interest rule).
+may_research = (is_researcher | is_editor) & ~belongs_to_city
+
 rules.add_perm("indicators.edit_answer_of_city", belongs_to_city)
 rules.add_perm("indicators.review_answer", may_review)
 rules.add_perm("indicators.manage_edition", is_editor)
 rules.add_perm("indicators.award_bonus", may_review)
+rules.add_perm("indicators.research_answer", may_research)
 
 
 def session_role(user: User) -> str:
     """The session policy of a signed-in user (settings.SESSION_POLICIES, smartcity/session_policy.py):
-    "review" for reviewers, editors and every other admin user, "city" for the cities' staff."""
-    if user.is_staff or user.is_superuser or user.groups.filter(name__in=[REVIEWERS_GROUP, EDITORS_GROUP]).exists():
+    "review" for reviewers, editors, researchers and every other admin user, "city" for the cities' staff."""
+    if (
+        user.is_staff
+        or user.is_superuser
+        or user.groups.filter(name__in=[REVIEWERS_GROUP, EDITORS_GROUP, RESEARCHERS_GROUP]).exists()
+    ):
         return "review"
     return "city"

@@ -1,8 +1,10 @@
 """Celery tasks of the review workflow: sending the pending e-mail notifications (indicators/notifications.py),
-and reaping stored evidence files no row points to (indicators/services/evidence.py)."""
+the check window's reminders (indicators/services/checks.py), and reaping stored evidence files no row points
+to (indicators/services/evidence.py)."""
 
 from celery import shared_task
 
+from indicators.services.checks import CHECKS_REMIND_TASK, checks_remind
 from indicators.services.evidence import EVIDENCE_ORPHANS_REAP_TASK, evidence_orphans_reap
 from indicators.services.notifications import NOTIFICATIONS_SEND_TASK, notifications_send
 from smartcity.task_queue import OUTBOX_TASK, started
@@ -21,3 +23,11 @@ def evidence_orphans_reap_task() -> dict:
     Safe to run twice: a second run finds nothing left to remove."""
     started(EVIDENCE_ORPHANS_REAP_TASK)
     return {"removed": len(evidence_orphans_reap())}
+
+
+@shared_task(name=CHECKS_REMIND_TASK, acks_late=True, soft_time_limit=600, time_limit=660)
+def checks_remind_task() -> dict:
+    """Remind the cities of values still to check before their check window closes (daily, via beat). Safe to
+    run twice: a city gets each reminder once."""
+    started(CHECKS_REMIND_TASK)
+    return checks_remind()

@@ -47,10 +47,21 @@ urlpatterns = [
         name="answer_carry_over",
     ),
     path(
+        "<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/check/confirm/",
+        questionnaire.answer_check_confirm,
+        name="answer_check_confirm",
+    ),
+    path(
+        "<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/check/object/",
+        questionnaire.answer_check_object,
+        name="answer_check_object",
+    ),
+    path(
         "<slug:city_slug>/<int:year>/evidence/<int:pk>/remove/", questionnaire.evidence_remove, name="evidence_remove"
     ),
     # Three segments ending in "download/": "evidence/<pk>/" alone would be taken by the questionnaire route.
     path("evidence/<int:pk>/download/", evidence.evidence_file_download, name="evidence_file_download"),
+    path("check/<int:pk>/download/", evidence.check_file_download, name="check_file_download"),
     # The city's team, its sign-off and innovation projects (coordinators, staff).
     path("<slug:city_slug>/team/", coordination.team, name="team"),
     path("<slug:city_slug>/team/invite/", coordination.team_invite, name="team_invite"),

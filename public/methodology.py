@@ -10,16 +10,19 @@ Size: most of it is the method's text, written out per setting.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
+from django.db.models import Count
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
-from indicators.models import Domain, Edition, Indicator, Parameter, translated
+from indicators.models import Answer, Domain, Edition, Indicator, OfficialImport, Parameter, translated
+from indicators.selectors.checks import check_share
 from scoring import engine
-from scoring.models import ScoreRun, UncertaintyAnalysis
+from scoring.models import CityScore, ScoreRun, UncertaintyAnalysis
 
 
 def number(value: float | Decimal) -> str:
@@ -418,3 +421,78 @@ def describe(edition: Edition, run: ScoreRun, domains: list[Domain]) -> Methodol
     if published_at:
         settings.append((_("Veröffentlicht am"), date_format(timezone.localtime(published_at), "DATE_FORMAT")))
     return MethodologyDescription(settings=settings, steps=steps, domains=sections, parameter_count=parameter_count)
+
+
+def describe_check_share(edition: Edition) -> str | None:
+    """How many cities checked their data (issue 16's check window), as the page says it: "7 von 9 Städten (77,8 %)
+    …"; None when no city had an official or researched value to check (one query)."""
+    share = check_share(edition)
+    if share.share is None:
+        return None
+    return _(
+        "%(checked)s von %(total)s Städten (%(percent)s) haben alle amtlichen und recherchierten Werte über sich "
+        "geprüft (bestätigt oder einen Einwand erhoben)."
+    ) % {"checked": number_format(share.checked), "total": number_format(share.total), "percent": percent(share.share)}
+
+
+@dataclass(frozen=True)
+class OriginCount:
+    """How many of the values that entered the results came from one origin (city, official source, research)."""
+
+    kind: str  # Parameter.CollectionMode
+    label: str
+    count: int
+    share: str  # "62,5 %"
+
+
+@dataclass(frozen=True)
+class OfficialSource:
+    """An official file whose values entered the results: its source, file, Stand and the parameter it fed."""
+
+    source: str
+    file_name: str
+    as_of: date
+    parameter: str
+
+
+@dataclass
+class ProvenanceSummary:
+    """Where the published values of an edition came from (issue 16, section 3), for its methodology page:
+    the approved answers of the ranked cities by origin, and the official files behind them with their Stand.
+    One place for the page's statements about the data's origin (the share of cities that checked their
+    data belongs here too)."""
+
+    total: int
+    origins: list[OriginCount]
+    official_sources: list[OfficialSource] = field(default_factory=list)
+
+
+def provenance_summary(edition: Edition, run: ScoreRun) -> ProvenanceSummary:
+    """The values that entered the published run (approved answers of the cities it ranked) counted by origin,
+    every origin listed even at 0; and the official imports at least one of them came from, by source and
+    Stand. Two queries."""
+    entered = Answer.objects.filter(
+        edition=edition,
+        status=Answer.Status.APPROVED,
+        city_id__in=CityScore.objects.filter(run=run).values("city_id"),
+    )
+    counts = dict(entered.order_by().values_list("source_kind").annotate(n=Count("pk")))
+    total = sum(counts.values())
+    origins = [
+        OriginCount(kind=kind, label=str(label), count=counts.get(kind, 0), share=percent(counts.get(kind, 0) / total))
+        if total
+        else OriginCount(kind=kind, label=str(label), count=0, share=percent(0))
+        for kind, label in Parameter.CollectionMode.choices
+    ]
+    imports = (
+        OfficialImport.objects.filter(pk__in=entered.exclude(official_import=None).values("official_import_id"))
+        .select_related("parameter")
+        .order_by("source_name", "-as_of", "parameter__key", "pk")
+    )
+    sources = [
+        OfficialSource(
+            source=item.source_name, file_name=item.file_name, as_of=item.as_of, parameter=item.parameter.name
+        )
+        for item in imports
+    ]
+    return ProvenanceSummary(total=total, origins=origins, official_sources=sources)

@@ -190,7 +190,8 @@ class EditionAdmin(CatalogueAdmin):
                     "Beim Veröffentlichen wird der aktuelle Bewertungslauf eingefroren: Rangliste, Stadtprofile, "
                     "API und offene Daten zeigen dann genau diese Ergebnisse, und die Städte können nichts mehr "
                     "ändern. Das lässt sich nicht rückgängig machen. Noch eingereichte, ungeprüfte Antworten zählen "
-                    "nicht; wer trotzdem veröffentlicht, gibt einen Grund an, der öffentlich genannt wird."
+                    "nicht; wer trotzdem veröffentlicht, gibt einen Grund an, der öffentlich genannt wird. "
+                    "Dasselbe gilt für Einwände von Städten, über die noch nicht entschieden ist."
                 ),
                 "overviews": [(edition, selectors.publish_overview(edition)) for edition in queryset],
             },

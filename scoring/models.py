@@ -23,6 +23,8 @@ class ScoreRun(models.Model):
     # Set when the run is published: answers still submitted but unreviewed then (not in the scores), and the
     # editor's reason for publishing anyway; the public pages say so.
     unreviewed_at_publish = models.PositiveIntegerField(_("ungeprüfte Antworten bei Veröffentlichung"), default=0)
+    # Set with it: the cities' objections to values no reviewer had decided then (issue 16's check window).
+    objections_open_at_publish = models.PositiveIntegerField(_("offene Einwände bei Veröffentlichung"), default=0)
     publish_reason = models.TextField(_("Grund der Veröffentlichung trotz ungeprüfter Antworten"), blank=True)
 
     class Meta:

@@ -277,6 +277,8 @@ if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).
     raise ImproperlyConfigured(f"SITE_URL must be an http:// or https:// address with a host name, not {SITE_URL!r}.")
 # After this many failed attempts (backoff 1, 2, 4 … 60 minutes) a notification is given up.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+# The cities' check window (issue 16): reminders to cities with unchecked values this many days before it closes.
+CHECK_REMINDER_DAYS = [int(days) for days in env.list("CHECK_REMINDER_DAYS", default=["7", "1"])]
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -424,6 +426,11 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-deliver": {
         "task": "webhooks.tasks.webhooks_deliver_task",
         "schedule": env.int("WEBHOOK_DELIVER_SECONDS", default=60),
+    },
+    # Reminds the cities of values still to check before their check window closes (once per city and day).
+    "checks-remind": {
+        "task": "indicators.tasks.checks_remind_task",
+        "schedule": env.int("CHECKS_REMIND_SECONDS", default=24 * 3600),
     },
     # Removes stored evidence files no row points to (rolled-back uploads, failed deletions).
     "evidence-orphans-reap": {

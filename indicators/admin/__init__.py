@@ -1,12 +1,14 @@
 """The indicators admin, one module per area: catalogue, people (cities, participations, memberships,
 invitations), review (the review queue), projects (innovation projects and bonuses), notifications (the
-outbox, read-only). Importing the package registers them all; it re-exports their classes."""
+outbox, read-only), official (the imports), research (the desk research page "Recherche"). Importing the
+package registers them all; it re-exports their classes."""
 
 from indicators.admin import assignments, notifications  # noqa: F401  (register their admins)
 from indicators.admin.catalogue import CatalogueAdmin, CatalogueItemForm, DomainAdmin, IndicatorAdmin, ParameterAdmin
 from indicators.admin.official import OfficialImportAdmin
 from indicators.admin.people import CityAdmin, CityMembershipAdmin, ParticipationAdmin, StaffInvitationAdmin
 from indicators.admin.projects import BonusForm, InnovationProjectAdmin
+from indicators.admin.research import ResearchAdmin
 from indicators.admin.review import (
     AnswerAdmin,
     AnswerChangeList,
@@ -33,6 +35,7 @@ __all__ = [
     "ParameterAdmin",
     "ParticipationAdmin",
     "RequestChangesForm",
+    "ResearchAdmin",
     "StaffInvitationAdmin",
     "format_change",
 ]

@@ -22,7 +22,16 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from indicators import roles, selectors
 from indicators.forms import CommentForm
-from indicators.models import Answer, Domain, Edition, EvidenceFile, Indicator, ReviewAssignment, catalogue_order
+from indicators.models import (
+    Answer,
+    AnswerCheck,
+    Domain,
+    Edition,
+    EvidenceFile,
+    Indicator,
+    ReviewAssignment,
+    catalogue_order,
+)
 from indicators.selectors.review_flags import FLAG_LABELS, Review, answer_flags, answer_reviews
 from indicators.services import (
     REVIEW_REASONS,
@@ -34,6 +43,7 @@ from indicators.services import (
     comments,
     review_reason,
 )
+from indicators.services import checks as check_services
 from indicators.services.evidence import INLINE_TYPES
 
 
@@ -56,6 +66,29 @@ class EvidenceFileInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ObjectionDecisionForm(forms.Form):
+    """A reviewer's decision on a city's objection: keep the value, or correct it with a source (the rules and
+    their messages are the service's, objection_decide)."""
+
+    outcome = forms.ChoiceField(
+        label=_("Entscheidung"),
+        choices=[
+            (AnswerCheck.Outcome.KEPT, _("Wert beibehalten")),
+            (AnswerCheck.Outcome.CORRECTED, _("Wert korrigieren")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Bitte wählen Sie: Wert beibehalten oder korrigieren.")},
+    )
+    outcome_reason = forms.CharField(
+        label=_("Begründung für die Stadt"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    value = forms.CharField(label=_("Korrigierter Wert"), required=False)
+    evidence_url = forms.URLField(
+        label=_("Quelle des korrigierten Werts (URL)"), required=False, max_length=500, assume_scheme="https"
+    )
+    as_of = forms.DateField(label=_("Stand des korrigierten Werts"), required=False)
 
 
 class RequestChangesForm(forms.Form):
@@ -320,6 +353,7 @@ class AnswerAdmin(SimpleHistoryAdmin):
         return [
             path("<int:pk>/decide/", view(self.decide_view), name="indicators_answer_decide"),
             path("<int:pk>/comment/", view(self.comment_view), name="indicators_answer_comment"),
+            path("<int:pk>/objection/", view(self.objection_view), name="indicators_answer_objection"),
             *super().get_urls(),
         ]
 
@@ -355,6 +389,11 @@ class AnswerAdmin(SimpleHistoryAdmin):
             "comment_action": reverse("admin:indicators_answer_comment", args=[answer.pk]),
             "records": selectors.answer_history(answer),
             "changelist_filters": request.GET.get("_changelist_filters", ""),
+            "city_check": AnswerCheck.objects.filter(answer=answer).select_related("checked_by", "decided_by").first(),
+            "may_decide_objection": answer.edition.is_open_for_work
+            and (roles.is_reviewer(request.user) or roles.is_editor(request.user))
+            and not roles.belongs_to_city(request.user, answer),
+            "objection_form": forms.get("objection_form") or ObjectionDecisionForm(),
         }
 
     def _answer_or_404(self, request, pk: int) -> Answer:
@@ -404,6 +443,42 @@ class AnswerAdmin(SimpleHistoryAdmin):
                 return self._back_to_answer(request, following)
             messages.info(request, _("Keine weitere eingereichte Antwort in dieser Auswahl."))
         return redirect(f"{changelist}?{filters}" if filters else changelist)
+
+    @method_decorator(require_POST)
+    def objection_view(self, request, pk: int):
+        """Decide the city's open objection to the answer: keep the value, or correct it
+        (check_services.objection_decide)."""
+        answer = self._answer_or_404(request, pk)
+        form = ObjectionDecisionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+            return self._back_to_answer(request, answer, "#objection")
+        data = form.cleaned_data
+        correction = None
+        if data["outcome"] == AnswerCheck.Outcome.CORRECTED:
+            correction = check_services.Correction(
+                value=data["value"], evidence_url=data["evidence_url"], as_of=data["as_of"]
+            )
+        try:
+            check_services.objection_decide(
+                user=request.user,
+                answer=answer,
+                outcome=data["outcome"],
+                reason=data["outcome_reason"],
+                correction=correction,
+                expected_version=_int_or_none(request.POST.get("version")),
+            )
+        except ConflictError:
+            messages.error(
+                request,
+                _("Die Antwort wurde inzwischen geändert oder entschieden; bitte prüfen Sie den aktuellen Stand."),
+            )
+            return self._back_to_answer(request, answer, "#objection")
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            return self._back_to_answer(request, answer, "#objection")
+        messages.success(request, _("Einwand zu „%(answer)s“ entschieden.") % {"answer": answer})
+        return self._back_to_answer(request, answer, "#objection")
 
     @method_decorator(require_POST)
     def comment_view(self, request, pk: int):

@@ -27,12 +27,15 @@ from indicators.models.catalogue import (
     plain_number,
     translated,
 )
-from indicators.models.cities import City, CityMembership, Participation, StaffInvitation
+from indicators.models.checks import AnswerCheck, answer_value_key
+from indicators.models.cities import City, CityMembership, Participation, ResearchCity, StaffInvitation
 from indicators.models.notifications import Notification
 from indicators.models.official import OFFICIAL_FOLDER, OFFICIAL_PENDING_FOLDER, OfficialImport
 from indicators.models.projects import InnovationProject
 
 __all__ = [
+    "AnswerCheck",
+    "answer_value_key",
     "ReviewAssignment",
     "catalogue_order",
     "city_enters",
@@ -53,6 +56,7 @@ __all__ = [
     "OfficialImport",
     "Parameter",
     "Participation",
+    "ResearchCity",
     "StaffInvitation",
     "Translated",
     "WEIGHT_FIELD",

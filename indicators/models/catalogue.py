@@ -133,6 +133,10 @@ class Edition(models.Model):
             "eingestellte Zahl an Monaten davor liegt, gilt als veraltet. Leer: kein Wert gilt als veraltet."
         ),
     )
+    # The cities' check window (issue 16): from this day to the closing day (both included) each city confirms
+    # or objects to every official or researched value about it, while the edition collects or is in review.
+    check_opens = models.DateField(_("Prüffenster der Städte beginnt"), null=True, blank=True)
+    check_closes = models.DateField(_("Prüffenster der Städte endet"), null=True, blank=True)
     missing_policy = models.CharField(
         _("Umgang mit fehlenden Daten"), max_length=20, choices=MissingPolicy.choices, default=MissingPolicy.WORST
     )
@@ -176,6 +180,10 @@ class Edition(models.Model):
             raise ValidationError({"collection_closes": _("Das Ende der Erhebung liegt vor ihrem Beginn.")})
         if self.review_opens and self.review_closes and self.review_closes < self.review_opens:
             raise ValidationError({"review_closes": _("Das Ende der Prüfung liegt vor ihrem Beginn.")})
+        if self.check_closes and not self.check_opens:
+            raise ValidationError({"check_opens": _("Ein Prüffenster der Städte braucht einen Beginn.")})
+        if self.check_opens and self.check_closes and self.check_closes < self.check_opens:
+            raise ValidationError({"check_closes": _("Das Ende des Prüffensters liegt vor seinem Beginn.")})
 
     @property
     def is_public(self) -> bool:
@@ -226,6 +234,25 @@ class Edition(models.Model):
         or an edition without a reference date, is never stale."""
         oldest = self.stale_before()
         return stand is not None and oldest is not None and stand < oldest
+
+    @property
+    def is_check_open(self) -> bool:
+        """The cities' check window is open today: the edition collects or is in review (not published), its
+        opening day is set and reached, and its closing day (if set) not passed."""
+        today = timezone.localdate()
+        return (
+            self.is_open_for_work
+            and self.check_opens is not None
+            and self.check_opens <= today
+            and (self.check_closes is None or today <= self.check_closes)
+        )
+
+    @property
+    def check_days_left(self) -> int | None:
+        """Days until the check window closes (0 on the last day); None without a closing day."""
+        if self.check_closes is None:
+            return None
+        return (self.check_closes - timezone.localdate()).days
 
     @property
     def days_left(self) -> int | None:

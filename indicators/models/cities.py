@@ -38,6 +38,16 @@ class City(models.Model):
         return self.name
 
 
+class ResearchCity(City):
+    """A city as the desk research sees it (issue 16, section 3): the admin's page "Recherche" lists these
+    and opens one city's research page. A proxy, so researchers get a permission of their own for it."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("Recherche")
+        verbose_name_plural = _("Recherche")
+
+
 class Participation(models.Model):
     """A city taking part in an edition; the coordinator's sign-off of its questionnaire."""
 

@@ -22,6 +22,8 @@ class Notification(models.Model):
         SENT_BACK = "sent_back", _("zur Überarbeitung zurückgegeben")
         FULLY_APPROVED = "fully_approved", _("Fragebogen vollständig freigegeben")
         RESUBMITTED = "resubmitted", _("überarbeitet erneut eingereicht")
+        CHECK_REMINDER = "check_reminder", _("Erinnerung an das Prüffenster")
+        OBJECTION_DECIDED = "objection_decided", _("Einwand entschieden")
 
     kind = models.CharField(_("Anlass"), max_length=20, choices=Kind.choices)
     recipient = models.ForeignKey(
@@ -33,6 +35,8 @@ class Notification(models.Model):
         Answer, verbose_name=_("Antwort"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     reason = models.TextField(_("Begründung"), blank=True)
+    # A check reminder: how many days before the check window closes it was written for (one per city and day).
+    days_before = models.PositiveSmallIntegerField(_("Tage vor Fristende"), null=True, blank=True)
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
     sent_at = models.DateTimeField(_("gesendet am"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
@@ -44,6 +48,14 @@ class Notification(models.Model):
         verbose_name = _("Benachrichtigung")
         verbose_name_plural = _("Benachrichtigungen")
         indexes = [models.Index(fields=["sent_at", "next_attempt_at"], name="notification_pending")]
+        constraints = [
+            # Never the same reminder twice to one person (the reminder service also writes once per city and day).
+            models.UniqueConstraint(
+                fields=["kind", "edition", "city", "recipient", "days_before"],
+                condition=models.Q(kind="check_reminder"),
+                name="notification_check_reminder_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient}"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from indicators.models import (
     Answer,
+    AnswerCheck,
     AnswerComment,
     City,
     Domain,
@@ -20,6 +21,7 @@ from indicators.models import (
     Parameter,
     Participation,
     ReviewAssignment,
+    catalogue_order,
     city_enters,
 )
 from indicators.selectors.review_flags import JUMP, OUTLIER, plausibility_flags
@@ -137,6 +139,37 @@ class ParameterRow:
         return _("Recherchiert: %(source)s") % {"source": answer.evidence_url or _("Nachweisdatei")} + stand
 
     @property
+    def checkable(self) -> bool:
+        """An official or researched value with a value: the city confirms it or objects (check window)."""
+        answer = self.answer
+        return answer is not None and not answer.is_entered_by_city and answer.has_value
+
+    @property
+    def city_check(self):
+        """The city's current verdict on the value (AnswerCheck, loaded with the answer), or None."""
+        return getattr(self.answer, "city_check", None) if self.checkable else None
+
+    @property
+    def is_checked(self) -> bool:
+        """The city's verdict holds for the current value (a confirmation of an older value does not)."""
+        check = self.city_check
+        return check is not None and check.holds_for(self.answer)
+
+    @property
+    def check_outcome(self) -> str:
+        """The outcome of the city's decided objection as it reads it, "" otherwise (AnswerCheck.outcome_text)."""
+        check = self.city_check
+        return check.outcome_text(self.answer) if check is not None else ""
+
+    @property
+    def may_check(self) -> bool:
+        """The city may give (or change) its verdict: the window is open and no decided objection holds for
+        the value (services.checks has the rule and its messages; this only offers the buttons)."""
+        check = self.city_check
+        decided = check is not None and check.is_decided and check.holds_for(self.answer)
+        return self.checkable and self.answer.edition.is_check_open and not decided
+
+    @property
     def ready_to_submit(self) -> bool:
         """A draft that submit would take (Answer.incomplete_reason)."""
         return (
@@ -149,6 +182,15 @@ class ParameterRow:
     def evidence_missing(self) -> bool:
         answer = self.answer or Answer(parameter=self.parameter)  # unanswered: no URL, no file
         return answer.lacks_evidence(has_files=bool(self.evidence_files))
+
+
+@dataclass(frozen=True)
+class CheckProgress:
+    """The city's check of official and researched values: how many of them have its verdict."""
+
+    checked: int
+    total: int
+    open_objections: int
 
 
 @dataclass
@@ -179,6 +221,16 @@ class Questionnaire:
 
     def row(self, parameter_key: str) -> ParameterRow | None:
         return next((row for row in self.rows() if row.parameter.key == parameter_key), None)
+
+    @property
+    def check_progress(self) -> "CheckProgress":
+        """The official and researched values and how many have the city's verdict holding for them."""
+        rows = [row for row in self.rows() if row.checkable]
+        return CheckProgress(
+            checked=sum(row.is_checked for row in rows),
+            total=len(rows),
+            open_objections=sum(bool(row.city_check and row.city_check.is_open_objection) for row in rows),
+        )
 
     @property
     def attention(self) -> list[ParameterRow]:
@@ -221,7 +273,7 @@ def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
     answers = {
         a.parameter_id: a
         for a in Answer.objects.filter(edition=edition, city=city)
-        .select_related("official_import")
+        .select_related("official_import", "city_check")
         .annotate(comment_count=Count("comments"))
         .prefetch_related(Prefetch("evidence_files", queryset=EvidenceFile.objects.order_by("uploaded_at", "id")))
     }
@@ -337,11 +389,24 @@ class PublishOverview:
     without_sign_off: list[City]
     rows: list[BoardRow]  # every city, the lowest share of approved answers first
     open_comments: int  # comments on answers not decided yet (submitted or sent back)
+    open_objections: list = field(default_factory=list)  # the cities' objections no reviewer has decided yet
+
+
+def open_objections(edition: Edition) -> list:
+    """The cities' objections in the edition that no reviewer has decided yet, by city and catalogue order,
+    with answer, city and parameter (one query)."""
+    return list(
+        AnswerCheck.objects.filter(
+            answer__edition=edition, verdict=AnswerCheck.Verdict.OBJECTED, outcome=AnswerCheck.Outcome.OPEN
+        )
+        .select_related("answer__city", "answer__parameter")
+        .order_by("answer__city__name", *catalogue_order("answer__parameter__"))
+    )
 
 
 def publish_overview(edition: Edition) -> PublishOverview:
-    """Answers still submitted or sent back, cities without sign-off, completeness per city (lowest first) and
-    comments on undecided answers (4 queries, any number of cities)."""
+    """Answers still submitted or sent back, cities without sign-off, completeness per city (lowest first),
+    comments on undecided answers and the cities' open objections (5 queries, any number of cities)."""
     rows = edition_board(edition)
     rows.sort(key=lambda row: (row.approved_share, row.participation.city.name))
     open_comments = AnswerComment.objects.filter(
@@ -353,6 +418,7 @@ def publish_overview(edition: Edition) -> PublishOverview:
         without_sign_off=[row.participation.city for row in rows if row.participation.signed_off_at is None],
         rows=rows,
         open_comments=open_comments,
+        open_objections=open_objections(edition),
     )
 
 

@@ -13,6 +13,8 @@ last edition's answer and the change in %, which the queue shows beside the valu
   (old 0: any new value other than 0 is a jump). Yes/no: yes -> no. Choice: an option worth fewer
   points than last year's (a city getting worse is suspicious; getting better is not flagged).
 - "evidence_missing": the parameter requires evidence and the answer has neither a URL nor a file.
+- "objection": the city objected to the (official or researched) value and no reviewer has decided yet
+  (indicators.models.AnswerCheck; annotated on the answers' query, no query of its own).
 - "stale": the answer's Stand (its as-of date; an imported value without one: its file's Stand) is older than
   its edition's reference date by more than ``settings.STALE_STAND_MONTHS`` (``Edition.is_stale_stand``; an
   answer without a Stand, or an edition without a reference date, is never stale).
@@ -31,17 +33,19 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from indicators.models import Answer, Edition, EvidenceFile, Parameter
+from indicators.models import Answer, AnswerCheck, Edition, EvidenceFile, Parameter
 
 OUTLIER = "outlier"
 JUMP = "jump"
 EVIDENCE_MISSING = "evidence_missing"
+OBJECTION = "objection"
 STALE = "stale"
 
 FLAG_LABELS = {
     OUTLIER: _("Ausreißer"),
     JUMP: _("Sprung zum Vorjahr"),
     EVIDENCE_MISSING: _("Nachweis fehlt"),
+    OBJECTION: _("Einwand offen"),
     STALE: _("Stand veraltet"),
 }
 
@@ -175,7 +179,12 @@ def _stored(answers) -> list[Answer]:
         queryset = Answer.objects.filter(pk__in=ids)
     return list(
         queryset.select_related("parameter", "city", "edition", "official_import").annotate(
-            has_files=Exists(EvidenceFile.objects.filter(answer=OuterRef("pk")))
+            has_files=Exists(EvidenceFile.objects.filter(answer=OuterRef("pk"))),
+            has_open_objection=Exists(
+                AnswerCheck.objects.filter(
+                    answer=OuterRef("pk"), verdict=AnswerCheck.Verdict.OBJECTED, outcome=AnswerCheck.Outcome.OPEN
+                )
+            ),
         )
     )
 
@@ -198,6 +207,8 @@ def answer_reviews(answers) -> dict[int, Review]:
             review.flags.append(JUMP)
         if answer.lacks_evidence(has_files=answer.has_files):
             review.flags.append(EVIDENCE_MISSING)
+        if answer.has_open_objection:
+            review.flags.append(OBJECTION)
         if answer.edition.is_stale_stand(answer.public_provenance[2]):
             review.flags.append(STALE)
         reviews[answer.pk] = review
@@ -221,6 +232,6 @@ def plausibility_flags(pairs: list[tuple[Answer, Answer | None]]) -> dict[int, l
 
 
 def answer_flags(answers) -> dict[int, list[str]]:
-    """Flag codes ("outlier", "jump", "evidence_missing", "stale") by answer id; at most 4 queries for any number
-    of answers."""
+    """Flag codes ("outlier", "jump", "evidence_missing", "objection", "stale") by answer id; at most 4 queries
+    for any number of answers."""
     return {pk: review.flags for pk, review in answer_reviews(answers).items()}

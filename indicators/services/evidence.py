@@ -27,7 +27,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators import roles
-from indicators.models import EVIDENCE_FOLDER, OFFICIAL_PENDING_FOLDER, Answer, EvidenceFile, evidence_upload_to
+from indicators.models import (
+    EVIDENCE_FOLDER,
+    OFFICIAL_PENDING_FOLDER,
+    Answer,
+    AnswerCheck,
+    EvidenceFile,
+    Parameter,
+    evidence_upload_to,
+)
 
 # The answer services' checks, reused so that a file follows exactly the rules of its answer.
 from indicators.services.answers import answer_mark_edited, check_entered_by_city, check_phase_allows_edit
@@ -288,23 +296,19 @@ def _answer_changed(answer: Answer, *, user, reason: str) -> None:
         notify_approved_data_changed(answer.edition_id)
 
 
-@transaction.atomic
-def evidence_file_add(*, user, answer: Answer, uploaded, expected_version: int | None = None) -> EvidenceFile:
-    """Attach an uploaded document to an answer, under the rules for editing that answer.
-
-    The file is checked completely (validate_evidence_upload) before it is stored under a generated
-    name (never the user's); when the database write fails, the stored file is deleted again.
-    """
-    answer = lock_answer(answer)
-    check_city_member(user=user, answer=answer)
-    check_entered_by_city(answer)
-    check_phase_allows_edit(answer=answer, edition=answer.edition)
-    check_version(answer, expected_version)
+def evidence_upload_check(uploaded) -> CheckedUpload:
+    """validate_evidence_upload with its message on the form's field `file` (the answer's upload, the
+    research page's)."""
     try:
-        checked = validate_evidence_upload(uploaded)
+        return validate_evidence_upload(uploaded)
     except ValidationError as error:
         raise ValidationError({"file": error.error_list}) from None
 
+
+def evidence_file_store(*, user, answer: Answer, uploaded, checked: CheckedUpload) -> EvidenceFile:
+    """Store a checked upload under a generated name (never the user's) and write its row, audited; when the
+    database write fails, the stored file is deleted again. The caller holds the answer's lock, has checked
+    who may write it, and marks the answer edited (evidence_file_add, the desk research's answer_research)."""
     evidence = EvidenceFile(
         answer=answer,
         original_name=checked.original_name,
@@ -321,15 +325,35 @@ def evidence_file_add(*, user, answer: Answer, uploaded, expected_version: int |
         evidence.full_clean()
         record_history(evidence, user=user, reason=_("hochgeladen"))
         evidence.save()
+    except BaseException:
+        # Nothing refers to the file any more. (If an outer transaction rolls back later, or the commit
+        # fails, the file stays behind unreferenced; evidence_orphans_reap removes it after the grace period.)
+        _delete_quietly(storage, stored_name)
+        raise
+    return evidence
+
+
+@transaction.atomic
+def evidence_file_add(*, user, answer: Answer, uploaded, expected_version: int | None = None) -> EvidenceFile:
+    """Attach an uploaded document to an answer, under the rules for editing that answer.
+
+    The file is checked completely (validate_evidence_upload) before it is stored (evidence_file_store).
+    """
+    answer = lock_answer(answer)
+    check_city_member(user=user, answer=answer)
+    check_entered_by_city(answer)
+    check_phase_allows_edit(answer=answer, edition=answer.edition)
+    check_version(answer, expected_version)
+    checked = evidence_upload_check(uploaded)
+    evidence = evidence_file_store(user=user, answer=answer, uploaded=uploaded, checked=checked)
+    try:
         _answer_changed(
             answer,
             user=user,
             reason=_("Nachweisdatei hinzugefügt: %(name)s") % {"name": checked.original_name},
         )
     except BaseException:
-        # Nothing refers to the file any more. (If an outer transaction rolls back later, or the commit
-        # fails, the file stays behind unreferenced; evidence_orphans_reap removes it after the grace period.)
-        _delete_quietly(storage, stored_name)
+        _delete_quietly(evidence_storage(), evidence.file.name)
         raise
     return evidence
 
@@ -426,6 +450,8 @@ def evidence_orphans_reap(*, now: datetime | None = None) -> list[str]:
     for start in range(0, len(candidates), _REAP_BATCH):
         batch = candidates[start : start + _REAP_BATCH]
         referenced.update(EvidenceFile.objects.filter(file__in=batch).values_list("file", flat=True))
+        # A city's file with its objection to a value (issue 16's check window) lives beside the evidence.
+        referenced.update(AnswerCheck.objects.filter(evidence_file__in=batch).values_list("evidence_file", flat=True))
     removed = []
     for name in candidates:
         if name in referenced:
@@ -461,11 +487,15 @@ def _modified_before(storage: Storage, name: str, cutoff: datetime) -> bool:
 
 
 def evidence_file_may_view(user, evidence_file: EvidenceFile) -> bool:
-    """Who may download a file: the members of the answer's city, reviewers and editors; everyone
-    once the edition is public (published or archived) and the answer approved; nobody else."""
+    """Who may download a file: the members of the answer's city, reviewers and editors; researchers the
+    files of researched values (the research page links them); everyone once the edition is public
+    (published or archived) and the answer approved; nobody else."""
     if evidence_file_is_public(evidence_file):
         return True
-    return roles.may_see_answer(user, evidence_file.answer)
+    answer = evidence_file.answer
+    if answer.source_kind == Parameter.CollectionMode.RESEARCH and roles.may_research(user, answer):
+        return True
+    return roles.may_see_answer(user, answer)
 
 
 def evidence_file_is_public(evidence_file: EvidenceFile) -> bool:

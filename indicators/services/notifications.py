@@ -46,7 +46,11 @@ BACKOFF_CAP = timedelta(minutes=60)
 
 
 def notify_sent_back(*, answer: Answer) -> list[Notification]:
-    """An answer was sent back: one row per active member of its city with an e-mail, with the reason."""
+    """An answer was sent back: one row per active member of its city with an e-mail, with the reason. A
+    researched or imported value is not the city's to revise: nobody of the city is told (the researcher
+    finds it on the research page, filter "zurückgegeben")."""
+    if not answer.is_entered_by_city:
+        return []
     return _write_about(answer, Kind.SENT_BACK, _city_members(answer.city_id))
 
 
@@ -105,6 +109,33 @@ def notify_if_fully_approved(*, answer: Answer) -> list[Notification]:
         return []
     return _write(
         Notification(kind=Kind.FULLY_APPROVED, recipient=member, edition_id=answer.edition_id, city_id=answer.city_id)
+        for member in _city_members(answer.city_id)
+    )
+
+
+def notify_check_reminder(*, edition, city_id: int, days_before: int) -> list[Notification]:
+    """The city still has values to check and the check window closes in `days_before` days: one row per
+    active member with an e-mail (the caller writes it once per city and day count)."""
+    return _write(
+        Notification(
+            kind=Kind.CHECK_REMINDER, recipient=member, edition=edition, city_id=city_id, days_before=days_before
+        )
+        for member in _city_members(city_id)
+    )
+
+
+def notify_objection_decided(*, answer: Answer, outcome: str) -> list[Notification]:
+    """A reviewer decided the city's objection to a value: one row per active member of the city with an e-mail,
+    carrying the outcome as the city reads it (`outcome`, e.g. "Wert beibehalten – Begründung: …")."""
+    return _write(
+        Notification(
+            kind=Kind.OBJECTION_DECIDED,
+            recipient=member,
+            edition_id=answer.edition_id,
+            city_id=answer.city_id,
+            answer=answer,
+            reason=outcome,
+        )
         for member in _city_members(answer.city_id)
     )
 

@@ -39,6 +39,9 @@ def _check_may_review(*, user, answer: Answer) -> None:
         raise PermissionDenied(_("Nur Prüferinnen und Prüfer können Antworten prüfen."))
     if roles.belongs_to_city(user, answer):
         raise PermissionDenied(_("Sie können keine Antworten einer Stadt prüfen, der Sie angehören."))
+    if answer.researched_by_id is not None and answer.researched_by_id == user.pk:
+        # Four eyes: desk research is reviewed by someone else, as a city's answer is.
+        raise PermissionDenied(_("Sie können keinen Wert prüfen, den Sie selbst recherchiert haben."))
     if not answer.edition.is_open_for_work:
         raise WorkflowError(_("In dieser Phase der Ausgabe wird nicht geprüft."))
 

@@ -6,7 +6,8 @@ from django.http import FileResponse, Http404
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from indicators.models import EvidenceFile
+from indicators import roles
+from indicators.models import AnswerCheck, EvidenceFile
 from indicators.services.evidence import INLINE_TYPES, evidence_file_is_public, evidence_file_may_view, evidence_storage
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,15 @@ INLINE_PDF_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors
 PUBLIC_MAX_AGE = 3600
 
 
+def _open_or_404(name: str, what: str):
+    """The stored file opened for reading; a file missing in storage is logged for the operators and a 404."""
+    try:
+        return evidence_storage().open(name, "rb")
+    except OSError:
+        logger.error("%s is missing in storage (%s).", what, name)
+        raise Http404 from None
+
+
 @require_safe
 def evidence_file_download(request, pk: int):
     """Stream an evidence file to someone who may see its answer; 404 for everybody else.
@@ -33,12 +43,7 @@ def evidence_file_download(request, pk: int):
     evidence = EvidenceFile.objects.select_related("answer__edition").filter(pk=pk).first()
     if evidence is None or not evidence_file_may_view(request.user, evidence):
         raise Http404
-    try:
-        handle = evidence_storage().open(evidence.file.name, "rb")
-    except OSError:
-        logger.error("Evidence file %s is missing in storage (%s).", evidence.pk, evidence.file.name)
-        raise Http404 from None
-
+    handle = _open_or_404(evidence.file.name, f"Evidence file {evidence.pk}")
     inline = request.GET.get("inline") == "1" and evidence.content_type in INLINE_TYPES
     response = FileResponse(
         handle, as_attachment=not inline, filename=evidence.original_name, content_type=evidence.content_type
@@ -54,4 +59,21 @@ def evidence_file_download(request, pk: int):
         patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
     else:
         patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@require_safe
+def check_file_download(request, pk: int):
+    """The file a city attached to its objection: for the city's staff, reviewers and editors (roles.may_see_answer),
+    never public, always a download; 404 for everybody else."""
+    check = AnswerCheck.objects.select_related("answer").filter(pk=pk).exclude(evidence_file="").first()
+    if check is None or not roles.may_see_answer(request.user, check.answer):
+        raise Http404
+    handle = _open_or_404(check.evidence_file.name, f"Objection file {check.pk}")
+    response = FileResponse(
+        handle, as_attachment=True, filename=check.evidence_name, content_type=check.evidence_content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = DOWNLOAD_CSP
+    patch_cache_control(response, private=True, no_store=True)
     return response

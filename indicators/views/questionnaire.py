@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from indicators import questionnaire_io, selectors, services
 from indicators.forms import AnswerForm, CommentForm
 from indicators.models import Answer, City, CityMembership, Domain, Edition, EvidenceFile, Parameter
-from indicators.services import comments, evidence
+from indicators.services import checks, comments, evidence
 
 # Model field names in service errors, mapped to the form's fields.
 FORM_FIELD_OF = {"value_bool": "value", "value_choice": "value", "value_number": "value"}
@@ -191,6 +191,40 @@ def answer_value_confirm(request, city_slug: str, year: int, parameter_key: str)
             user=request.user, answer=answer, note=request.POST.get("note", ""), expected_version=version
         ),
         _("„%(name)s“: Wert bestätigt."),
+    )
+
+
+@login_required
+@require_POST
+def answer_check_confirm(request, city_slug: str, year: int, parameter_key: str):
+    """ "Bestätigen": the city confirms an official or researched value about it (check window)."""
+    return _stored_answer_action(
+        request,
+        city_slug,
+        year,
+        parameter_key,
+        lambda answer, version: checks.answer_check_confirm(user=request.user, answer=answer, expected_version=version),
+        _("„%(name)s“: Wert bestätigt."),
+    )
+
+
+@login_required
+@require_POST
+def answer_check_object(request, city_slug: str, year: int, parameter_key: str):
+    """ "Einwand erheben": the city objects to an official or researched value, with a reason and optionally a file."""
+    return _stored_answer_action(
+        request,
+        city_slug,
+        year,
+        parameter_key,
+        lambda answer, version: checks.answer_check_object(
+            user=request.user,
+            answer=answer,
+            reason=request.POST.get("reason", ""),
+            uploaded=request.FILES.get("file"),
+            expected_version=version,
+        ),
+        _("„%(name)s“: Einwand erhoben; die Prüfung entscheidet darüber."),
     )
 
 

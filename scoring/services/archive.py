@@ -51,6 +51,8 @@ EDITION_FIELDS = (
     "review_opens",
     "review_closes",
     "reference_date",
+    "check_opens",
+    "check_closes",
     "missing_policy",
     "normalisation",
     "aggregation",
@@ -119,6 +121,7 @@ RUN_FIELDS = (
     "is_published",
     "published_at",
     "unreviewed_at_publish",
+    "objections_open_at_publish",
     "publish_reason",
 )
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from indicators import roles
 from indicators.models import Answer, Edition
+from indicators.selectors import open_objections
 from scoring.models import ScoreRun, UncertaintyAnalysis
 from scoring.services.public_pages import public_pages_refresh
 from scoring.services.runs import scores_recompute
@@ -20,7 +21,8 @@ from webhooks import events as webhook_events
 def edition_publish(*, user, edition: Edition, reason: str = "") -> ScoreRun:
     """Freeze the edition's results: recompute from approved answers, mark the run published, publish.
 
-    Refuses while answers are still submitted but unreviewed, unless the editor gives a reason. Holds
+    Refuses while answers are still submitted but unreviewed, or cities' objections to values are still open
+    (issue 16's check window), unless the editor gives a reason (stored on the run, with both counts). Holds
     the edition's row lock throughout, so no answer can be approved between the run and the freeze.
     """
     if not roles.is_editor(user):
@@ -37,6 +39,15 @@ def edition_publish(*, user, edition: Edition, reason: str = "") -> ScoreRun:
             )
             % {"count": pending}
         )
+    objections = len(open_objections(edition))
+    if objections and not reason.strip():
+        raise ValidationError(
+            _(
+                "%(count)d Einwände von Städten sind noch nicht entschieden. Bitte geben Sie einen Grund an, "
+                "um trotzdem zu veröffentlichen."
+            )
+            % {"count": objections}
+        )
     run, created = scores_recompute(edition=edition)
     if run is None:
         raise ValidationError(_("Für diese Ausgabe gibt es noch keine Ergebnisse."))
@@ -45,7 +56,8 @@ def edition_publish(*, user, edition: Edition, reason: str = "") -> ScoreRun:
         is_published=True,
         published_at=timezone.now(),
         unreviewed_at_publish=pending,
-        publish_reason=reason.strip() if pending else "",
+        objections_open_at_publish=objections,
+        publish_reason=reason.strip() if pending or objections else "",
     )
     run.refresh_from_db()
     # After commit: the public pages show the new results at once, and the analysis is requested (a new run

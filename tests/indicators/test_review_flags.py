@@ -53,6 +53,7 @@ def test_the_labels_are_german():
         "jump": "Sprung zum Vorjahr",
         "evidence_missing": "Nachweis fehlt",
         "stale": "Stand veraltet",
+        "objection": "Einwand offen",
     }
 
 

@@ -1,11 +1,12 @@
 """The methodology page: generated from the published run and catalogue, published editions only, fixed queries."""
 
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from indicators.models import Domain, Edition, Indicator, Parameter
+from indicators.models import Answer, Domain, Edition, Indicator, Parameter
 from tests import factories
 from tests.scoring.test_services import answer_all, publish
 
@@ -184,8 +185,9 @@ def test_the_english_page_localises_numbers(client, weighted):
 def test_the_methodology_page_runs_a_fixed_number_of_queries(client, editor, cities, django_assert_num_queries):
     published_edition(editor, cities=cities)
 
-    # editions, published run, domains, indicators, parameters, robustness analysis
-    with django_assert_num_queries(6):
+    # editions, published run, domains, indicators, parameters, robustness analysis, values by origin,
+    # official sources, the cities' checks
+    with django_assert_num_queries(9):
         response = client.get("/methodik/2040/")
 
     assert response.status_code == 200
@@ -199,3 +201,66 @@ def test_the_page_is_cached_for_anonymous_readers(client, weighted, django_asser
         response = client.get("/methodik/2040/")
 
     assert response["X-Cache"] == "hit"
+
+
+def origins_edition(editor, *, year: int = 2040) -> Edition:
+    """A published edition of 4 cities × 5 parameters: ladepunkte imported from two official files (3 cities
+    from the register of 2019, 1 from a broadband export), busse researched for 2 cities, the rest from the
+    cities; a third import of the same parameter fed no value."""
+    edition = factories.small_edition(cities=4, year=year)
+    answer_all(edition)
+    ladepunkte = factories.parameter(edition, "ladepunkte")
+    register = factories.OfficialImportFactory(parameter=ladepunkte)
+    export = factories.OfficialImportFactory(
+        parameter=ladepunkte, source_name="Breitbandatlas", file_name="breitband.csv", as_of=date(2023, 12, 31)
+    )
+    factories.OfficialImportFactory(parameter=ladepunkte, source_name="Nie verwendet", file_name="alt.xlsx")
+    cities = factories.cities_of(edition)
+    on_ladepunkte = Answer.objects.filter(edition=edition, parameter=ladepunkte)
+    on_ladepunkte.filter(city__in=cities[:3]).update(source_kind="official", official_import=register)
+    on_ladepunkte.filter(city=cities[3]).update(source_kind="official", official_import=export)
+    Answer.objects.filter(edition=edition, parameter__key="busse", city__in=cities[:2]).update(
+        source_kind="research", researched_by=editor
+    )
+    publish(edition, editor)
+    return edition
+
+
+def test_the_page_counts_the_values_by_origin_and_names_the_official_sources_with_their_stand(client, editor):
+    # given
+    origins_edition(editor)
+
+    # when
+    response = client.get("/methodik/2040/")
+
+    # then: 20 values entered: 4 official, 2 researched, 14 from the cities
+    text = text_of(response)
+    assert "20 freigegebene Werte gingen in die Ergebnisse ein." in text
+    assert "Angabe der Stadt 14 (70,0 %) Amtliche Quelle 4 (20,0 %) Recherche 2 (10,0 %)" in text
+    sources = re.findall(
+        r"<tr><th scope=\"row\">([^<]+)</th><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td></tr>",
+        response.content.decode(),
+    )
+    ladepunkte = factories.parameter(Edition.objects.get(year=2040), "ladepunkte").name
+    assert sources == [
+        ("Breitbandatlas", "breitband.csv", "31.12.2023", ladepunkte),
+        ("Bundesnetzagentur, Ladesäulenregister", "Ladesaeulenregister.xlsx", "19.07.2019", ladepunkte),
+    ]
+    assert "Nie verwendet" not in text
+
+
+def test_the_origins_read_in_english_too(client, editor):
+    origins_edition(editor)
+
+    text = text_of(client.get("/en/methodik/2040/"))
+
+    assert "20 approved values entered the results." in text
+    assert "Answered by the city 14 (70.0 %) Official source 4 (20.0 %) Desk research 2 (10.0 %)" in text
+    assert "Official sources of this edition with their reference date" in text
+
+
+def test_an_edition_without_imports_says_so(client, weighted):
+    text = text_of(client.get("/methodik/2040/"))
+
+    assert "Keiner der Werte wurde aus einer amtlichen Quelle importiert." in text
+    assert "Angabe der Stadt 20 (100,0 %) Amtliche Quelle 0 (0,0 %) Recherche 0 (0,0 %)" in text

@@ -352,7 +352,7 @@ PAGE_PINS = [
     ("/ranking/2040/", 7),
     ("/ranking/2040/?sortierung=mobilitaet&land=Nordrhein-Westfalen", 7),
     ("/stadt/{slug}/2040/", 21),
-    ("/methodik/2040/", 6),
+    ("/methodik/2040/", 9),  # + origins, official sources, the cities' checks (issue 16)
     ("/daten/2040/results.csv", 9),
     ("/daten/2040/results.json", 9),
     (f"{API}/rankings/", 6),

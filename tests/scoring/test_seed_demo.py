@@ -66,6 +66,9 @@ def test_seed_demo_loads_three_editions_with_results_from_the_pipeline(capsys, s
         assert user.check_password(DEMO_PASSWORD)
         assert spec.username in out
     assert User.objects.get(username="pruefer-koeln").city_memberships.get().city.slug == "koeln"
+    recherche = User.objects.get(username="recherche")
+    assert (recherche.is_staff, list(recherche.groups.values_list("name", flat=True))) == (True, ["researchers"])
+    assert recherche.has_perm("indicators.view_researchcity")
 
     # and a second call refuses, or with --if-empty does nothing
     with pytest.raises(CommandError, match="already has editions"):

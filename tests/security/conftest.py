@@ -18,11 +18,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.test import Client, override_settings
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from api.models import ApiToken
 from indicators.models import (
     Answer,
+    AnswerCheck,
     CityMembership,
     Edition,
     EvidenceFile,
@@ -131,6 +133,7 @@ def _build_world(storage) -> World:
         ("indicators.migrations.0002_roles_groups", "create_groups"),
         ("indicators.migrations.0006_notification_permissions", "grant"),
         ("indicators.migrations.0012_official_import_permissions", "grant"),
+        ("indicators.migrations.0014_research_role", "grant"),
         ("webhooks.migrations.0002_editor_permissions", "grant"),
         ("scoring.migrations.0002_editors_view_score_runs", "grant"),
     ):
@@ -165,6 +168,18 @@ def _build_world(storage) -> World:
     unpublished_run, _created = scores_recompute(edition=edition)
 
     secret_file = _evidence(secret, storage, "GEHEIM-XYZ.pdf")
+    # city A's objection to a value, with its file (issue 16's check window)
+    objection = AnswerCheck.objects.create(
+        answer=secret,
+        verdict=AnswerCheck.Verdict.OBJECTED,
+        outcome=AnswerCheck.Outcome.OPEN,
+        reason=SECRET_NOTE,
+        value_key="-",
+        checked_at=timezone.now(),
+        evidence_file=storage.save(f"evidence/{secret.pk}/check-EINWAND.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n")),
+        evidence_name="GEHEIM-XYZ-Einwand.pdf",
+        evidence_content_type="application/pdf",
+    )
     public_answer = Answer.objects.get(edition=published, city=city_a, parameter__key="wartezeit")
     public_file = _evidence(public_answer, storage, "oeffentlich.pdf")
     project = factories.InnovationProjectFactory(
@@ -217,6 +232,7 @@ def _build_world(storage) -> World:
         "webhook": endpoint.pk,
         "edition_pk": edition.pk,
         "project": project.pk,
+        "objection_file": objection.pk,
     }
     objects = {
         "secret_answer": secret,

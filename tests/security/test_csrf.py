@@ -47,6 +47,13 @@ WRITES = {
     "portal/<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/carry-over/": [("staff_a", "post", None, {}, 400)],
     "portal/<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/confirm/": [("staff_a", "post", None, {}, 400)],
     "portal/<slug:city_slug>/<int:year>/evidence/<int:pk>/remove/": [("staff_a", "post", None, {}, 302)],
+    # the check window (the world's value is the city's own and its edition has no window: refused, 400)
+    "portal/<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/check/confirm/": [
+        ("staff_a", "post", None, {}, 400)
+    ],
+    "portal/<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/check/object/": [
+        ("staff_a", "post", None, {"reason": "falsch"}, 400)
+    ],
     "portal/<slug:city_slug>/team/invite/": [("staff_a", "post", None, {}, 400)],
     "portal/<slug:city_slug>/team/<int:membership_id>/remove/": [("staff_a", "post", None, {}, 302)],
     # staff_b is not the invited address: past the CSRF check, the invitation refuses them
@@ -62,6 +69,9 @@ WRITES = {
     "admin/password_change/": [("reviewer", "post", None, {}, 200)],
     "admin/indicators/answer/<int:pk>/decide/": [("reviewer", "post", None, {"decision": "approve"}, 302)],
     "admin/indicators/answer/<int:pk>/comment/": [("reviewer", "post", None, {"body": "Bitte Quelle."}, 302)],
+    "admin/indicators/answer/<int:pk>/objection/": [
+        ("reviewer", "post", None, {"outcome": "kept", "outcome_reason": "Register stimmt."}, 302)
+    ],
     "admin/indicators/innovationproject/<int:pk>/award/": [
         ("reviewer", "post", None, {"points": "3", "justification": "Vorbildlich."}, 302)
     ],
@@ -106,6 +116,7 @@ READ_ONLY = {
     "admin/^(?P<app_label>auth|django_celery_beat|axes|otp_totp|indicators|scoring|webhooks)/$",
     "admin/autocomplete/",
     "admin/indicators/edition/<int:pk>/board/",
+    "portal/check/<int:pk>/download/",
     "admin/jsi18n/",
     "admin/otp_totp/totpdevice/<int:pk>/config/",
     "admin/otp_totp/totpdevice/<int:pk>/qrcode/",

@@ -10,6 +10,7 @@ contain GEHEIM-XYZ; and the published edition 2029 of the same cities.
 import json
 
 import pytest
+from django.test import Client
 
 from indicators.models import Answer, Edition, Participation
 from indicators.services import answer_approve
@@ -141,6 +142,9 @@ A_PRIVATE = [
     ("post", "/portal/{city}/{year}/answer/{secret_key}/comments/"),
     ("get", "/portal/{city}/{year}/projects/"),
     ("get", "/portal/evidence/{secret_file}/download/"),
+    ("get", "/portal/check/{objection_file}/download/"),
+    ("post", "/portal/{city}/{year}/answer/{secret_key}/check/confirm/"),
+    ("post", "/portal/{city}/{year}/answer/{secret_key}/check/object/"),
     ("get", "/api/v1/workspace/{city}/{year}/answers/"),
     ("get", "/api/v1/workspace/{city}/{year}/answers/{secret_key}/"),
 ]
@@ -293,3 +297,30 @@ def test_a_signed_in_page_is_never_served_to_the_public_from_the_cache(w):
     assert public.status_code == 200
     assert 'action="/accounts/logout/"' not in public.content.decode()
     assert "staff-a" not in public.content.decode()
+
+
+def test_a_researched_value_of_city_a_stays_private_and_its_file_reaches_only_research_and_review(w):
+    # given: city A's "busse" researched with a secret source and file (unpublished edition)
+    researched = w.objects["submitted"]
+    researcher = factories.UserFactory(groups=["researchers"], is_staff=True)
+    Answer.objects.filter(pk=researched.pk).update(
+        source_kind="research", researched_by=researcher, evidence_url="https://intern.example.org/GEHEIM-XYZ-2.pdf"
+    )
+    file = w.objects["secret_file"]
+    type(file).objects.filter(pk=file.pk).update(answer=researched)
+    download = f"/portal/evidence/{file.pk}/download/"
+    research_client = Client()  # not the world's anonymous client, which the calls below reset
+    research_client.force_login(researcher)
+
+    # when
+    outsiders = {role: w.client(role).get(download).status_code for role in ("anonymous", "staff_b")}
+    pages = [w.client("staff_b").get(f"/portal/{w.city_b.slug}/{UNPUBLISHED_YEAR}/")]
+    pages += [w.client("anonymous").get(f"/api/v1/answers/?city={w.city_a.slug}&parameter=busse")]
+
+    # then
+    assert outsiders == {"anonymous": 404, "staff_b": 404}
+    assert research_client.get(download).status_code == 200
+    assert w.client("reviewer").get(download).status_code == 200
+    for page in pages:
+        assert page.status_code == 200
+        assert_no_secret(page.content, page.request["PATH_INFO"])

@@ -175,6 +175,17 @@ ROUTES = {
     "portal/<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/confirm/": [
         (PORTAL_A + "/answer/{secret_key}/confirm/", POST_ONLY),
     ],
+    # the check window (issue 16): a city's verdict on an official or researched value, and its objection's file
+    "portal/<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/check/confirm/": [
+        (PORTAL_A + "/answer/{secret_key}/check/confirm/", POST_ONLY),
+    ],
+    "portal/<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/check/object/": [
+        (PORTAL_A + "/answer/{secret_key}/check/object/", POST_ONLY),
+    ],
+    "portal/check/<int:pk>/download/": [
+        # never public: A's team, the reviewers and the editors
+        ("/portal/check/{objection_file}/download/", (404, 200, 404, 200, 200, 200)),
+    ],
     "portal/<slug:city_slug>/<int:year>/answer/<slug:parameter_key>/carry-over/": [
         (PORTAL_A + "/answer/{secret_key}/carry-over/", POST_ONLY),
     ],
@@ -232,6 +243,9 @@ ROUTES = {
     ],
     "admin/indicators/edition/<int:pk>/board/": [("/admin/indicators/edition/{edition_pk}/board/", ADMIN_PAGE)],
     "admin/indicators/answer/<int:pk>/decide/": [("/admin/indicators/answer/{submitted}/decide/", ADMIN_POST_ONLY)],
+    "admin/indicators/answer/<int:pk>/objection/": [
+        ("/admin/indicators/answer/{submitted}/objection/", ADMIN_POST_ONLY),
+    ],
     "admin/indicators/answer/<int:pk>/comment/": [
         ("/admin/indicators/answer/{submitted}/comment/", ADMIN_POST_ONLY),
     ],
@@ -268,6 +282,8 @@ ADMIN_MODELS = {
     "indicators.innovationproject": ("v", "v"),
     "indicators.staffinvitation": ("", ""),
     "indicators.officialimport": ("v", "va"),  # the add page is the import (upload, preview, confirm)
+    # desk research: the list of cities and a city's research page (researchers: test_research_walk.py)
+    "indicators.researchcity": ("", "v"),
     "scoring.scorerun": ("", "v"),
     "webhooks.webhookendpoint": ("", "va"),
     "webhooks.webhookdelivery": ("", "v"),

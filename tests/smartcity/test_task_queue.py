@@ -63,7 +63,7 @@ def test_every_task_of_the_apps_is_named_after_its_module_and_function():
     # queued messages and the beat schedule name tasks this way; an explicit name= must keep it
     current_app.loader.import_default_modules()
     ours = {name: task for name, task in current_app.tasks.items() if name.split(".")[0] in APPS}
-    assert len(ours) == 6  # with indicators.tasks.evidence_orphans_reap_task (issue 15, item 3)
+    assert len(ours) == 7  # with indicators.tasks.evidence_orphans_reap_task (issue 15, item 3), checks_remind_task
     for name, task in ours.items():
         assert name == f"{task.run.__module__}.{task.run.__name__}"
 

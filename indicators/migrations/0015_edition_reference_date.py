@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("indicators", "0012_official_import_permissions"),
+        ("indicators", "0014_research_role"),
     ]
 
     operations = [
