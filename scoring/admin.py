@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from indicators import selectors
 from indicators.admin import CatalogueAdmin
 from indicators.models import Edition
-from indicators.services import edition_set_phase
+from indicators.services import edition_clone, edition_set_phase
 from scoring.models import ScoreRun
 from scoring.services import edition_publish
 
@@ -29,6 +29,20 @@ class ConfirmedForm(forms.Form):
 
     def __init__(self, *args, editions=(), **kwargs):
         super().__init__(*args, **kwargs)
+
+
+class CloneForm(forms.Form):
+    """The new edition a clone starts: its year (one edition per year) and title."""
+
+    year = forms.IntegerField(label=_("Jahr der neuen Ausgabe"), min_value=2000, max_value=2100)
+    title = forms.CharField(
+        label=_("Titel"), max_length=200, required=False, help_text=_("leer: „Smart City Index“ und das Jahr")
+    )
+
+    def __init__(self, *args, editions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if len(editions) == 1 and not self.is_bound:
+            self.fields["year"].initial = max(Edition.objects.values_list("year", flat=True)) + 1
 
 
 # Phases in their forward order: the phase form preselects the next one, never a step back.
@@ -103,7 +117,7 @@ class EditionAdmin(CatalogueAdmin):
     list_display = ["year", "title", "phase", "missing_policy", "is_demo"]
     # Phases change only through the services (audited, checked); never by editing the field.
     readonly_fields = ["phase", "published_at"]
-    actions = ["change_phase", "publish"]
+    actions = ["change_phase", "publish", "clone"]
     list_display_links = ["year", "title"]
 
     def get_list_display(self, request):
@@ -194,6 +208,42 @@ class EditionAdmin(CatalogueAdmin):
                     "Dasselbe gilt für Einwände von Städten, über die noch nicht entschieden ist."
                 ),
                 "overviews": [(edition, selectors.publish_overview(edition)) for edition in queryset],
+            },
+        )
+
+    @admin.action(description=_("Als neue Ausgabe übernehmen (Katalog, Methodik, Städte)"))
+    def clone(self, request, queryset):
+        """Starts next year's edition from the selected one (indicators.services.edition_clone): a draft with the
+        same catalogue, collection modes, weights, methodology and participating cities, without answers."""
+        if queryset.count() != 1:
+            self.message_user(request, _("Bitte genau eine Ausgabe als Vorlage wählen."), messages.ERROR)
+            return None
+
+        def apply(edition, form):
+            new = edition_clone(
+                user=request.user, source=edition, year=form.cleaned_data["year"], title=form.cleaned_data["title"]
+            )
+            change = reverse("admin:indicators_edition_change", args=[new.pk])
+            done = _("%(edition)s ist angelegt (Entwurf, aus %(source)s übernommen).") % {
+                "edition": new,
+                "source": edition,
+            }
+            return format_html('{} <a href="{}">{}</a>', done, change, _("Termine und Stichtag eintragen"))
+
+        return phase_action(
+            self,
+            request,
+            queryset,
+            CloneForm,
+            action="clone",
+            apply=apply,
+            title=_("Neue Ausgabe aus %(edition)s") % {"edition": queryset.get()},
+            context={
+                "intro": _(
+                    "Die neue Ausgabe beginnt als Entwurf mit demselben Katalog (Parameter mit ihrer Erhebungsart "
+                    "und ihrem Importprofil), denselben Gewichten, derselben Methodik und denselben Städten; "
+                    "Antworten, Ergebnisse und Termine werden nicht übernommen, der Stichtag rückt um die Jahre vor."
+                )
             },
         )
 

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from indicators.models import Answer, AnswerComment, Edition
+from indicators.models import Answer, AnswerComment, Edition, Parameter
 from scoring.models import ScoreRun
 from tests import factories
 from tests.scoring.test_services import answer_all
@@ -205,3 +205,48 @@ def test_publishing_links_to_the_ranking(admin_login, client, editor, db):
     page = act(admin_login(editor), "publish", [edition], confirm="on").content.decode()
 
     assert 'href="/ranking/2040/">Rangliste 2040 ansehen</a>' in page
+
+
+def test_an_editor_starts_next_years_edition_from_the_list_and_an_existing_year_is_refused(
+    admin_login, client, editor, db
+):
+    # given: a published edition with its catalogue and cities
+    source = factories.small_edition(cities=3, year=2040, phase=Edition.Phase.PUBLISHED)
+    client = admin_login(editor)
+
+    # when: the action opens its page, proposing the next year
+    page = act(client, "clone", [source])
+
+    # then
+    assert page.context["form"]["year"].value() == 2041
+    assert "Neue Ausgabe anlegen" in page.content.decode()
+
+    # when: the editor creates it
+    done = act(client, "clone", [source], year="2041", title="", post="yes")
+
+    # then: a draft with the same catalogue and cities, and a link to fill in its dates
+    new = Edition.objects.get(year=2041)
+    assert (new.phase, new.title) == (Edition.Phase.DRAFT, "Smart City Index 2041")
+    assert new.participations.count() == 3
+    assert sorted(p.key for p in Parameter.objects.filter(indicator__domain__edition=new)) == sorted(
+        p.key for p in Parameter.objects.filter(indicator__domain__edition=source)
+    )
+    assert f"/admin/indicators/edition/{new.pk}/change/" in done.content.decode()
+
+    # when: the same year again
+    refused = act(client, "clone", [source], year="2041", title="", post="yes")
+
+    # then: refused with the service's message, nothing new
+    assert "Es gibt bereits eine Ausgabe 2041." in refused.content.decode()
+    assert Edition.objects.filter(year=2041).count() == 1
+
+
+def test_a_clone_needs_exactly_one_edition_and_an_editor(admin_login, client, editor, reviewer, db):
+    first = factories.EditionFactory(year=2040)
+    second = factories.EditionFactory(year=2041)
+
+    both = act(admin_login(editor), "clone", [first, second])
+    assert "Bitte genau eine Ausgabe als Vorlage wählen." in both.content.decode()
+
+    act(admin_login(reviewer), "clone", [first], year="2042", post="yes")
+    assert not Edition.objects.filter(year=2042).exists()
