@@ -28,6 +28,7 @@ from indicators.models.catalogue import (
 from indicators.models.cities import City, CityMembership, Participation, StaffInvitation
 from indicators.models.notifications import Notification
 from indicators.models.official import OFFICIAL_FOLDER, OFFICIAL_PENDING_FOLDER, OfficialImport
+from indicators.models.population import PopulationFigure
 from indicators.models.projects import InnovationProject
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "OfficialImport",
     "Parameter",
     "Participation",
+    "PopulationFigure",
     "StaffInvitation",
     "Translated",
     "WEIGHT_FIELD",

@@ -6,6 +6,7 @@ their city, the strongest city role); a reviewer who works for a third city; a r
 A (the conflict of interest); an editor. Reviewers and editors are admin users (is_staff), as in the demo.
 """
 
+import datetime
 import importlib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -28,6 +29,7 @@ from indicators.models import (
     EvidenceFile,
     Notification,
     Participation,
+    PopulationFigure,
     ReviewAssignment,
 )
 from indicators.services import coordination
@@ -175,6 +177,9 @@ def _build_world(storage) -> World:
         kind=Notification.Kind.values[0], recipient=editor, edition=edition, city=city_a, answer=secret
     )
     factories.OfficialImportFactory(parameter=factories.parameter(edition, "ladepunkte"), imported_by=editor)
+    PopulationFigure.objects.create(
+        edition=edition, city=city_a, reference_date=datetime.date(2019, 12, 31), population=123_457
+    )
 
     users = {
         "anonymous": None,

@@ -268,6 +268,7 @@ ADMIN_MODELS = {
     "indicators.innovationproject": ("v", "v"),
     "indicators.staffinvitation": ("", ""),
     "indicators.officialimport": ("v", "va"),  # the add page is the import (upload, preview, confirm)
+    "indicators.populationfigure": ("v", "va"),
     "scoring.scorerun": ("", "v"),
     "webhooks.webhookendpoint": ("", "va"),
     "webhooks.webhookdelivery": ("", "v"),

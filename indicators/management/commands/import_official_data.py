@@ -1,15 +1,14 @@
 """Import an official file (a register export) for one parameter of an edition, as the editors' page does."""
 
 from datetime import date
-from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from indicators.models import Edition, Parameter
+from indicators.management.lookups import active_user, edition_of_year, existing_file, refused
+from indicators.models import Parameter
 from indicators.services import official_import_confirm, official_import_preview, official_options_parse
 
 
@@ -36,12 +35,8 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="show what would be stored, write nothing")
 
     def handle(self, *args, file, edition, parameter, profile, user, stand, option, dry_run, **options):
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(_("Die Datei „%(file)s“ gibt es nicht.") % {"file": file})
-        edition_obj = Edition.objects.filter(year=edition).first()
-        if edition_obj is None:
-            raise CommandError(_("Es gibt keine Ausgabe %(year)s.") % {"year": edition})
+        path = existing_file(file)
+        edition_obj = edition_of_year(edition)
         parameter_obj = (
             Parameter.objects.filter(indicator__domain__edition=edition_obj, key=parameter)
             .select_related("indicator__domain")
@@ -51,9 +46,7 @@ class Command(BaseCommand):
             raise CommandError(
                 _("Die Ausgabe %(year)s hat keinen Parameter „%(key)s“.") % {"year": edition, "key": parameter}
             )
-        acting = get_user_model().objects.filter(username=user, is_active=True).first()
-        if acting is None:
-            raise CommandError(_("Es gibt keinen aktiven Benutzer „%(user)s“.") % {"user": user})
+        acting = active_user(user)
         texts = {}
         for pair in option:
             name, equals, value = pair.partition("=")
@@ -71,8 +64,7 @@ class Command(BaseCommand):
                     result = official_import_confirm(**arguments)
                     preview = result.preview
         except (ValidationError, PermissionDenied) as error:
-            messages = error.messages if isinstance(error, ValidationError) else [str(error)]
-            raise CommandError(" ".join(messages)) from None
+            raise refused(error) from None
         self._report(preview, result)
 
     def _report(self, preview, result) -> None:
