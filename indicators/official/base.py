@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from indicators.values import to_yes_no
 from smartcity.zip_limits import check_zip
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -164,6 +165,40 @@ def profile_for(key: str) -> Profile:
         return PROFILES[key]()
     except KeyError:
         raise ValidationError(_("Unbekanntes Profil „%(key)s“.") % {"key": key}, code="profile_unknown") from None
+
+
+def options_from_text(profile_key: str, texts: dict[str, str]) -> dict[str, Any]:
+    """A profile's options given as text (the command's `--option k=v`, the page's lines, the catalogue's
+    `official_options`) in their types: yes/no words for a flag, YYYY-MM-DD for a date. ValidationError
+    (German) for an unknown option or a value of the wrong form; empty texts are left out (the option's
+    default)."""
+    known = {option.name: option for option in profile_for(profile_key).options}
+    options: dict[str, Any] = {}
+    for name, text in texts.items():
+        option = known.get(name)
+        if option is None:
+            raise ValidationError(
+                _("Das Profil „%(profile)s“ kennt die Option „%(option)s“ nicht.")
+                % {"profile": profile_key, "option": name}
+            )
+        text = str(text).strip()
+        if text == "":
+            continue
+        if option.kind is bool:
+            flag = to_yes_no(text)
+            if flag is None:
+                raise ValidationError(_("Die Option „%(option)s“ hat einen ungültigen Wert.") % {"option": name})
+            options[name] = flag
+        elif option.kind is date:
+            try:
+                options[name] = date.fromisoformat(text)
+            except ValueError:
+                raise ValidationError(
+                    _("Die Option „%(option)s“ hat einen ungültigen Wert.") % {"option": name}
+                ) from None
+        else:
+            options[name] = text
+    return options
 
 
 # Abbreviations official files use for a place's qualifier, written out before comparing.

@@ -102,6 +102,8 @@ PARAMETER_FIELDS = (
     "evidence_required",
     "position",
     "collection_mode",  # issue 16; a file written before it reads as the default, "city"
+    "official_profile",  # format 2 (issue 16): the importer profile that feeds the parameter, and its options
+    "official_options",
 )
 ANSWER_FIELDS = (
     "value_bool",

@@ -33,11 +33,11 @@ def figures(edition) -> list[tuple[str, date, int, str]]:
 def test_a_csv_with_german_and_english_numbers_and_dates_is_imported(edition, editor, cities):
     # given
     data = (
-        "AGS;Datum;Einwohner\n"
-        "11000000;31.12.2018;3.644.826\n"
-        "11000000;2019-12-31;3,669,491\n"
-        "05911000;31.12.2018;364628\n"
-    ).encode()
+        b"AGS;Datum;Einwohner\n"
+        b"11000000;31.12.2018;3.644.826\n"
+        b"11000000;2019-12-31;3,669,491\n"
+        b"05911000;31.12.2018;364628\n"
+    )
 
     # when
     result = population_figures_import(user=editor, edition=edition, data=data, source="Destatis")

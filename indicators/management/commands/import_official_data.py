@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from indicators.management.lookups import active_user, edition_of_year, existing_file, refused
 from indicators.models import Parameter
-from indicators.services import official_import_confirm, official_import_preview, official_options_parse
+from indicators.services import official_import_confirm, official_import_preview, official_profile_choose
 
 
 def _number(value) -> str:
@@ -26,7 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("file", help="the official file (e.g. the BNetzA register as XLSX)")
         parser.add_argument("--edition", type=int, required=True, help="the edition's year")
         parser.add_argument("--parameter", required=True, help="the parameter's key (collection mode official)")
-        parser.add_argument("--profile", required=True, help="the importer profile, e.g. bnetza-ladesaeulen")
+        parser.add_argument(
+            "--profile",
+            default="",
+            help="the importer profile, e.g. bnetza-ladesaeulen (default: the catalogue's for the parameter)",
+        )
         parser.add_argument("--user", required=True, help="the username of the editor who imports")
         parser.add_argument("--stand", type=date.fromisoformat, help="the file's Stand (YYYY-MM-DD) if it has none")
         parser.add_argument(
@@ -53,11 +57,14 @@ class Command(BaseCommand):
             if not equals or not name.strip():
                 raise CommandError(_("Eine Option wird als NAME=WERT angegeben: „%(pair)s“.") % {"pair": pair})
             texts[name.strip()] = value
-        arguments = {"user": acting, "edition": edition_obj, "parameter": parameter_obj, "profile_key": profile}
         try:
+            choice = official_profile_choose(parameter=parameter_obj, profile_key=profile, option_texts=texts)
+            if choice.note:
+                self.stdout.write(self.style.WARNING(choice.note))
+            arguments = {"user": acting, "edition": edition_obj, "parameter": parameter_obj}
+            arguments.update(profile_key=choice.profile_key, options=choice.options, stand=stand)
             with path.open("rb") as handle:
-                uploaded = File(handle, name=path.name)
-                arguments.update(uploaded=uploaded, options=official_options_parse(profile, texts), stand=stand)
+                arguments["uploaded"] = File(handle, name=path.name)
                 if dry_run:
                     preview, result = official_import_preview(**arguments), None
                 else:
