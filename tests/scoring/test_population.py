@@ -1,6 +1,7 @@
 """Per-capita values divided by the population as of their Stand (issue 16): the rule, the score run's inputs,
 the input hash, the reviewers' outlier flag, the simulator's baseline."""
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -245,3 +246,29 @@ def test_the_simulators_best_value_scales_by_the_population_the_value_was_divide
 
     # then: B reaches A's 1.0 per 1,000 with 200 points (its 2018 figure), not 100 (its current population)
     assert best_value(baseline, 1, 4) == "200"
+
+
+def test_the_open_answers_file_carries_the_population_and_recomputes_the_published_ranking(client, editor):
+    # given: the 2019 figures change the order (A first per 1,000 inhabitants of 2018, B first by today's)
+    from public.opendata import recompute_from_open_data
+    from scoring.models import CityScore
+    from tests.scoring.test_services import publish
+
+    edition, (a, b, _c), _ladepunkte = charging_points_edition()
+    PopulationFigure.objects.create(edition=edition, city=a, reference_date=date(2018, 12, 31), population=100_000)
+    PopulationFigure.objects.create(edition=edition, city=b, reference_date=date(2018, 12, 31), population=200_000)
+    run = publish(edition, editor)
+
+    # when
+    answers_file = client.get("/daten/2019/answers.json").content
+
+    # then
+    data = json.loads(answers_file)
+    assert sorted((row["ags"], row["population"]) for row in data["answers"]) == [
+        ("01000001", 100_000),
+        ("01000002", 200_000),
+        ("01000003", 400_000),
+    ]
+    published = dict(CityScore.objects.filter(run=run).values_list("city__ags", "rank"))
+    assert published == {"01000001": 1, "01000002": 2, "01000003": 3}
+    assert {ags: rank for ags, (_total, rank) in recompute_from_open_data(answers_file).items()} == published
