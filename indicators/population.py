@@ -39,7 +39,3 @@ class PopulationFigures:
     def population(self, *, edition_id: int, city_id: int, stand: date | None, fallback: int) -> int:
         """population_as_of for a city's value in an edition."""
         return population_as_of(self.by_city.get((edition_id, city_id), []), stand, fallback)
-
-    def for_edition(self, edition_id: int) -> dict[int, list[tuple[date, int]]]:
-        """City id -> its figures in the edition."""
-        return {city_id: figures for (edition, city_id), figures in self.by_city.items() if edition == edition_id}
