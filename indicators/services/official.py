@@ -215,7 +215,8 @@ def official_import_preview(
     profile with the edition's participating cities; writes nothing. Editors only; the parameter must be of
     the edition and taken from an official source, the edition not published. Raises ValidationError with
     the profile's German message for a file that cannot be read. The stored value is the file's raw value
-    (a count): a per-capita parameter is scaled by the scoring engine with the city's population."""
+    (a count): a per-capita parameter is divided by the population as of the file's Stand when scored
+    (indicators.population)."""
     _check_importable(user=user, edition=edition, parameter=parameter)
     data = _file_bytes(uploaded)
     return _preview(

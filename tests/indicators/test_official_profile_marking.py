@@ -2,6 +2,7 @@
 model's rule, the choice the page and the command start from, and what they say when an editor picks
 another profile."""
 
+from datetime import date
 from io import StringIO
 
 import pytest
@@ -227,3 +228,37 @@ def test_the_import_page_defaults_to_the_catalogue_and_warns_on_another_profile(
         "Achtung: Laut Katalog wird dieser Parameter mit dem Profil „ags-tabelle“ importiert, gewählt ist "
         "„bnetza-ladesaeulen“. Die Optionen des Katalogs gelten dann nicht."
     )
+
+
+def test_a_profile_reads_the_same_file_once_and_again_for_other_cities_options_or_language(monkeypatch):
+    # given
+    from django.utils import translation
+
+    from indicators.official import profile_for
+    from indicators.official.ags_table import AgsTable
+
+    calls = []
+    original = AgsTable.read_rows
+
+    def counted(self, data, **kwargs):
+        calls.append(1)
+        return original(self, data, **kwargs)
+
+    monkeypatch.setattr(AgsTable, "read_rows", counted)
+    profile = profile_for("ags-tabelle")
+    data = b"AGS;Wert\n05911000;12\n09162000;7\n"
+    cities = [("05911000", "Bochum"), ("09162000", "München")]
+    options = {"ags_column": "AGS", "value_column": "Wert"}
+    stand = date(2023, 12, 31)
+
+    # when
+    first = profile.read(data, cities=cities, stand=stand, **options)
+    first.values.clear()  # a caller changing its reading does not change what is kept
+    second = profile.read(data, cities=cities, stand=stand, **options)
+    profile.read(data, cities=cities[:1], stand=stand, **options)
+    with translation.override("en"):
+        profile.read(data, cities=cities, stand=stand, **options)
+
+    # then
+    assert {ags: value.value for ags, value in second.values.items()} == {"05911000": 12, "09162000": 7}
+    assert len(calls) == 3
