@@ -1,7 +1,10 @@
 """Deterministic synthetic demo data: three editions, answers for all cities, demo users.
 
-Answers are invented (and labelled as demo everywhere); scores are never inserted: they come from
-the real recompute and publish services.
+Answers are invented (and labelled as demo everywhere), except the public charging points: the catalogue
+takes them from the BNetzA register (an official parameter with the profile bnetza-ladesaeulen), and the demo
+imports the real register of 2019-07 (indicators/data/official/) through the editors' import service, then
+the demo reviewer approves them through the review service. Scores are never inserted: they come from the
+real recompute and publish services.
 """
 
 import math
@@ -9,10 +12,13 @@ import zlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,12 +34,24 @@ from indicators.models import (
     Parameter,
     catalogue_order,
 )
-from indicators.services import edition_clone, edition_set_phase
+from indicators.services import (
+    SCORES_RECOMPUTE_TASK,
+    answers_approve,
+    edition_clone,
+    edition_set_phase,
+    official_import_confirm,
+    official_profile_choose,
+)
 from indicators.values import assign_value
+from smartcity import task_queue
 
 DEMO_PASSWORD = "demo-passwort"
 DEMO_YEARS = (2022, 2023, 2024)  # two published, the newest collecting
 NEW_IN_LAST_EDITION = "hanau"  # as in the real index, Hanau joins in 2024
+# The real register the demo imports (CC BY 4.0, Bundesnetzagentur; see the folder's README) and its profile.
+DEMO_REGISTER = Path(__file__).resolve().parent / "data" / "official" / "ladesaeulenregister-2019-07-19.xlsx"
+DEMO_REGISTER_PROFILE = "bnetza-ladesaeulen"
+DEMO_REVIEWER = "pruefer"
 
 
 @dataclass(frozen=True)
@@ -114,6 +132,14 @@ def _status_for(rng: np.random.Generator, year: int) -> str | None:
     return None  # not answered yet
 
 
+def _imported(parameter: Parameter) -> bool:
+    """A parameter whose demo values come from the real register, not invented."""
+    return (
+        parameter.collection_mode == Parameter.CollectionMode.OFFICIAL
+        and parameter.official_profile == DEMO_REGISTER_PROFILE
+    )
+
+
 def _answers(edition: Edition, cities: list[City], parameters: list[Parameter], maturity) -> list[Answer]:
     answers = []
     for city in cities:
@@ -123,6 +149,11 @@ def _answers(edition: Edition, cities: list[City], parameters: list[Parameter], 
             status = _status_for(rng, edition.year)
             if status is None:
                 continue
+            value = _synthetic_value(
+                rng, parameter, city, maturity[city.pk][parameter.indicator.domain.key], edition.year
+            )
+            if _imported(parameter):
+                continue  # imported from the register; drawn all the same, so the other values stay as they were
             answer = Answer(
                 edition=edition,
                 city=city,
@@ -131,9 +162,6 @@ def _answers(edition: Edition, cities: list[City], parameters: list[Parameter], 
                 evidence_url=f"https://example.org/demo/{city.slug}/{parameter.key}",
                 note="Demodaten",
                 as_of=date(edition.year, 3, 31),
-            )
-            value = _synthetic_value(
-                rng, parameter, city, maturity[city.pk][parameter.indicator.domain.key], edition.year
             )
             assign_value(answer, parameter, value)
             if status == Answer.Status.CHANGES_REQUESTED:
@@ -206,7 +234,41 @@ def demo_edition_create(*, year: int, previous: Edition | None, editor: User) ->
         InnovationProject.objects.bulk_create(_innovation_projects(edition, cities, domains))
         edition.collection_opens, edition.collection_closes = demo_collection_window(year)
         edition.save(update_fields=["collection_opens", "collection_closes"])
-        return edition_set_phase(user=editor, edition=edition, phase=Edition.Phase.COLLECTION, reason="Demodaten")
+        edition = edition_set_phase(user=editor, edition=edition, phase=Edition.Phase.COLLECTION, reason="Demodaten")
+        demo_register_import(edition=edition, parameters=[p for p in parameters if _imported(p)], editor=editor)
+        return edition
+
+
+def demo_register_import(*, edition: Edition, parameters: list[Parameter], editor: User) -> int:
+    """The real register imported into each of `parameters` (the catalogue's profile and options) as an
+    editor imports it on the page, then approved by the demo reviewer through the review service; returns
+    how many values were approved. The participating cities the register has no value for stay unanswered."""
+    reviewer = User.objects.get(username=DEMO_REVIEWER)
+    # Every approval requests a recompute after commit, and eager Celery (make run) would run each of them
+    # (the task frees the request when it starts). The seed computes every edition itself afterwards, so one
+    # pending request stands for them all until the demo's transaction has committed, then it is freed.
+    pending = task_queue.pending_key(SCORES_RECOMPUTE_TASK, (edition.pk,))
+    cache.add(pending, 1, timeout=600)
+    approved = 0
+    for parameter in parameters:
+        choice = official_profile_choose(parameter=parameter)
+        with DEMO_REGISTER.open("rb") as handle:
+            result = official_import_confirm(
+                user=editor,
+                edition=edition,
+                parameter=parameter,
+                profile_key=choice.profile_key,
+                options=choice.options,
+                uploaded=File(handle, name=DEMO_REGISTER.name),
+            )
+        done, failed = answers_approve(
+            user=reviewer, answers=list(result.official_import.answers.filter(status=Answer.Status.SUBMITTED))
+        )
+        if failed:
+            raise RuntimeError(f"demo: {len(failed)} register values not approved: {failed[0][1]}")
+        approved += len(done)
+    transaction.on_commit(lambda: cache.delete(pending))  # after the approvals' requests: registered after them
+    return approved
 
 
 # The collecting demo edition's window around the day the demo is seeded, so the dashboard shows a

@@ -96,6 +96,8 @@ def catalogue_import(*, edition: Edition, data: dict) -> int:
                     weight=Decimal(str(p.get("weight", 1))),
                     evidence_required=bool(p.get("evidence_required", True)),
                     collection_mode=p.get("collection_mode", Parameter.CollectionMode.CITY),
+                    official_profile=p.get("official_profile", ""),
+                    official_options=p.get("official_options", {}),
                     position=p_pos,
                 )
                 parameter.full_clean()

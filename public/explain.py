@@ -126,7 +126,7 @@ class FieldData:
         """The field's values of a numeric parameter in its scored unit (per 1,000 inhabitants if per capita)."""
         values = self.inputs.values[:, col]
         if parameter.per_capita:
-            return values / (self.inputs.population / 1000.0)
+            return values / (self.inputs.population[:, col] / 1000.0)
         return values
 
     def _with_unit(self, parameter: Parameter, value: float) -> str:

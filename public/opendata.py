@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 
 from indicators.models import City, Domain, Edition, Indicator, Parameter, plain_number, public_provenance
+from indicators.population import PopulationFigures
 from scoring import engine, selectors
 from scoring.inputs import EngineInputs
 from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun
@@ -71,6 +72,9 @@ ANSWERS_COLUMNS = (
     "quelle",
     "stand",
     "stand_veraltet",
+    # The population a per-capita value was divided by (the edition's figure as of its Stand, else the
+    # city's; indicators.population); empty for other parameters.
+    "population",
 )
 
 
@@ -86,7 +90,7 @@ class OpenDataFile:
 
 
 def build_file(edition: Edition, run: ScoreRun, dataset: str, fmt: str) -> OpenDataFile:
-    """One file of a published edition. Queries: results 7; answers as JSON 6, as CSV 5.
+    """One file of a published edition. Queries: results 7; answers as JSON 7, as CSV 6.
 
     Raises ValueError for an unknown dataset or format (the view checks both first)."""
     if dataset not in DATASETS or fmt not in FORMATS:
@@ -107,7 +111,9 @@ def build_file(edition: Edition, run: ScoreRun, dataset: str, fmt: str) -> OpenD
         else:
             content = to_json({"header": header(edition, run, domains, cities, RESULTS), "results": records})
     else:
-        answers = answers_records(domains, cities, load_approved_answers(edition, run), edition=edition)
+        answers = answers_records(
+            domains, cities, load_approved_answers(edition, run), PopulationFigures([edition.pk]), edition=edition
+        )
         if fmt == "csv":
             content = answers_csv(answers)
         else:
@@ -371,11 +377,21 @@ def _typed_value(kind: str, value_bool, value_choice, value_number):
     return value_number
 
 
-def answers_records(domains: list[Domain], cities: list[City], answers: list[tuple], *, edition: Edition) -> list[dict]:
+def answers_records(
+    domains: list[Domain],
+    cities: list[City],
+    answers: list[tuple],
+    figures: PopulationFigures | None = None,
+    *,
+    edition: Edition,
+) -> list[dict]:
     """One record per approved answer (rows of load_approved_answers) of `edition`. Values keep their type:
-    bool, option key, or a Decimal (written as a plain decimal number); parameter names are German."""
+    bool, option key, or a Decimal (written as a plain decimal number); parameter names are German. A per-capita
+    value carries the population it is divided by (the edition's `figures` as of its Stand, else the city's), so
+    the file recomputes the run."""
     parameters = {parameter.pk: parameter for parameter in _parameters(domains)}
     city_by_id = {city.pk: city for city in cities}
+    edition_id = domains[0].edition_id if domains else None
     records = []
     for (
         city_id,
@@ -414,9 +430,18 @@ def answers_records(domains: list[Domain], cities: list[City], answers: list[tup
                 "quelle": source,
                 "stand": stand.isoformat() if stand else None,
                 "stand_veraltet": edition.is_stale_stand(stand),
+                "population": _population(parameter, city, stand, figures, edition_id),
             }
         )
     return records
+
+
+def _population(parameter: Parameter, city: City, stand, figures: PopulationFigures | None, edition_id) -> int | None:
+    if not parameter.per_capita:
+        return None
+    if figures is None:
+        return city.population
+    return figures.population(edition_id=edition_id, city_id=city.pk, stand=stand, fallback=city.population)
 
 
 def answers_csv(records: list[dict]) -> str:
@@ -531,10 +556,14 @@ def open_data_inputs(answers_file: str | bytes | dict[str, Any]) -> OpenDataInpu
     row = {city["ags"]: i for i, city in enumerate(cities)}
     column = {key: p for p, key in enumerate(parameter_keys)}
     values = np.full((len(cities), len(parameter_keys)), np.nan)
+    # What each value is divided by if per capita: the answer's population (files before it: the city's).
+    population = np.repeat(np.array([[city["population"]] for city in cities], dtype=float), len(parameter_keys), 1)
     for answer in data["answers"]:
         number = engine.value_points(answer["kind"], answer["value"], choice_points.get(answer["parameter"]))
         if number is not None:
             values[row[answer["ags"]], column[answer["parameter"]]] = number
+        if answer.get("population"):
+            population[row[answer["ags"]], column[answer["parameter"]]] = answer["population"]
 
     domain_column = {key: d for d, key in enumerate(domain_keys)}
     bonus = np.zeros((len(cities), len(domain_keys)))
@@ -549,7 +578,7 @@ def open_data_inputs(answers_file: str | bytes | dict[str, Any]) -> OpenDataInpu
         structure=structure,
         methodology=methodology,
         values=values,
-        population=np.array([city["population"] for city in cities], dtype=float),
+        population=population,
         bonus=bonus,
     )
 

@@ -69,7 +69,7 @@ class Baseline:
     structure: engine.Structure
     methodology: engine.Methodology
     values: np.ndarray  # (C, P)
-    population: np.ndarray  # (C,)
+    population: np.ndarray  # (C, P), as scoring.inputs loads it
     bonus: np.ndarray  # (C, D)
     result: engine.Result
 
@@ -607,7 +607,8 @@ def best_value(baseline: Baseline, row: int, p: int) -> str | None:
 
     structure = baseline.structure
     per_capita = bool(structure.param_per_capita[p])
-    scale = baseline.population / 1000.0 if per_capita else np.ones_like(baseline.population)
+    population = baseline.population[:, p]  # what the engine divides this parameter's values by
+    scale = population / 1000.0 if per_capita else np.ones_like(population)
     scored = baseline.values[:, p] / scale  # what the engine scales: per 1,000 inhabitants if per capita
     higher = bool(structure.param_higher_is_better[p])
     if not np.isnan(structure.param_goal_best[p]):

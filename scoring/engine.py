@@ -288,8 +288,9 @@ def compute(
 
     values: (C,P) float, NaN = no approved answer. For yes_no the value is 1.0/0.0; for choice it
     is already the option's points in 0..1; for number/percentage/count the raw number.
-    population: (C,) inhabitants, > 0. bonus: (C,D) innovation bonus points, NaN = none, clipped
-    to 0..bonus_cap.
+    population: inhabitants, > 0: (C,) one figure per city, or (C,P) the figure each value is divided by
+    (a per-capita value is divided by the population as of its Stand). bonus: (C,D) innovation bonus
+    points, NaN = none, clipped to 0..bonus_cap.
 
     Edge cases: an indicator where a city has no weighted data (under 'exclude': no answered
     parameter with positive weight; under any policy: no parameter with positive weight at all)
@@ -476,11 +477,13 @@ def _checked_inputs(structure, values, population, bonus, methodology):
         raise ValueError("values must be finite numbers or NaN (no answer)")
 
     population = np.asarray(population, dtype=float)
-    if population.shape != (n_cities,):
-        raise ValueError(f"population must have shape ({n_cities},) like values, got {population.shape}")
-    bad = np.flatnonzero(~(np.isfinite(population) & (population > 0)))
+    if population.shape not in ((n_cities,), (n_cities, n_params)):
+        raise ValueError(
+            f"population must have shape ({n_cities},) or ({n_cities}, {n_params}) like values, got {population.shape}"
+        )
+    bad = np.argwhere(~(np.isfinite(population) & (population > 0)))
     if bad.size:
-        raise ValueError(f"population must be positive; city {bad[0]} has {population[bad[0]]}")
+        raise ValueError(f"population must be positive; city {bad[0][0]} has {population[tuple(bad[0])]}")
 
     kinds = np.asarray(structure.param_kind, dtype=object)
     present = ~np.isnan(values)
@@ -512,7 +515,8 @@ def _parameter_points(structure: Structure, values, population, method) -> np.nd
     if scaled.any():
         x = values[:, scaled]
         per_capita = structure.param_per_capita[scaled]
-        x = np.where(per_capita, x / (population[:, None] / 1000.0), x)
+        per_value = population[:, scaled] if population.ndim == 2 else population[:, None]
+        x = np.where(per_capita, x / (per_value / 1000.0), x)
         points[:, scaled] = scale_field(
             x,
             structure.param_higher_is_better[scaled],

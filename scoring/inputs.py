@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 from django.db.models import FloatField
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 
+from indicators import population as population_rule
 from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter, catalogue_order
 from scoring import engine
 from scoring.models import CityScore, DomainScore, ScoreRun
@@ -22,10 +23,10 @@ def code_fingerprint(paths) -> str:
     return digest.hexdigest()[:12]
 
 
-# The code that turns inputs into scores: the engine (with value_points) and this loader. Nothing else:
-# editing a service, a page or a docstring elsewhere must not make later runs "new code", nor make
-# exported editions unverifiable on import.
-SCORING_CODE = (engine.__file__, __file__)
+# The code that turns inputs into scores: the engine (with value_points), this loader and the population
+# rule it applies. Nothing else: editing a service, a page or a docstring elsewhere must not make later runs
+# "new code", nor make exported editions unverifiable on import.
+SCORING_CODE = (engine.__file__, __file__, population_rule.__file__)
 CODE_VERSION = code_fingerprint(SCORING_CODE)
 
 
@@ -40,7 +41,7 @@ class EngineInputs:
     structure: engine.Structure
     methodology: engine.Methodology
     values: np.ndarray  # (C, P), NaN where no approved answer
-    population: np.ndarray  # (C,)
+    population: np.ndarray  # (C, P): what each value is divided by if per capita (indicators.population)
     bonus: np.ndarray  # (C, D)
 
 
@@ -117,7 +118,8 @@ def _float_or_nan(value) -> float:
 
 
 def load_inputs(edition: Edition) -> EditionInputs:
-    """Read the catalogue, the participating cities and the approved answers of an edition (7 queries)."""
+    """Read the catalogue, the participating cities, the approved answers and the population figures of an
+    edition (8 queries, whatever the number of cities, answers or figures)."""
     domains = list(Domain.objects.filter(edition=edition).order_by("position", "id"))
     indicators = list(Indicator.objects.filter(domain__edition=edition).order_by("domain__position", "position", "id"))
     parameters = list(Parameter.objects.filter(indicator__domain__edition=edition).order_by(*catalogue_order()))
@@ -150,7 +152,8 @@ def load_inputs(edition: Edition) -> EditionInputs:
         bonus_cap=float(edition.bonus_cap),
     )
 
-    values, count = _approved_values(edition, parameters, city_index, parameter_index)
+    city_population = np.array([p for _c, _a, p in cities], dtype=float)
+    values, population, count = _approved_values(edition, parameters, city_index, parameter_index, city_population)
     bonus = _bonus(edition, city_index, domain_index)
     previous_total, previous_domain = _previous_ranks(edition, domains, city_index)
     return EditionInputs(
@@ -166,7 +169,7 @@ def load_inputs(edition: Edition) -> EditionInputs:
         structure=structure,
         methodology=methodology,
         values=values,
-        population=np.array([p for _c, _a, p in cities], dtype=float),
+        population=population,
         bonus=bonus,
         previous_total_rank=previous_total,
         previous_domain_rank=previous_domain,
@@ -174,18 +177,26 @@ def load_inputs(edition: Edition) -> EditionInputs:
     )
 
 
-def _approved_values(edition: Edition, parameters: list, city_index: dict, parameter_index: dict):
-    """The (C, P) engine values of the approved answers (NaN where none) and how many there are (1 query)."""
+def _approved_values(
+    edition: Edition, parameters: list, city_index: dict, parameter_index: dict, city_population: np.ndarray
+):
+    """The (C, P) engine values of the approved answers (NaN where none), the (C, P) population each value is
+    divided by if its parameter is per capita (the rule of indicators.population: the edition's figure as of
+    the answer's Stand, an official value's Stand being its file's, else the city's population) and how many
+    answers there are (2 queries: the answers, the figures)."""
     values = np.full((len(city_index), len(parameters)), np.nan)
+    population = np.repeat(city_population[:, None], len(parameters), axis=1)
     kinds = {p.pk: p.kind for p in parameters}
+    per_capita = {p.pk for p in parameters if p.per_capita}
+    figures = population_rule.PopulationFigures([edition.pk])
     choice_points = {p.pk: p.option_points() for p in parameters if p.kind == Parameter.Kind.CHOICE}
     approved = (
         Answer.objects.filter(edition=edition, status=Answer.Status.APPROVED)
-        .annotate(number=Cast("value_number", FloatField()))
-        .values_list("city_id", "parameter_id", "value_bool", "value_choice", "number")
+        .annotate(number=Cast("value_number", FloatField()), stand=Coalesce("as_of", "official_import__as_of"))
+        .values_list("city_id", "parameter_id", "value_bool", "value_choice", "number", "stand")
     )
     count = 0
-    for city_id, parameter_id, value_bool, value_choice, number in approved.iterator(chunk_size=20000):
+    for city_id, parameter_id, value_bool, value_choice, number, stand in approved.iterator(chunk_size=20000):
         row, col = city_index.get(city_id), parameter_index.get(parameter_id)
         if row is None or col is None:
             continue  # a city not (or no longer) participating
@@ -193,8 +204,12 @@ def _approved_values(edition: Edition, parameters: list, city_index: dict, param
         points = engine.value_points(kinds[parameter_id], value, choice_points.get(parameter_id))
         if points is not None:
             values[row, col] = points
+        if parameter_id in per_capita:
+            population[row, col] = figures.population(
+                edition_id=edition.pk, city_id=city_id, stand=stand, fallback=int(city_population[row])
+            )
         count += 1
-    return values, count
+    return values, population, count
 
 
 def _bonus(edition: Edition, city_index: dict, domain_index: dict) -> np.ndarray:

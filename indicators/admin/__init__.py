@@ -7,6 +7,7 @@ from indicators.admin import assignments, notifications  # noqa: F401  (register
 from indicators.admin.catalogue import CatalogueAdmin, CatalogueItemForm, DomainAdmin, IndicatorAdmin, ParameterAdmin
 from indicators.admin.official import OfficialImportAdmin
 from indicators.admin.people import CityAdmin, CityMembershipAdmin, ParticipationAdmin, StaffInvitationAdmin
+from indicators.admin.population import PopulationFigureAdmin
 from indicators.admin.projects import BonusForm, InnovationProjectAdmin
 from indicators.admin.research import ResearchAdmin
 from indicators.admin.review import (
@@ -34,6 +35,7 @@ __all__ = [
     "OfficialImportAdmin",
     "ParameterAdmin",
     "ParticipationAdmin",
+    "PopulationFigureAdmin",
     "RequestChangesForm",
     "ResearchAdmin",
     "StaffInvitationAdmin",

@@ -93,6 +93,15 @@ class IndicatorAdmin(CatalogueAdmin):
 
 @admin.register(Parameter)
 class ParameterAdmin(CatalogueAdmin):
-    list_display = ["name_de", "indicator", "kind", "unit", "per_capita", "collection_mode", "weight"]
-    list_filter = ["indicator__domain__edition", "kind", "per_capita", "collection_mode"]
+    list_display = [
+        "name_de",
+        "indicator",
+        "kind",
+        "unit",
+        "per_capita",
+        "collection_mode",
+        "official_profile",
+        "weight",
+    ]
+    list_filter = ["indicator__domain__edition", "kind", "per_capita", "collection_mode", "official_profile"]
     search_fields = ["name_de", "name_en", "key"]

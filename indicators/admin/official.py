@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from indicators.models import Edition, OfficialImport, Parameter
 from indicators.models.official import OFFICIAL_PENDING_FOLDER
 from indicators.official import PROFILES
-from indicators.services import official_import_confirm, official_import_preview, official_options_parse
+from indicators.services import official_import_confirm, official_import_preview, official_profile_choose
 
 
 def _profile_choices():
@@ -35,7 +35,12 @@ class ImportForm(forms.Form):
     profile, its options, the Stand (for a file that states none) and the file."""
 
     parameter = forms.ModelChoiceField(label=gettext_lazy("Parameter"), queryset=Parameter.objects.none())
-    profile = forms.ChoiceField(label=gettext_lazy("Importprofil"), choices=())
+    profile = forms.ChoiceField(
+        label=gettext_lazy("Importprofil"),
+        choices=(),
+        required=False,
+        help_text=gettext_lazy("Leer: das Profil und die Optionen, die der Katalog für den Parameter nennt."),
+    )
     stand = forms.DateField(
         label=gettext_lazy("Stand"),
         required=False,
@@ -53,8 +58,9 @@ class ImportForm(forms.Form):
         )
         self.fields["parameter"].label_from_instance = lambda parameter: (
             f"{parameter.indicator.domain.edition.year} · {parameter.name} ({parameter.key})"
+            + (f" · {parameter.official_profile}" if parameter.official_profile else "")
         )
-        self.fields["profile"].choices = _profile_choices()
+        self.fields["profile"].choices = [("", _("— wie im Katalog —")), *_profile_choices()]
         self.fields["options"].help_text = _option_help()
 
     def clean_options(self) -> dict:
@@ -148,13 +154,20 @@ class OfficialImportAdmin(admin.ModelAdmin):
         )
 
     def _arguments(self, request, form) -> dict:
+        """The service's arguments; the profile and options chosen by official_profile_choose (the catalogue's
+        unless the editor picks another, which the page then says)."""
         parameter = form.cleaned_data["parameter"]
+        choice = official_profile_choose(
+            parameter=parameter, profile_key=form.cleaned_data["profile"], option_texts=form.cleaned_data["options"]
+        )
+        if choice.note:
+            messages.warning(request, choice.note)
         return {
             "user": request.user,
             "edition": parameter.indicator.domain.edition,
             "parameter": parameter,
-            "profile_key": form.cleaned_data["profile"],
-            "options": official_options_parse(form.cleaned_data["profile"], form.cleaned_data["options"]),
+            "profile_key": choice.profile_key,
+            "options": choice.options,
             "stand": form.cleaned_data["stand"],
         }
 

@@ -107,7 +107,18 @@ PARAMETER_REQUIRED = {
     "evidence_required",
     "weight",
 }
-PARAMETER_OPTIONAL = {"options", "unit", "min", "max", "direction", "per_capita", "goalposts", "collection_mode"}
+PARAMETER_OPTIONAL = {
+    "options",
+    "unit",
+    "min",
+    "max",
+    "direction",
+    "per_capita",
+    "goalposts",
+    "collection_mode",
+    "official_profile",  # the importer profile that feeds an official parameter (issue 16)
+    "official_options",  # its default options, name: value
+}
 # Where a parameter's values come from (Parameter.CollectionMode); "city" when the key is absent.
 COLLECTION_MODES = {"city", "official", "research"}
 OPTION_FIELDS = {"key", "label_de", "label_en", "points"}
@@ -268,6 +279,17 @@ def _check_parameter(problems: list[str], where: str, param, seen: set[str]) -> 
         problems.append(f"{where}: evidence_required must be true or false")
     if "collection_mode" in param and param["collection_mode"] not in COLLECTION_MODES:
         problems.append(f"{where}: collection_mode must be one of {', '.join(sorted(COLLECTION_MODES))}")
+    if "official_profile" in param:
+        if not isinstance(param["official_profile"], str) or not param["official_profile"]:
+            problems.append(f"{where}: official_profile must be a profile key")
+        if param.get("collection_mode") != "official":
+            problems.append(f"{where}: official_profile needs collection_mode official")
+    if "official_options" in param and (
+        "official_profile" not in param
+        or not isinstance(param["official_options"], dict)
+        or not all(isinstance(v, (str, bool)) for v in param["official_options"].values())
+    ):
+        problems.append(f"{where}: official_options must be a mapping of names to text or true/false, with a profile")
     _weight(problems, where, param)
 
     kind = param.get("type")

@@ -31,6 +31,7 @@ from indicators.models.checks import AnswerCheck, answer_value_key
 from indicators.models.cities import City, CityMembership, Participation, ResearchCity, StaffInvitation
 from indicators.models.notifications import Notification
 from indicators.models.official import OFFICIAL_FOLDER, OFFICIAL_PENDING_FOLDER, OfficialImport
+from indicators.models.population import PopulationFigure
 from indicators.models.projects import InnovationProject
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "Parameter",
     "Participation",
     "ResearchCity",
+    "PopulationFigure",
     "StaffInvitation",
     "Translated",
     "WEIGHT_FIELD",

@@ -302,6 +302,13 @@ class Indicator(Translated):
         return translated(self, "description")
 
 
+def official_profile_choices() -> list[tuple[str, str]]:
+    """The importer profiles a parameter may name (the registry of indicators.official), by key."""
+    from indicators.official import PROFILES  # the profiles read values, which read models
+
+    return [(key, str(profile.name)) for key, profile in sorted(PROFILES.items())]
+
+
 class Parameter(Translated):
     """One question asked of every city; typed, scaled and weighted inside its indicator."""
 
@@ -346,6 +353,16 @@ class Parameter(Translated):
     evidence_required = models.BooleanField(_("Nachweis erforderlich"), default=True)
     collection_mode = models.CharField(
         _("Erhebungsart"), max_length=20, choices=CollectionMode.choices, default=CollectionMode.CITY
+    )
+    # Which importer profile feeds an official parameter, and its default options as text (issue 16), e.g.
+    # "bnetza-ladesaeulen" with {"count": "charging_points"}: the import page and import_official_data start
+    # from them and say when an editor picks another profile.
+    official_profile = models.CharField(_("Importprofil"), max_length=80, blank=True, choices=official_profile_choices)
+    official_options = models.JSONField(
+        _("Optionen des Importprofils"),
+        default=dict,
+        blank=True,
+        help_text=_('Als JSON, z. B. {"count": "charging_points", "fast_only": "nein"}.'),
     )
     position = models.PositiveSmallIntegerField(verbose_name=_("Position"), default=0)
     history = HistoricalRecords()
@@ -430,8 +447,35 @@ class Parameter(Translated):
             errors["goal_best"] = _("Zielwerte werden paarweise angegeben (schlechtester und bester).")
         elif self.goal_worst is not None and self.goal_worst == self.goal_best:
             errors["goal_best"] = _("Schlechtester und bester Zielwert müssen sich unterscheiden.")
+        errors.update(self._official_profile_errors())
         if errors:
             raise ValidationError(errors)
+
+    def official_profile_options(self) -> dict:
+        """The catalogue's options of its importer profile in their types ({} without a profile); ValidationError
+        (German) for options the profile does not take."""
+        from indicators.official import options_from_text, profile_for  # the profiles read values, which read models
+
+        if not self.official_profile:
+            return {}
+        options = options_from_text(self.official_profile, {k: str(v) for k, v in self.official_options.items()})
+        profile_for(self.official_profile).clean_options(options)
+        return options
+
+    def _official_profile_errors(self) -> dict:
+        if not self.official_profile:
+            return (
+                {"official_options": _("Optionen gibt es nur mit einem Importprofil.")} if self.official_options else {}
+            )
+        if self.collection_mode != self.CollectionMode.OFFICIAL:
+            return {"official_profile": _("Ein Importprofil gibt es nur für Parameter aus einer amtlichen Quelle.")}
+        if not isinstance(self.official_options, dict):
+            return {"official_options": _("Die Optionen sind ein JSON-Objekt aus Name und Wert.")}
+        try:
+            self.official_profile_options()
+        except ValidationError as error:
+            return {"official_options": error.messages}
+        return {}
 
 
 def _is_points(value) -> bool:

@@ -10,6 +10,7 @@ from indicators.official.base import (
     Option,
     Profile,
     UnmatchedRow,
+    options_from_text,
     profile_for,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "Option",
     "Profile",
     "UnmatchedRow",
+    "options_from_text",
     "profile_for",
 ]

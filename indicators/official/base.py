@@ -2,6 +2,7 @@
 result of reading a file (OfficialReading with its per-city values, unmatched and ambiguous rows), and the
 place-name rule that says whether a row's place is a municipality."""
 
+import copy
 import hashlib
 import io
 import re
@@ -12,8 +13,10 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from indicators.values import to_yes_no
 from smartcity.zip_limits import check_zip
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -82,6 +85,14 @@ class Option:
     choices: tuple[str, ...] = ()
 
 
+# The last readings of this process by (profile, version, file SHA-256, options, cities, Stand): the same file
+# is read for the preview and again for the confirmation (a register takes seconds), and the demo imports one
+# register into several editions. A reading depends on nothing else (the postcode table is fixed), so a kept
+# one is the same as a new one.
+READINGS_KEPT = 4
+_READINGS: dict[tuple, OfficialReading] = {}
+
+
 class Profile:
     """A way of reading one kind of official file. Subclasses set key, name, version and options and
     implement `read_rows`; `read` checks the options and fills in the file's fingerprint.
@@ -108,13 +119,22 @@ class Profile:
         if self.needs_stand and stand is None:
             raise ValidationError(_("Bitte geben Sie den Stand der Datei an."), code="stand_missing")
         chosen = self.clean_options(options)
+        sha256 = hashlib.sha256(bytes(data)).hexdigest()
+        # The language too: the reasons of unmatched and ambiguous rows are in it.
+        key = (self.key, self.version, sha256, tuple(sorted(chosen.items())), tuple(cities), stand, get_language())
+        cached = _READINGS.get(key)
+        if cached is not None:
+            return copy.deepcopy(cached)
         reading = OfficialReading(
             stand=stand,  # a register's profile sets it from the file
-            sha256=hashlib.sha256(bytes(data)).hexdigest(),
+            sha256=sha256,
             profile=self.key,
             version=self.version,
         )
         self.read_rows(bytes(data), reading=reading, cities=list(cities), **chosen)
+        _READINGS[key] = copy.deepcopy(reading)
+        while len(_READINGS) > READINGS_KEPT:
+            _READINGS.pop(next(iter(_READINGS)))
         return reading
 
     def clean_options(self, given: dict[str, Any]) -> dict[str, Any]:
@@ -164,6 +184,40 @@ def profile_for(key: str) -> Profile:
         return PROFILES[key]()
     except KeyError:
         raise ValidationError(_("Unbekanntes Profil „%(key)s“.") % {"key": key}, code="profile_unknown") from None
+
+
+def options_from_text(profile_key: str, texts: dict[str, str]) -> dict[str, Any]:
+    """A profile's options given as text (the command's `--option k=v`, the page's lines, the catalogue's
+    `official_options`) in their types: yes/no words for a flag, YYYY-MM-DD for a date. ValidationError
+    (German) for an unknown option or a value of the wrong form; empty texts are left out (the option's
+    default)."""
+    known = {option.name: option for option in profile_for(profile_key).options}
+    options: dict[str, Any] = {}
+    for name, text in texts.items():
+        option = known.get(name)
+        if option is None:
+            raise ValidationError(
+                _("Das Profil „%(profile)s“ kennt die Option „%(option)s“ nicht.")
+                % {"profile": profile_key, "option": name}
+            )
+        text = str(text).strip()
+        if text == "":
+            continue
+        if option.kind is bool:
+            flag = to_yes_no(text)
+            if flag is None:
+                raise ValidationError(_("Die Option „%(option)s“ hat einen ungültigen Wert.") % {"option": name})
+            options[name] = flag
+        elif option.kind is date:
+            try:
+                options[name] = date.fromisoformat(text)
+            except ValueError:
+                raise ValidationError(
+                    _("Die Option „%(option)s“ hat einen ungültigen Wert.") % {"option": name}
+                ) from None
+        else:
+            options[name] = text
+    return options
 
 
 # Abbreviations official files use for a place's qualifier, written out before comparing.

@@ -8,6 +8,8 @@ last edition's answer and the change in %, which the queue shows beside the valu
   ``z = |x - median| / (1.4826 * MAD)``. Per-capita parameters compare value / (population / 1000).
   When MAD is 0 (most cities gave the same value) z is undefined: values different from the median
   are flagged only if at least ``MIN_CITIES_FOR_ZERO_MAD`` (5) cities answered, otherwise never.
+  The population is the one the score run divides by: the edition's figure as of the value's Stand where it
+  has figures for the city, else the city's (indicators.population).
 - "jump": against the city's *approved* answer to the parameter with the same key in
   ``edition.previous()``. Numbers: ``|new - old| / |old| * 100 > settings.REVIEW_JUMP_PERCENT``
   (old 0: any new value other than 0 is a jump). Yes/no: yes -> no. Choice: an option worth fewer
@@ -19,8 +21,9 @@ last edition's answer and the change in %, which the queue shows beside the valu
   its edition's reference date by more than ``settings.STALE_STAND_MONTHS`` (``Edition.is_stale_stand``; an
   answer without a Stand, or an edition without a reference date, is never stale).
 
-The number of queries does not depend on the number of answers: at most 4 (answers with their
-parameter, city and evidence-file existence; the peer values; the editions; last year's answers).
+The number of queries does not depend on the number of answers: at most 5 (answers with their
+parameter, city and evidence-file existence; the peer values; the population figures where a parameter is
+per capita; the editions; last year's answers).
 Flags are computed from the stored answers (the given objects are only used for their ids).
 """
 
@@ -31,9 +34,11 @@ from decimal import Decimal
 import numpy as np
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Answer, AnswerCheck, Edition, EvidenceFile, Parameter
+from indicators.population import PopulationFigures
 
 OUTLIER = "outlier"
 JUMP = "jump"
@@ -53,23 +58,38 @@ MAD_SCALE = 1.4826  # makes the MAD a consistent estimator of the standard devia
 MIN_CITIES_FOR_ZERO_MAD = 5
 
 
-def _comparable(number, population, per_capita: bool) -> float:
+def _comparable(number, population: int, per_capita: bool) -> float:
     value = float(number)
     return value / (population / 1000) if per_capita else value
 
 
 def _outlier_ids(answers: list[Answer]) -> set[int]:
-    """Ids of the numeric answers whose robust z-score within their edition is above the threshold (1 query)."""
+    """Ids of the numeric answers whose robust z-score within their edition is above the threshold (1 query;
+    2 when a parameter is per capita: its values are divided by the population as of their Stand, the rule of
+    indicators.population, as the score run does)."""
     numeric = [a for a in answers if a.parameter.is_numeric and a.value_number is not None]
     if not numeric:
         return set()
     per_capita = {a.parameter_id: a.parameter.per_capita for a in numeric}
+    edition_ids = {a.edition_id for a in numeric}
+    figures = PopulationFigures(edition_ids) if any(per_capita.values()) else None
+
+    def comparable(edition_id, city_id, number, stand, population, parameter_id) -> float:
+        if not per_capita[parameter_id]:
+            return float(number)
+        population = figures.population(edition_id=edition_id, city_id=city_id, stand=stand, fallback=population)
+        return _comparable(number, population, True)
+
     peers = defaultdict(list)
-    rows = Answer.objects.filter(
-        parameter_id__in=per_capita, value_number__isnull=False, edition_id__in={a.edition_id for a in numeric}
-    ).values_list("edition_id", "parameter_id", "value_number", "city__population")
-    for edition_id, parameter_id, number, population in rows:
-        peers[edition_id, parameter_id].append(_comparable(number, population, per_capita[parameter_id]))
+    stands = {}
+    rows = (
+        Answer.objects.filter(parameter_id__in=per_capita, value_number__isnull=False, edition_id__in=edition_ids)
+        .annotate(stand=Coalesce("as_of", "official_import__as_of"))
+        .values_list("pk", "edition_id", "parameter_id", "city_id", "value_number", "stand", "city__population")
+    )
+    for pk, edition_id, parameter_id, city_id, number, stand, population in rows:
+        peers[edition_id, parameter_id].append(comparable(edition_id, city_id, number, stand, population, parameter_id))
+        stands[pk] = stand
     stats = {}
     for key, values in peers.items():
         array = np.asarray(values, dtype=float)
@@ -79,7 +99,10 @@ def _outlier_ids(answers: list[Answer]) -> set[int]:
     flagged = set()
     for answer in numeric:
         median, mad, count = stats[answer.edition_id, answer.parameter_id]
-        x = _comparable(answer.value_number, answer.city.population, answer.parameter.per_capita)
+        stand = stands.get(answer.pk, answer.as_of)  # an official value's Stand is its file's
+        x = comparable(
+            answer.edition_id, answer.city_id, answer.value_number, stand, answer.city.population, answer.parameter_id
+        )
         if mad == 0:
             if count >= MIN_CITIES_FOR_ZERO_MAD and not np.isclose(x, median):
                 flagged.add(answer.pk)
@@ -191,7 +214,7 @@ def _stored(answers) -> list[Answer]:
 
 def answer_reviews(answers) -> dict[int, Review]:
     """Flags and last edition's comparison by answer id, for a list or a queryset of answers, at most
-    4 queries for any number of answers."""
+    5 queries for any number of answers."""
     stored = _stored(answers)
     if not stored:
         return {}
@@ -217,8 +240,8 @@ def answer_reviews(answers) -> dict[int, Review]:
 
 def plausibility_flags(pairs: list[tuple[Answer, Answer | None]]) -> dict[int, list[str]]:
     """The flags a city's staff see before submitting, by the reviewers' rules: outlier and jump, by answer id,
-    for (answer, last edition's approved answer or None) pairs of one city (1 query). The answers need their
-    parameter, city and edition loaded."""
+    for (answer, last edition's approved answer or None) pairs of one city (1 query, 2 with a per-capita
+    parameter). The answers need their parameter, city and edition loaded."""
     answered = [answer for answer, _old in pairs if answer.pk and answer.has_value]
     outliers = _outlier_ids(answered)
     result = {}
@@ -232,6 +255,6 @@ def plausibility_flags(pairs: list[tuple[Answer, Answer | None]]) -> dict[int, l
 
 
 def answer_flags(answers) -> dict[int, list[str]]:
-    """Flag codes ("outlier", "jump", "evidence_missing", "objection", "stale") by answer id; at most 4 queries
+    """Flag codes ("outlier", "jump", "evidence_missing", "objection", "stale") by answer id; at most 5 queries
     for any number of answers."""
     return {pk: review.flags for pk, review in answer_reviews(answers).items()}

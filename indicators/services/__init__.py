@@ -42,9 +42,11 @@ from indicators.services.editions import (
 from indicators.services.official import (
     OfficialImportResult,
     OfficialPreview,
+    ProfileChoice,
     official_import_confirm,
     official_import_preview,
     official_options_parse,
+    official_profile_choose,
 )
 from indicators.services.review import (
     REVIEW_REASONS,
@@ -100,6 +102,8 @@ __all__ = [
     "official_import_confirm",
     "official_import_preview",
     "official_options_parse",
+    "official_profile_choose",
+    "ProfileChoice",
     "previous_answer",
     "review_assignment_save",
     "review_reason",

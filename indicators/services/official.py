@@ -12,10 +12,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from indicators.models import Answer, City, Edition, OfficialImport, Parameter, Participation
-from indicators.official import OfficialReading, profile_for
+from indicators.official import OfficialReading, options_from_text, profile_for
 from indicators.services.base import check_editor, lock_edition, notify_approved_data_changed
 from indicators.services.editions import check_catalogue_open
-from indicators.values import assign_value, to_yes_no
+from indicators.values import assign_value
 from indicators.workflow import WorkflowError, record_history
 from webhooks import events as webhook_events
 
@@ -77,37 +77,51 @@ class OfficialImportResult:
     preview: OfficialPreview
 
 
+@dataclass(frozen=True)
+class ProfileChoice:
+    """The profile and options an import uses, and the profile the catalogue names for the parameter ("" when
+    it names none)."""
+
+    profile_key: str
+    options: dict[str, Any]
+    catalogue_profile: str
+
+    @property
+    def differs_from_catalogue(self) -> bool:
+        return bool(self.catalogue_profile) and self.profile_key != self.catalogue_profile
+
+    @property
+    def note(self) -> str:
+        """What the editor is told when the profile is not the catalogue's ("" when it is)."""
+        if not self.differs_from_catalogue:
+            return ""
+        return _(
+            "Achtung: Laut Katalog wird dieser Parameter mit dem Profil „%(catalogue)s“ importiert, gewählt ist "
+            "„%(chosen)s“. Die Optionen des Katalogs gelten dann nicht."
+        ) % {"catalogue": self.catalogue_profile, "chosen": self.profile_key}
+
+
+def official_profile_choose(*, parameter: Parameter, profile_key: str = "", option_texts=None) -> ProfileChoice:
+    """The profile and options of an import of `parameter` (the page and import_official_data): the editor's
+    profile, or without one the catalogue's (`Parameter.official_profile`). With the catalogue's profile its
+    options (`Parameter.official_options`) hold unless the editor gives the same option; with another
+    profile only the editor's options. ValidationError (German) when neither names a profile, for an unknown
+    profile and for options the profile does not take."""
+    catalogue = parameter.official_profile
+    key = profile_key or catalogue
+    if not key:
+        raise ValidationError(
+            _("Bitte wählen Sie ein Importprofil; der Katalog nennt für „%(parameter)s“ keines.")
+            % {"parameter": parameter.name}
+        )
+    options = parameter.official_profile_options() if key == catalogue else {}
+    options.update(options_from_text(key, dict(option_texts or {})))
+    return ProfileChoice(profile_key=key, options=options, catalogue_profile=catalogue)
+
+
 def official_options_parse(profile_key: str, texts: dict[str, str]) -> dict[str, Any]:
-    """A profile's options given as text (the command's `--option k=v`) in their types: yes/no words for a
-    flag, YYYY-MM-DD for a date. ValidationError (German) for an unknown option or a value of the wrong
-    form; empty texts are left out (the option's default)."""
-    known = {option.name: option for option in profile_for(profile_key).options}
-    options: dict[str, Any] = {}
-    for name, text in texts.items():
-        option = known.get(name)
-        if option is None:
-            raise ValidationError(
-                _("Das Profil „%(profile)s“ kennt die Option „%(option)s“ nicht.")
-                % {"profile": profile_key, "option": name}
-            )
-        text = str(text).strip()
-        if text == "":
-            continue
-        if option.kind is bool:
-            flag = to_yes_no(text)
-            if flag is None:
-                raise ValidationError(_("Die Option „%(option)s“ hat einen ungültigen Wert.") % {"option": name})
-            options[name] = flag
-        elif option.kind is date:
-            try:
-                options[name] = date.fromisoformat(text)
-            except ValueError:
-                raise ValidationError(
-                    _("Die Option „%(option)s“ hat einen ungültigen Wert.") % {"option": name}
-                ) from None
-        else:
-            options[name] = text
-    return options
+    """A profile's options given as text in their types (indicators.official.options_from_text)."""
+    return options_from_text(profile_key, texts)
 
 
 def _check_importable(*, user, edition: Edition, parameter: Parameter) -> None:
@@ -201,7 +215,8 @@ def official_import_preview(
     profile with the edition's participating cities; writes nothing. Editors only; the parameter must be of
     the edition and taken from an official source, the edition not published. Raises ValidationError with
     the profile's German message for a file that cannot be read. The stored value is the file's raw value
-    (a count): a per-capita parameter is scaled by the scoring engine with the city's population."""
+    (a count): a per-capita parameter is divided by the population as of the file's Stand when scored
+    (indicators.population)."""
     _check_importable(user=user, edition=edition, parameter=parameter)
     data = _file_bytes(uploaded)
     return _preview(
@@ -362,4 +377,6 @@ __all__ = [
     "official_import_confirm",
     "official_import_preview",
     "official_options_parse",
+    "official_profile_choose",
+    "ProfileChoice",
 ]

@@ -1,8 +1,10 @@
 """One edition as one JSON document (export) and back into a database (import), verified by the input hash.
 
 The document holds the edition with its settings, the participating cities (by AGS), the catalogue, the
-participations, every answer (all statuses) with its evidence metadata, the innovation projects and the
-published score run with all its result rows exactly as stored. Not in it: the evidence files' bytes
+participations, the edition's population figures, the imported official files (metadata: source, profile and
+version, name, SHA-256, Stand, storage path, who imported when), every answer (all statuses) with its evidence
+metadata and provenance (source kind, its official import, the file's rows, the researcher), the innovation
+projects and the published score run with all its result rows exactly as stored. Not in it: the evidence files' bytes
 (only name, type, size, SHA-256 and storage path), comments, notifications, memberships, invitations,
 unpublished runs (they can be recomputed), uncertainty analyses (`analyse_uncertainty` rederives them
 from the run's input hash) and the change history. Users are referred to by username and linked on
@@ -11,6 +13,9 @@ import only where that user exists.
 The input hash of a run covers the previous published edition's ranks, so editions are imported oldest
 first. An import is one transaction: it is refused, and nothing is written, when the year exists, the
 format version is unknown, or the imported inputs do not hash to the published run's input hash.
+
+Format versions: 2 added the population figures, the official imports and the answers' provenance (issue 16);
+a version 1 file still imports, its answers entered by the city and the edition without figures.
 
 Size: export and import side by side on purpose, so a field written by one is read by the other.
 """
@@ -32,15 +37,19 @@ from indicators.models import (
     EvidenceFile,
     Indicator,
     InnovationProject,
+    OfficialImport,
     Parameter,
     Participation,
+    PopulationFigure,
 )
 from scoring.inputs import CODE_VERSION, load_inputs
 from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
 from scoring.services.public_pages import public_pages_refresh
 
 FORMAT = "smart-city-index/edition"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# The versions this code reads: 1 lacks what 2 added (see the module docstring), read as the defaults.
+READABLE_VERSIONS = (1, 2)
 
 EDITION_FIELDS = (
     "year",
@@ -96,6 +105,8 @@ PARAMETER_FIELDS = (
     "evidence_required",
     "position",
     "collection_mode",  # issue 16; a file written before it reads as the default, "city"
+    "official_profile",  # format 2 (issue 16): the importer profile that feeds the parameter, and its options
+    "official_options",
 )
 ANSWER_FIELDS = (
     "value_bool",
@@ -108,7 +119,19 @@ ANSWER_FIELDS = (
     "review_reason",
     "version",
     "reviewed_at",
+    "source_kind",  # format 2 (issue 16); a version 1 file reads as the default, "city"
+    "source_rows",
 )
+OFFICIAL_IMPORT_FIELDS = (
+    "source_name",
+    "profile_key",
+    "profile_version",
+    "file_name",
+    "sha256",
+    "as_of",
+    "imported_at",
+)
+POPULATION_FIGURE_FIELDS = ("reference_date", "population", "source")
 PROJECT_FIELDS = ("title", "description", "evidence_url", "bonus_points", "bonus_justification", "awarded_at")
 RUN_FIELDS = (
     "created_at",
@@ -187,13 +210,31 @@ def edition_export(edition: Edition) -> dict:
     participations = list(Participation.objects.filter(edition=edition).select_related("city", "signed_off_by"))
     answers = list(
         Answer.objects.filter(edition=edition)
-        .select_related("city", "parameter__indicator__domain", "updated_by", "reviewed_by")
+        .select_related(
+            "city",
+            "parameter__indicator__domain",
+            "updated_by",
+            "reviewed_by",
+            "researched_by",
+            "official_import__parameter__indicator__domain",
+        )
         .prefetch_related("evidence_files__uploaded_by")
     )
+    official_imports = list(
+        OfficialImport.objects.filter(edition=edition)
+        .select_related("parameter__indicator__domain", "imported_by")
+        .order_by("imported_at", "id")
+    )
+    figures = list(PopulationFigure.objects.filter(edition=edition).select_related("city"))
     projects = list(InnovationProject.objects.filter(edition=edition).select_related("city", "domain", "awarded_by"))
     runs = list(ScoreRun.objects.filter(edition=edition, is_published=True).order_by("created_at", "id"))
 
-    city_ids = {p.city_id for p in participations} | {a.city_id for a in answers} | {p.city_id for p in projects}
+    city_ids = (
+        {p.city_id for p in participations}
+        | {a.city_id for a in answers}
+        | {p.city_id for p in projects}
+        | {f.city_id for f in figures}
+    )
     for run in runs:
         city_ids |= set(CityScore.objects.filter(run=run).values_list("city_id", flat=True))
     cities = list(City.objects.filter(pk__in=city_ids).order_by("ags"))
@@ -207,6 +248,8 @@ def edition_export(edition: Edition) -> dict:
         item["parameter"] = _parameter_ref(answer.parameter)
         item["updated_by"] = _username(answer.updated_by)
         item["reviewed_by"] = _username(answer.reviewed_by)
+        item["researched_by"] = _username(answer.researched_by)
+        item["official_import"] = _official_import_ref(answer.official_import) if answer.official_import_id else None
         item["evidence_files"] = [
             {
                 "original_name": f.original_name,
@@ -247,6 +290,20 @@ def edition_export(edition: Edition) -> dict:
             ),
             key=lambda p: p["city"],
         ),
+        "population_figures": sorted(
+            ({**_fields(f, POPULATION_FIGURE_FIELDS), "city": f.city.ags} for f in figures),
+            key=lambda f: (f["city"], f["reference_date"]),
+        ),
+        "official_imports": [
+            {
+                **_fields(o, OFFICIAL_IMPORT_FIELDS),
+                "ref": _official_import_ref(o),
+                "parameter": _parameter_ref(o.parameter),
+                "path": o.file.name,
+                "imported_by": _username(o.imported_by),
+            }
+            for o in official_imports
+        ],
         "answers": exported_answers,
         "innovation_projects": sorted(
             (
@@ -262,6 +319,12 @@ def edition_export(edition: Edition) -> dict:
         ),
         "runs": [_export_run(run, ags) for run in runs],
     }
+
+
+def _official_import_ref(official_import: OfficialImport) -> str:
+    """An official import's reference in the document: its parameter's key path and the file's SHA-256 (unique
+    per parameter), "domain/indicator/parameter@sha256"."""
+    return f"{_parameter_ref(official_import.parameter)}@{official_import.sha256}"
 
 
 def load_order(parameters: list[Parameter]) -> list[Parameter]:
@@ -365,9 +428,10 @@ def edition_import(data: dict, *, allow_code_change: bool = False) -> Edition:
     """
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValidationError(f"Not an edition export (expected format {FORMAT!r}).")
-    if data.get("format_version") != FORMAT_VERSION:
+    if data.get("format_version") not in READABLE_VERSIONS:
         raise ValidationError(
-            f"Unknown format version {data.get('format_version')!r}; this code reads version {FORMAT_VERSION}."
+            f"Unknown format version {data.get('format_version')!r}; this code reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}."
         )
     year = data["edition"]["year"]
     if Edition.objects.filter(year=year).exists():
@@ -421,6 +485,12 @@ def edition_import(data: dict, *, allow_code_change: bool = False) -> Edition:
             signed_off_by=users(p["signed_off_by"]),
         )
 
+    for f in data.get("population_figures", []):
+        PopulationFigure.objects.create(
+            edition=edition, city=cities[f["city"]], **_values(f, POPULATION_FIGURE_FIELDS, PopulationFigure)
+        )
+    official_imports = _import_official_imports(edition, data.get("official_imports", []), parameters, users)
+
     bulk_create_with_history(
         [
             Answer(
@@ -429,6 +499,8 @@ def edition_import(data: dict, *, allow_code_change: bool = False) -> Edition:
                 parameter=parameters[a["parameter"]],
                 updated_by=users(a["updated_by"]),
                 reviewed_by=users(a["reviewed_by"]),
+                researched_by=users(a.get("researched_by")),
+                official_import=official_imports[a["official_import"]] if a.get("official_import") else None,
                 **_values(a, ANSWER_FIELDS, Answer),
             )
             for a in data["answers"]
@@ -478,6 +550,23 @@ def edition_import(data: dict, *, allow_code_change: bool = False) -> Edition:
             _import_run(edition, run_data, cities, domains, indicators)
         transaction.on_commit(public_pages_refresh)
     return edition
+
+
+def _import_official_imports(edition, rows: list[dict], parameters: dict, users) -> dict[str, OfficialImport]:
+    """The official imports by their reference (`_official_import_ref`), their files' metadata only (the bytes
+    are restored from the storage backup, like evidence files)."""
+    imports = {}
+    for row in rows:
+        values = _values(row, OFFICIAL_IMPORT_FIELDS, OfficialImport)
+        imported_at = values.pop("imported_at")
+        official_import = OfficialImport(
+            edition=edition, parameter=parameters[row["parameter"]], imported_by=users(row["imported_by"]), **values
+        )
+        official_import.file.name = row["path"]
+        official_import.save()
+        OfficialImport.objects.filter(pk=official_import.pk).update(imported_at=imported_at)
+        imports[row["ref"]] = official_import
+    return imports
 
 
 def _import_cities(rows: list[dict]) -> dict[str, City]:

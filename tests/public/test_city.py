@@ -363,7 +363,7 @@ def test_the_profile_runs_a_fixed_number_of_queries(client, editor, cities, djan
     publish(edition, editor)
     city = factories.cities_of(edition)[0]
 
-    with django_assert_num_queries(21):  # 20 + the city's rank uncertainty
+    with django_assert_num_queries(22):  # 21 + the city's rank uncertainty (the field data: 8 queries of load_inputs)
         response = client.get(f"/stadt/{city.slug}/2040/")
 
     assert response.status_code == 200

@@ -57,6 +57,7 @@ ANSWER_COLUMNS = [
     "quelle",
     "stand",
     "stand_veraltet",
+    "population",
 ]
 FILES = [("results", "csv"), ("results", "json"), ("answers", "csv"), ("answers", "json")]
 
@@ -331,7 +332,9 @@ def test_answers_csv_writes_every_kind_machine_readably(client, editor):
         "quelle": "https://stadt.example/termine",
         "stand": "2040-03-31",
         "stand_veraltet": "false",
+        "population": "",  # not per capita
     }
+    assert by_key["ladepunkte"]["population"] == str(city.population)  # per capita: the city's (no figures)
     assert by_key["online-termine"]["value"] == "false"
     assert by_key["online-termine"]["kind"] == "yes_no"
     assert by_key["smart-meter"]["value"] == "planned"
@@ -435,9 +438,9 @@ def test_unknown_datasets_and_formats_are_not_found(client, editor, path):
         # uncertainties
         ("results", "csv", 9),
         ("results", "json", 9),
-        # ... + approved answers (CSV), + domain scores for the bonus (JSON)
-        ("answers", "csv", 7),
-        ("answers", "json", 8),
+        # ... + approved answers and the population figures (CSV), + domain scores for the bonus (JSON)
+        ("answers", "csv", 8),
+        ("answers", "json", 9),
     ],
 )
 def test_every_file_runs_a_fixed_number_of_queries(

@@ -58,7 +58,7 @@ def test_the_answers_csv_says_where_each_value_comes_from(client, editor):
         "ladepunkte": ("amtlich", SOURCE, "2019-07-19"),
     }
     assert sum(row["quelle_art"] == "amtlich" for row in rows) == 3
-    assert list(rows[0])[-4:] == ["quelle_art", "quelle", "stand", "stand_veraltet"]
+    assert list(rows[0])[-5:] == ["quelle_art", "quelle", "stand", "stand_veraltet", "population"]
 
 
 def test_the_answers_json_carries_the_same_provenance_and_still_recomputes_the_ranking(client, editor):
@@ -137,7 +137,7 @@ def test_the_drill_down_shows_the_source_kind_and_stand(client, editor):
 def test_the_profile_with_official_values_keeps_its_query_pin(client, editor, cities, django_assert_num_queries):
     edition, first = provenance_edition(editor, cities=cities)
 
-    with django_assert_num_queries(21):  # as test_city's pin: the import is joined, not queried per answer
+    with django_assert_num_queries(22):  # as test_city's pin: the import is joined, not queried per answer
         response = client.get(f"/stadt/{first.slug}/2040/")
 
     assert response.content.decode().count('<dd class="source-kind">Amtliche Quelle: ') == 1

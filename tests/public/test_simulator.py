@@ -436,7 +436,7 @@ def test_the_page_runs_a_fixed_number_of_queries(client, editor, cities, django_
     city = factories.cities_of(edition)[0]
     page = f"/simulator/{YEAR}/{city.slug}/"
 
-    with django_assert_num_queries(14):  # the first visit loads the run's inputs (10 queries) and caches them
+    with django_assert_num_queries(15):  # the first visit loads the run's inputs (11 queries) and caches them
         assert client.get(page, {"p-busse": "99", "wd-verwaltung": "2"}).status_code == 200
     with django_assert_num_queries(4):  # edition, run, city, the city's published answers
         assert client.get(page, {"p-busse": "98", "wd-verwaltung": "2"}).status_code == 200

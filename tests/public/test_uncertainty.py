@@ -351,7 +351,7 @@ def test_without_an_analysis_the_results_columns_are_empty(client, analysed):
 PAGE_PINS = [
     ("/ranking/2040/", 7),
     ("/ranking/2040/?sortierung=mobilitaet&land=Nordrhein-Westfalen", 7),
-    ("/stadt/{slug}/2040/", 21),
+    ("/stadt/{slug}/2040/", 22),
     ("/methodik/2040/", 9),  # + origins, official sources, the cities' checks (issue 16)
     ("/daten/2040/results.csv", 9),
     ("/daten/2040/results.json", 9),

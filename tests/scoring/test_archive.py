@@ -2,12 +2,23 @@
 
 import copy
 import json
+from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from indicators.models import Answer, City, Edition, EvidenceFile, InnovationProject, Parameter, Participation
+from indicators.models import (
+    Answer,
+    City,
+    Edition,
+    EvidenceFile,
+    InnovationProject,
+    OfficialImport,
+    Parameter,
+    Participation,
+    PopulationFigure,
+)
 from scoring.inputs import load_inputs
 from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
 from scoring.services import scores_recompute
@@ -198,3 +209,73 @@ def test_the_collection_mode_survives_the_round_trip_and_an_older_file_reads_as_
     assert set(Parameter.objects.filter(indicator__domain__edition=old).values_list("collection_mode", flat=True)) == {
         "city"
     }
+
+
+def test_provenance_and_population_figures_survive_the_round_trip(editor):
+    # given: ladepunkte imported from a register with Stand 2019-07-19 (rows 12 and 15 for the first city), one
+    # researched value, population figures that the run divided by
+    edition = factories.small_edition(cities=3, year=2033)
+    answers = answer_all(edition, seed=5)
+    ladepunkte = factories.parameter(edition, "ladepunkte")
+    Parameter.objects.filter(pk=ladepunkte.pk).update(collection_mode="official")
+    official = factories.OfficialImportFactory(parameter=ladepunkte, imported_by=editor, sha256="b" * 64)
+    first, second, third = factories.cities_of(edition)
+    Answer.objects.filter(parameter=ladepunkte).update(
+        source_kind="official", official_import=official, as_of=official.as_of
+    )
+    Answer.objects.filter(parameter=ladepunkte, city=first).update(source_rows=[12, 15])
+    researched = next(a for a in answers if a.parameter.key == "wartezeit" and a.city == second)
+    Answer.objects.filter(pk=researched.pk).update(source_kind="research", researched_by=editor)
+    PopulationFigure.objects.create(
+        edition=edition, city=first, reference_date=date(2018, 12, 31), population=123_456, source="Destatis"
+    )
+    PopulationFigure.objects.create(edition=edition, city=third, reference_date=date(2020, 12, 31), population=654_321)
+    run = publish(edition, editor)
+    assert load_inputs(edition).population[:, 4].tolist()[0] == 123_456
+    text = edition_dumps(edition)
+    empty_database()
+
+    # when
+    imported = edition_import(json.loads(text))
+
+    # then: the run verifies (the figures are in its input hash) and the file comes back byte for byte
+    assert published(2033).input_hash == run.input_hash
+    assert edition_dumps(imported) == text
+    official_answers = Answer.objects.filter(edition=imported, source_kind="official").select_related(
+        "official_import", "city"
+    )
+    assert sorted((a.city.ags, a.source_rows, a.official_import.sha256) for a in official_answers) == sorted(
+        [(first.ags, [12, 15], "b" * 64), (second.ags, [], "b" * 64), (third.ags, [], "b" * 64)]
+    )
+    stored = OfficialImport.objects.get(edition=imported)
+    assert (stored.source_name, stored.profile_key, stored.as_of, stored.file.name, stored.imported_by) == (
+        "Bundesnetzagentur, Ladesäulenregister",
+        "bnetza-ladesaeulen",
+        date(2019, 7, 19),
+        official.file.name,
+        editor,
+    )
+    assert Answer.objects.get(edition=imported, source_kind="research").researched_by == editor
+    assert sorted(
+        PopulationFigure.objects.filter(edition=imported).values_list("city__ags", "population", "source")
+    ) == sorted([(first.ags, 123_456, "Destatis"), (third.ags, 654_321, "")])
+
+
+def test_a_version_1_file_still_imports_with_answers_entered_by_the_city(exported):
+    # given: the file as version 1 wrote it
+    data, input_hash, rows = exported
+    older = copy.deepcopy(data)
+    older["format_version"] = 1
+    del older["population_figures"], older["official_imports"]
+    for answer in older["answers"]:
+        for name in ("source_kind", "source_rows", "official_import", "researched_by"):
+            del answer[name]
+    empty_database()
+
+    # when
+    edition = edition_import(older)
+
+    # then
+    assert published(2031).input_hash == input_hash
+    assert results(published(2031)) == rows
+    assert set(Answer.objects.filter(edition=edition).values_list("source_kind", flat=True)) == {"city"}

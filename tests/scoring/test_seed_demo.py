@@ -12,12 +12,14 @@ from django.utils import timezone
 from indicators.demo import DEMO_PASSWORD, DEMO_USERS, _answers, _city_maturity
 from indicators.importers import catalogue_import, cities_import, read_catalogue
 from indicators.models import Answer, City, Edition, Parameter
+from indicators.services.answers import check_entered_by_city
+from indicators.workflow import WorkflowError
 from scoring.inputs import load_inputs
 from scoring.models import CityScore, ScoreRun
 
 
 @pytest.mark.django_db
-def test_seed_demo_loads_three_editions_with_results_from_the_pipeline(capsys, settings):
+def test_seed_demo_loads_three_editions_with_results_from_the_pipeline(capsys, settings, client):
     settings.DEBUG = True
 
     # when
@@ -58,6 +60,27 @@ def test_seed_demo_loads_three_editions_with_results_from_the_pipeline(capsys, s
     # the collecting edition has a realistic mix of statuses
     statuses = set(Answer.objects.filter(edition=editions[2024]).values_list("status", flat=True))
     assert statuses == {"draft", "submitted", "approved", "changes_requested"}
+
+    # the public charging points are the real register of 2019-07, imported and approved in every edition
+    # (independent figures: Berlin 850, Hamburg 892, München 235, Bochum 50 charging points in that file)
+    for edition in editions.values():
+        charging = Answer.objects.filter(edition=edition, parameter__key="oeffentliche-ladepunkte")
+        assert dict(
+            charging.filter(city__slug__in=["berlin", "hamburg", "muenchen", "bochum"]).values_list(
+                "city__slug", "value_number"
+            )
+        ) == {"berlin": 850, "hamburg": 892, "muenchen": 235, "bochum": 50}
+        assert set(charging.values_list("status", "source_kind", "as_of", "official_import__file_name")) == {
+            ("approved", "official", date(2019, 7, 19), "ladesaeulenregister-2019-07-19.xlsx")
+        }
+        assert set(charging.values_list("reviewed_by__username", flat=True)) == {"pruefer"}
+    # ... and a city sees it read-only with its source, and cannot change it
+    bochum = Answer.objects.get(edition=editions[2024], city__slug="bochum", parameter__key="oeffentliche-ladepunkte")
+    with pytest.raises(WorkflowError, match="wird nicht von der Stadt angegeben"):
+        check_entered_by_city(bochum)
+    client.force_login(User.objects.get(username="bochum"))
+    page = client.get("/portal/bochum/2024/").content.decode()
+    assert "Ladesäulenregister der Bundesnetzagentur" in page
 
     # demo users can log in with the printed password, with their roles
     assert f"password for all: {DEMO_PASSWORD}" in out

@@ -1,5 +1,6 @@
 """Score runs: recompute from approved answers, no-op on unchanged inputs, trend, publish, crash safety."""
 
+from datetime import date
 from decimal import Decimal
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
-from indicators.models import Answer, Edition, Parameter, Participation
+from indicators.models import Answer, Edition, Parameter, Participation, PopulationFigure
 from scoring import engine, services
 from scoring.inputs import CODE_VERSION, load_inputs
 from scoring.models import CityScore, DomainScore, IndicatorScore, ScoreRun
@@ -196,17 +197,24 @@ def test_a_crash_while_writing_results_leaves_the_previous_run_whole(answered, m
     assert created is True
 
 
-def test_load_inputs_runs_a_fixed_number_of_queries_whatever_the_number_of_cities(db, django_assert_num_queries):
+def test_load_inputs_runs_a_fixed_number_of_queries_whatever_the_number_of_cities_and_figures(
+    db, django_assert_num_queries
+):
     # given
     small = factories.small_edition(cities=3, year=2040)
     large = factories.small_edition(cities=40, year=2041)
     answer_all(small)
     answer_all(large)
+    PopulationFigure.objects.bulk_create(
+        PopulationFigure(edition=large, city=p.city, reference_date=date(year, 12, 31), population=100_000 + year)
+        for p in Participation.objects.filter(edition=large).select_related("city")
+        for year in (2017, 2018, 2019)
+    )
 
-    # then
-    with django_assert_num_queries(7):
+    # then: catalogue (3), cities, answers, figures, bonus, previous run
+    with django_assert_num_queries(8):
         load_inputs(small)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         load_inputs(large)
 
 

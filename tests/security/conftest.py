@@ -6,6 +6,7 @@ their city, the strongest city role); a reviewer who works for a third city; a r
 A (the conflict of interest); an editor. Reviewers and editors are admin users (is_staff), as in the demo.
 """
 
+import datetime
 import importlib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,6 +31,7 @@ from indicators.models import (
     EvidenceFile,
     Notification,
     Participation,
+    PopulationFigure,
     ReviewAssignment,
 )
 from indicators.services import coordination
@@ -134,6 +136,7 @@ def _build_world(storage) -> World:
         ("indicators.migrations.0006_notification_permissions", "grant"),
         ("indicators.migrations.0012_official_import_permissions", "grant"),
         ("indicators.migrations.0014_research_role", "grant"),
+        ("indicators.migrations.0016_population_figures", "grant"),
         ("webhooks.migrations.0002_editor_permissions", "grant"),
         ("scoring.migrations.0002_editors_view_score_runs", "grant"),
     ):
@@ -190,6 +193,9 @@ def _build_world(storage) -> World:
         kind=Notification.Kind.values[0], recipient=editor, edition=edition, city=city_a, answer=secret
     )
     factories.OfficialImportFactory(parameter=factories.parameter(edition, "ladepunkte"), imported_by=editor)
+    PopulationFigure.objects.create(
+        edition=edition, city=city_a, reference_date=datetime.date(2019, 12, 31), population=123_457
+    )
 
     users = {
         "anonymous": None,

@@ -284,6 +284,7 @@ ADMIN_MODELS = {
     "indicators.officialimport": ("v", "va"),  # the add page is the import (upload, preview, confirm)
     # desk research: the list of cities and a city's research page (researchers: test_research_walk.py)
     "indicators.researchcity": ("", "v"),
+    "indicators.populationfigure": ("v", "va"),
     "scoring.scorerun": ("", "v"),
     "webhooks.webhookendpoint": ("", "va"),
     "webhooks.webhookdelivery": ("", "v"),

@@ -1,16 +1,15 @@
 """Import an official file (a register export) for one parameter of an edition, as the editors' page does."""
 
 from datetime import date
-from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from indicators.models import Edition, Parameter
-from indicators.services import official_import_confirm, official_import_preview, official_options_parse
+from indicators.management.lookups import active_user, edition_of_year, existing_file, refused
+from indicators.models import Parameter
+from indicators.services import official_import_confirm, official_import_preview, official_profile_choose
 
 
 def _number(value) -> str:
@@ -27,7 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("file", help="the official file (e.g. the BNetzA register as XLSX)")
         parser.add_argument("--edition", type=int, required=True, help="the edition's year")
         parser.add_argument("--parameter", required=True, help="the parameter's key (collection mode official)")
-        parser.add_argument("--profile", required=True, help="the importer profile, e.g. bnetza-ladesaeulen")
+        parser.add_argument(
+            "--profile",
+            default="",
+            help="the importer profile, e.g. bnetza-ladesaeulen (default: the catalogue's for the parameter)",
+        )
         parser.add_argument("--user", required=True, help="the username of the editor who imports")
         parser.add_argument("--stand", type=date.fromisoformat, help="the file's Stand (YYYY-MM-DD) if it has none")
         parser.add_argument(
@@ -36,12 +39,8 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="show what would be stored, write nothing")
 
     def handle(self, *args, file, edition, parameter, profile, user, stand, option, dry_run, **options):
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(_("Die Datei „%(file)s“ gibt es nicht.") % {"file": file})
-        edition_obj = Edition.objects.filter(year=edition).first()
-        if edition_obj is None:
-            raise CommandError(_("Es gibt keine Ausgabe %(year)s.") % {"year": edition})
+        path = existing_file(file)
+        edition_obj = edition_of_year(edition)
         parameter_obj = (
             Parameter.objects.filter(indicator__domain__edition=edition_obj, key=parameter)
             .select_related("indicator__domain")
@@ -51,28 +50,28 @@ class Command(BaseCommand):
             raise CommandError(
                 _("Die Ausgabe %(year)s hat keinen Parameter „%(key)s“.") % {"year": edition, "key": parameter}
             )
-        acting = get_user_model().objects.filter(username=user, is_active=True).first()
-        if acting is None:
-            raise CommandError(_("Es gibt keinen aktiven Benutzer „%(user)s“.") % {"user": user})
+        acting = active_user(user)
         texts = {}
         for pair in option:
             name, equals, value = pair.partition("=")
             if not equals or not name.strip():
                 raise CommandError(_("Eine Option wird als NAME=WERT angegeben: „%(pair)s“.") % {"pair": pair})
             texts[name.strip()] = value
-        arguments = {"user": acting, "edition": edition_obj, "parameter": parameter_obj, "profile_key": profile}
         try:
+            choice = official_profile_choose(parameter=parameter_obj, profile_key=profile, option_texts=texts)
+            if choice.note:
+                self.stdout.write(self.style.WARNING(choice.note))
+            arguments = {"user": acting, "edition": edition_obj, "parameter": parameter_obj}
+            arguments.update(profile_key=choice.profile_key, options=choice.options, stand=stand)
             with path.open("rb") as handle:
-                uploaded = File(handle, name=path.name)
-                arguments.update(uploaded=uploaded, options=official_options_parse(profile, texts), stand=stand)
+                arguments["uploaded"] = File(handle, name=path.name)
                 if dry_run:
                     preview, result = official_import_preview(**arguments), None
                 else:
                     result = official_import_confirm(**arguments)
                     preview = result.preview
         except (ValidationError, PermissionDenied) as error:
-            messages = error.messages if isinstance(error, ValidationError) else [str(error)]
-            raise CommandError(" ".join(messages)) from None
+            raise refused(error) from None
         self._report(preview, result)
 
     def _report(self, preview, result) -> None:
