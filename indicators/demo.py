@@ -233,7 +233,16 @@ def demo_edition_create(*, year: int, previous: Edition | None, editor: User) ->
         Answer.objects.bulk_create(_answers(edition, cities, parameters, maturity), batch_size=2000)
         InnovationProject.objects.bulk_create(_innovation_projects(edition, cities, domains))
         edition.collection_opens, edition.collection_closes = demo_collection_window(year)
-        edition.save(update_fields=["collection_opens", "collection_closes"])
+        # The values should describe the end of the year before (Stichtag): the real register of July 2019 is
+        # then marked stale ("Stand 07/2019") on the public pages, as it would be in a real edition.
+        edition.reference_date = date(year - 1, 12, 31)
+        # The collecting edition's cities check the official values about them while its collection runs.
+        edition.check_opens, edition.check_closes = (
+            (edition.collection_opens, edition.collection_closes) if year == DEMO_YEARS[-1] else (None, None)
+        )
+        edition.save(
+            update_fields=["collection_opens", "collection_closes", "reference_date", "check_opens", "check_closes"]
+        )
         edition = edition_set_phase(user=editor, edition=edition, phase=Edition.Phase.COLLECTION, reason="Demodaten")
         demo_register_import(edition=edition, parameters=[p for p in parameters if _imported(p)], editor=editor)
         return edition

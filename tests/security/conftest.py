@@ -192,7 +192,17 @@ def _build_world(storage) -> World:
     Notification.objects.create(
         kind=Notification.Kind.values[0], recipient=editor, edition=edition, city=city_a, answer=secret
     )
-    factories.OfficialImportFactory(parameter=factories.parameter(edition, "ladepunkte"), imported_by=editor)
+    # City A's "ladepunkte" is an official value of the unpublished edition: its source and file are as private
+    # as any other value of it (the leak tests look for GEHEIM-XYZ everywhere).
+    official = factories.OfficialImportFactory(
+        parameter=factories.parameter(edition, "ladepunkte"),
+        imported_by=editor,
+        source_name="Register GEHEIM-XYZ",
+        file_name="register-GEHEIM-XYZ.xlsx",
+    )
+    Answer.objects.filter(edition=edition, city=city_a, parameter=official.parameter).update(
+        source_kind="official", official_import=official, source_rows=[7, 9]
+    )
     PopulationFigure.objects.create(
         edition=edition, city=city_a, reference_date=datetime.date(2019, 12, 31), population=123_457
     )

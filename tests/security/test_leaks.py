@@ -4,7 +4,8 @@ webhook receivers (payloads carry identifiers and counts, never values or scores
 
 The world (conftest.py) has an unpublished edition 2030 whose answers are all approved and scored in an
 unpublished run, with city A's "wartezeit" = 987654.321, a note, a source URL and a project title that all
-contain GEHEIM-XYZ; and the published edition 2029 of the same cities.
+contain GEHEIM-XYZ (its "ladepunkte" is an official value whose source and file name contain it too: an
+unpublished official value is as private as any other); and the published edition 2029 of the same cities.
 """
 
 import json
