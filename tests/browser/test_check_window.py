@@ -25,6 +25,10 @@ def test_a_city_objects_by_keyboard_on_a_phone_and_reads_the_correction(
     city = cities_of(edition)[0]
     open_window(edition, closes=10)
     answer = official_answer(edition, city)
+    # a long German compound as the name, as in the real catalogue: the row's header wraps instead of widening it
+    type(answer.parameter).objects.filter(pk=answer.parameter_id).update(
+        name_de="Öffentliche Ladeinfrastrukturpunkte (Elektromobilitätsförderung)"
+    )
     UserFactory(username="kim", cities=[city])
     reviewer = UserFactory(groups=["reviewers"])
     page.set_viewport_size({"width": 375, "height": 800})
