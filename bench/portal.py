@@ -54,6 +54,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import math
 import os
 import re
 import statistics
@@ -632,7 +633,7 @@ def report(results: list[dict], args, load_before, wall_s: float) -> None:
 def format_row(row: dict, trivial_ms: float) -> str:
     target = TARGETS[row["key"]]
     median = statistics.median(row["page_ms"])
-    p90 = sorted(row["page_ms"])[int(0.9 * (len(row["page_ms"]) - 1))]
+    p90 = sorted(row["page_ms"])[math.ceil(0.9 * len(row["page_ms"])) - 1]  # nearest rank
     floor = statistics.median(row["floor_ms"])
     ratio = median / floor
     trivial = f"{median / trivial_ms:.0f}" if row["signed_in"] else ""

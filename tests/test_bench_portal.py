@@ -83,7 +83,7 @@ def test_a_report_row_shows_median_ratio_queries_and_sizes():
         "compressed": False,
     }
     assert portal.format_row(row, 4.0) == (
-        "| autosave POST | 20.0 | 20.0 | 3 | trivial POST, signed in | 2.00 | 10.0 | 5 | 11 | 2.0 | 0.5* "
+        "| autosave POST | 20.0 | 30.0 | 3 | trivial POST, signed in | 2.00 | 10.0 | 5 | 11 | 2.0 | 0.5* "
         "| <= 10 x trivial POST, signed in, <= 12 queries | PASS |"
     )
 
