@@ -25,6 +25,10 @@ The number of queries does not depend on the number of answers: at most 5 (answe
 parameter, city and evidence-file existence; the peer values; the population figures where a parameter is
 per capita; the editions; last year's answers).
 Flags are computed from the stored answers (the given objects are only used for their ids).
+
+Stored (issue 17): this module's rule is the only one; indicators.services.review_flags writes its result into
+the answer's flag columns (`ANSWER_FLAG_FIELDS`) whenever something it reads changes, and the review queue
+reads and filters those columns (`stored_flags`, `flagged`) instead of computing flags per request.
 """
 
 from collections import defaultdict
@@ -33,11 +37,11 @@ from decimal import Decimal
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from indicators.models import Answer, AnswerCheck, Edition, EvidenceFile, Parameter
+from indicators.models import ANSWER_FLAG_FIELDS, Answer, AnswerCheck, Edition, EvidenceFile, Parameter
 from indicators.population import PopulationFigures
 
 OUTLIER = "outlier"
@@ -215,7 +219,17 @@ def _stored(answers) -> list[Answer]:
 def answer_reviews(answers) -> dict[int, Review]:
     """Flags and last edition's comparison by answer id, for a list or a queryset of answers, at most
     5 queries for any number of answers."""
+    return _reviews(_stored(answers))
+
+
+def answer_reviews_with_answers(answers) -> tuple[list[Answer], dict[int, Review]]:
+    """As `answer_reviews`, with the answers as loaded (their stored flag columns included), for the writer of
+    the stored flags (indicators.services.review_flags)."""
     stored = _stored(answers)
+    return stored, _reviews(stored)
+
+
+def _reviews(stored: list[Answer]) -> dict[int, Review]:
     if not stored:
         return {}
     outliers = _outlier_ids(stored)
@@ -258,3 +272,27 @@ def answer_flags(answers) -> dict[int, list[str]]:
     """Flag codes ("outlier", "jump", "evidence_missing", "objection", "stale") by answer id; at most 5 queries
     for any number of answers."""
     return {pk: review.flags for pk, review in answer_reviews(answers).items()}
+
+
+def stored_flags(answer: Answer) -> list[str]:
+    """The flag codes an answer carries as stored (its columns), in the order `answer_reviews` gives them."""
+    return [code for code, column in ANSWER_FLAG_FIELDS.items() if getattr(answer, column)]
+
+
+def flagged(code: str) -> Q:
+    """The answers carrying the flag `code` as stored: one indexed column, filtered in SQL."""
+    return Q(**{ANSWER_FLAG_FIELDS[code]: True})
+
+
+def previous_reviews(answers: list[Answer]) -> dict[int, Review]:
+    """Last edition's approved answer and the change in % by answer id, without the flags (the queue's page
+    reads those from their columns): at most 2 queries. The answers need their parameter and edition loaded."""
+    previous = _previous_by_answer(answers)
+    return {
+        answer.pk: Review(
+            flags=stored_flags(answer),
+            previous=previous.get(answer.pk),
+            change_percent=change_percent(answer, previous.get(answer.pk)),
+        )
+        for answer in answers
+    }

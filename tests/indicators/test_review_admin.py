@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from indicators.models import Answer, Edition, Participation
+from indicators.services.review_flags import review_flags_refresh
 from tests.factories import UserFactory, parameter
 
 
@@ -111,6 +112,7 @@ def test_the_queue_shows_flags_with_a_fixed_number_of_queries(
             evidence_url="https://example.org/b.pdf",
             status=Answer.Status.SUBMITTED,
         )
+    review_flags_refresh(edition_id=edition.pk)  # stored as the services store them
     client = admin_login(reviewer)
 
     # when
