@@ -23,6 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from indicators import roles, selectors
 from indicators.forms import CommentForm
 from indicators.models import (
+    ANSWER_FLAG_FIELDS,
     Answer,
     AnswerCheck,
     Domain,
@@ -296,7 +297,11 @@ class AnswerAdmin(SimpleHistoryAdmin):
     # Answers change only through the workflow services; the admin shows them, the value as people read it
     # ("75,9 %", the option's label) instead of the three typed fields ("Zahl: 75,900000").
     exclude = VALUE_FIELDS
-    readonly_fields = ["shown_value", *[f.name for f in Answer._meta.fields if f.name not in VALUE_FIELDS]]
+    # (the stored flags are the page's "Hinweise", computed fresh there; not shown again as five fields)
+    readonly_fields = [
+        "shown_value",
+        *[f.name for f in Answer._meta.fields if f.name not in [*VALUE_FIELDS, *ANSWER_FLAG_FIELDS.values()]],
+    ]
     inlines = [EvidenceFileInline]
     actions = ["approve", "request_changes"]
     change_form_template = "admin/indicators/answer/change_form.html"

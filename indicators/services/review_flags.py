@@ -28,27 +28,9 @@ from smartcity import task_queue
 REVIEW_FLAGS_REFRESH_TASK = "indicators.tasks.review_flags_refresh_task"
 
 
-def _scope(*, edition_id: int, parameter_id: int | None, following: bool):
-    """The answers to refresh: the edition's to the parameter (all of it without one); with `following`, the
-    answers to the same parameter key in the edition and every later one."""
-    answers = Answer.objects.filter(edition_id=edition_id)
-    if following:
-        year = Edition.objects.filter(pk=edition_id).values_list("year", flat=True).first()
-        answers = Answer.objects.filter(edition__year__gte=year if year is not None else 0)
-        if parameter_id:
-            key = Parameter.objects.filter(pk=parameter_id).values_list("key", flat=True).first() or ""
-            return answers.filter(parameter__key=key)
-        return answers
-    return answers.filter(parameter_id=parameter_id) if parameter_id else answers
-
-
-@transaction.atomic
-def review_flags_refresh(*, edition_id: int, parameter_id: int | None = None, following: bool = False) -> int:
-    """Recompute the flags of the edition's answers to the parameter (all parameters without one; with
-    `following` also the later editions' answers to its key) and store the changed ones; returns how many
-    answers' flags changed. Queries: the rule's (at most 5), ≤ 2 for the scope, one update per 500 changes."""
-    scope = _scope(edition_id=edition_id, parameter_id=parameter_id, following=following)
-    stored, reviews = answer_reviews_with_answers(scope)
+def _store(answers) -> int:
+    """Compute the answers' flags by the rule and write those that changed; returns how many changed."""
+    stored, reviews = answer_reviews_with_answers(answers)
     changed = []
     for answer in stored:
         flags = reviews[answer.pk].flags
@@ -60,6 +42,29 @@ def review_flags_refresh(*, edition_id: int, parameter_id: int | None = None, fo
     # bulk_update, not save(): no updated_at, version or history change (the answer itself did not change)
     Answer.objects.bulk_update(changed, list(ANSWER_FLAG_FIELDS.values()), batch_size=500)
     return len(changed)
+
+
+@transaction.atomic
+def review_flags_refresh(*, edition_id: int, parameter_id: int | None = None, following: bool = False) -> int:
+    """Recompute the flags of the answers to the parameter (a parameter belongs to one edition; all the
+    edition's parameters without one) and store the changed ones; with `following` the same for the same
+    parameter key (or all parameters) of every later edition. Returns how many answers' flags changed.
+
+    Queries per parameter: the rule's (at most 5) and one update per 500 changes. A whole edition is
+    refreshed parameter by parameter, so memory holds one parameter's answers at a time."""
+    editions = Edition.objects.filter(pk=edition_id)
+    if following:
+        year = Edition.objects.filter(pk=edition_id).values_list("year", flat=True).first()
+        editions = Edition.objects.filter(year__gte=year) if year is not None else Edition.objects.none()
+    if parameter_id and not following:
+        return _store(Answer.objects.filter(parameter_id=parameter_id))
+    if parameter_id:
+        key = Parameter.objects.filter(pk=parameter_id).values_list("key", flat=True).first() or ""
+        return _store(Answer.objects.filter(edition__in=editions, parameter__key=key))
+    parameters = list(
+        Parameter.objects.filter(indicator__domain__edition__in=editions).order_by("pk").values_list("pk", flat=True)
+    )
+    return sum(_store(Answer.objects.filter(parameter_id=pk)) for pk in parameters)
 
 
 def review_flags_refresh_all() -> int:

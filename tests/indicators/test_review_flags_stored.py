@@ -12,7 +12,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from indicators.models import (
     ANSWER_FLAG_FIELDS,
@@ -301,33 +300,6 @@ def test_a_bulk_approval_of_one_parameter_asks_for_one_refresh(world, django_cap
 # --- The queue filters the columns in SQL ------------------------------------------------------------------
 
 
-def _queue_world(cities_count: int, year: int) -> Edition:
-    """An edition whose "busse" has one outlier, one answer without evidence, stale Stands and an open
-    objection."""
-    edition = factories.small_edition(cities=cities_count, year=year)
-    Edition.objects.filter(pk=edition.pk).update(reference_date=date(year, 12, 31))
-    for index, participation in enumerate(Participation.objects.filter(edition=edition).order_by("city_id")):
-        Answer.objects.create(
-            edition=edition,
-            city=participation.city,
-            parameter=parameter(edition, "busse"),
-            value_number=Decimal(100 if index == 0 else 10 + index % 3),
-            evidence_url="" if index == 1 else "https://example.org/b.pdf",
-            as_of=date(year - 3, 1, 1) if index % 2 else date(year, 6, 30),
-            status=Answer.Status.SUBMITTED,
-        )
-    objected = Answer.objects.filter(edition=edition).order_by("pk").last()
-    AnswerCheck.objects.create(
-        answer=objected,
-        verdict=AnswerCheck.Verdict.OBJECTED,
-        outcome=AnswerCheck.Outcome.OPEN,
-        value_key="x",
-        checked_at=timezone.now(),
-    )
-    review_flags_refresh(edition_id=edition.pk)
-    return edition
-
-
 @pytest.mark.parametrize("flag", list(FLAG_LABELS))
 def test_every_flag_filter_runs_the_same_queries_at_5_and_40_cities(admin_login, reviewer, flag, settings):
     # given
@@ -336,7 +308,7 @@ def test_every_flag_filter_runs_the_same_queries_at_5_and_40_cities(admin_login,
     factories.small_edition(cities=0, year=2030)  # both editions below have a previous one (last year's answers)
     counts = []
     for cities_count, year in ((5, 2040), (40, 2041)):
-        edition = _queue_world(cities_count, year)
+        edition = factories.flagged_edition(cities_count, year)
         url = f"/admin/indicators/answer/?edition__id__exact={edition.pk}&flag={flag}"
         client.get(url)  # warm the session and the content types
 
@@ -358,7 +330,7 @@ def test_every_flag_filter_runs_the_same_queries_at_5_and_40_cities(admin_login,
 
 def test_the_queue_counts_no_full_result_and_shows_the_files_of_its_page(admin_login, reviewer, settings):
     # given: an answer with two evidence files
-    edition = _queue_world(5, 2042)
+    edition = factories.flagged_edition(5, 2042)
     answer = Answer.objects.filter(edition=edition).order_by("pk").first()
     factories.EvidenceFileFactory(answer=answer)
     factories.EvidenceFileFactory(answer=answer, file="evidence/x/zweite.pdf")
@@ -376,7 +348,7 @@ def test_the_queue_counts_no_full_result_and_shows_the_files_of_its_page(admin_l
 
 def test_the_queue_shows_the_stored_flags_not_a_fresh_computation(admin_login, reviewer):
     # given: an answer whose stored flag says "Ausreißer" while the rule would not (the column is what is read)
-    edition = _queue_world(5, 2043)
+    edition = factories.flagged_edition(5, 2043)
     calm = Answer.objects.filter(edition=edition).order_by("pk")[2]
     Answer.objects.filter(pk=calm.pk).update(flag_outlier=True)
     client = admin_login(reviewer)
@@ -399,7 +371,7 @@ def test_the_queue_shows_the_stored_flags_not_a_fresh_computation(admin_login, r
 def test_the_migration_and_the_command_fill_the_flags_of_existing_answers(db, settings):
     # given: answers written before the columns existed (all False), some of which carry flags by the rule
     settings.STALE_STAND_MONTHS = 12
-    edition = _queue_world(5, 2044)
+    edition = factories.flagged_edition(5, 2044)
     columns = list(ANSWER_FLAG_FIELDS.values())
     expected = {a.pk: stored_flags(a) for a in Answer.objects.filter(edition=edition)}
     Answer.objects.update(**dict.fromkeys(columns, False))
@@ -421,7 +393,7 @@ def test_the_migration_and_the_command_fill_the_flags_of_existing_answers(db, se
 
 def test_the_refresh_leaves_the_answer_its_version_date_and_history(db, settings):
     # given
-    edition = _queue_world(5, 2045)
+    edition = factories.flagged_edition(5, 2045)
     answer = Answer.objects.filter(edition=edition).order_by("pk").first()
     Answer.objects.filter(pk=answer.pk).update(flag_outlier=False)
     before = Answer.objects.get(pk=answer.pk)
