@@ -2,7 +2,10 @@
 target 3): median time, ratio to the floor and queries, through Django's test client, DEBUG off.
 
 Run against a seeded database (`make db`, or any DATABASE_URL with the demo data):
-    DEBUG=0 SECRET_KEY=bench ALLOWED_HOSTS=testserver python bench/review_queue.py [ROUNDS]
+    DEBUG=0 SECRET_KEY=bench ALLOWED_HOSTS=testserver SITE_URL=http://testserver SECURE_SSL_REDIRECT=0 \
+        OTP_REQUIRED_FOR_STAFF_ROLES=0 python bench/review_queue.py [ROUNDS]
+
+(BENCH_PROJECT=/path/to/another/checkout measures that checkout's code with the same script.)
 
 It signs in a superuser (created if missing, named "bench-queue"), warms every URL once, then times each URL
 ROUNDS times (default 15), interleaved so that load on the machine hits every path alike; the load average is
@@ -22,9 +25,10 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from indicators.models import Answer, Edition  # noqa: E402
@@ -72,4 +76,11 @@ def main(rounds: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 15)
+    # plain static storage: the manifest needs collectstatic, which a bench should not require
+    with override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+    ):
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 15)

@@ -120,8 +120,11 @@ class RequestChangesForm(forms.Form):
 
 def queue_edition(request) -> Edition | None:
     """The edition the queue is filtered to (`edition__id__exact`), or None for all editions."""
-    value = request.GET.get("edition__id__exact", "")
-    return Edition.objects.filter(pk=value).first() if value.isdigit() else None
+    # read once per request: the domain and indicator filters both ask
+    if not hasattr(request, "queue_edition"):
+        value = request.GET.get("edition__id__exact", "")
+        request.queue_edition = Edition.objects.filter(pk=value).first() if value.isdigit() else None
+    return request.queue_edition
 
 
 def default_queue_edition() -> Edition | None:

@@ -21,9 +21,9 @@ last edition's answer and the change in %, which the queue shows beside the valu
   its edition's reference date by more than ``settings.STALE_STAND_MONTHS`` (``Edition.is_stale_stand``; an
   answer without a Stand, or an edition without a reference date, is never stale).
 
-The number of queries does not depend on the number of answers: at most 5 (answers with their
+The number of queries does not depend on the number of answers: at most 6 (answers with their
 parameter, city and evidence-file existence; the peer values; the population figures where a parameter is
-per capita; the editions; last year's answers).
+per capita; the editions; last year's parameters and answers).
 Flags are computed from the stored answers (the given objects are only used for their ids).
 
 Stored (issue 17): this module's rule is the only one; indicators.services.review_flags writes its result into
@@ -154,7 +154,7 @@ def _is_jump(parameter: Parameter, answer: Answer, old: Answer) -> bool:
 
 
 def _previous_by_answer(answers: list[Answer]) -> dict[int, Answer]:
-    """Answer id -> the city's approved answer to the same parameter key in the previous edition (≤ 2 queries)."""
+    """Answer id -> the city's approved answer to the same parameter key in the previous edition (≤ 3 queries)."""
     answered = [a for a in answers if a.has_value]
     if not answered:
         return {}
@@ -162,12 +162,21 @@ def _previous_by_answer(answers: list[Answer]) -> dict[int, Answer]:
     answered = [a for a in answered if a.edition_id in previous_of]
     if not answered:
         return {}
-    old_answers = Answer.objects.filter(
-        edition_id__in=set(previous_of.values()),
-        city_id__in={a.city_id for a in answered},
-        parameter__key__in={a.parameter.key for a in answered},
-        status=Answer.Status.APPROVED,
-    ).select_related("parameter")
+    # Exactly the (city, parameter) pairs asked for, by the unique index of city and parameter: a page of 100
+    # answers of 82 cities loads their ≤ 100 old answers, not every city's answers to every key on the page.
+    keys = {a.parameter.key for a in answered}
+    old_parameters = defaultdict(list)
+    for pk, key in Parameter.objects.filter(
+        indicator__domain__edition_id__in=set(previous_of.values()), key__in=keys
+    ).values_list("pk", "key"):
+        old_parameters[key].append(pk)
+    keys_of_city = defaultdict(set)
+    for answer in answered:
+        keys_of_city[answer.city_id].add(answer.parameter.key)
+    pairs = Q()
+    for city_id, city_keys in keys_of_city.items():
+        pairs |= Q(city_id=city_id, parameter_id__in=[pk for key in city_keys for pk in old_parameters[key]])
+    old_answers = Answer.objects.filter(pairs, status=Answer.Status.APPROVED).select_related("parameter")
     old_by_key = {(old.edition_id, old.city_id, old.parameter.key): old for old in old_answers}
     result = {}
     for answer in answered:
@@ -218,7 +227,7 @@ def _stored(answers) -> list[Answer]:
 
 def answer_reviews(answers) -> dict[int, Review]:
     """Flags and last edition's comparison by answer id, for a list or a queryset of answers, at most
-    5 queries for any number of answers."""
+    6 queries for any number of answers."""
     return _reviews(_stored(answers))
 
 
@@ -269,7 +278,7 @@ def plausibility_flags(pairs: list[tuple[Answer, Answer | None]]) -> dict[int, l
 
 
 def answer_flags(answers) -> dict[int, list[str]]:
-    """Flag codes ("outlier", "jump", "evidence_missing", "objection", "stale") by answer id; at most 5 queries
+    """Flag codes ("outlier", "jump", "evidence_missing", "objection", "stale") by answer id; at most 6 queries
     for any number of answers."""
     return {pk: review.flags for pk, review in answer_reviews(answers).items()}
 
@@ -286,7 +295,7 @@ def flagged(code: str) -> Q:
 
 def previous_reviews(answers: list[Answer]) -> dict[int, Review]:
     """Last edition's approved answer and the change in % by answer id, without the flags (the queue's page
-    reads those from their columns): at most 2 queries. The answers need their parameter and edition loaded."""
+    reads those from their columns): at most 3 queries. The answers need their parameter and edition loaded."""
     previous = _previous_by_answer(answers)
     return {
         answer.pk: Review(

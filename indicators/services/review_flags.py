@@ -9,7 +9,7 @@ of approval refreshes the same parameter key there too (`following`).
 
 How: after commit, as one coalesced task per (edition, parameter, following) (smartcity.task_queue), not
 in the writer's transaction. Outlier flags are field-relative, so one answer's change means recomputing
-the whole parameter (82 answers, 1,000 at the scale check: about 5 queries and one bulk update). Doing that
+the whole parameter (82 answers, 1,000 at the scale check: about 6 queries and one bulk update). Doing that
 inside the autosave would hold the answer's row lock longer and add those queries to every save of a
 questionnaire row (the autosave's budget is 12); a burst of saves to one parameter becomes one refresh, and the
 flags are hints for the reviewer, where a few seconds of delay do no harm. A lost task (broker down) is caught
@@ -50,7 +50,7 @@ def review_flags_refresh(*, edition_id: int, parameter_id: int | None = None, fo
     edition's parameters without one) and store the changed ones; with `following` the same for the same
     parameter key (or all parameters) of every later edition. Returns how many answers' flags changed.
 
-    Queries per parameter: the rule's (at most 5) and one update per 500 changes. A whole edition is
+    Queries per parameter: the rule's (at most 6) and one update per 500 changes. A whole edition is
     refreshed parameter by parameter, so memory holds one parameter's answers at a time."""
     editions = Edition.objects.filter(pk=edition_id)
     if following:
