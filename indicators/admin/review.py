@@ -15,8 +15,8 @@ from django.utils.decorators import method_decorator
 from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -311,6 +311,16 @@ class AnswerAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def action_checkbox(self, obj):
+        """Django's row checkbox, the same HTML without a widget template render per row (100 on a page)."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            label,
+        )
 
     @admin.display(description=_("Wert"))
     def shown_value(self, answer: Answer) -> str:

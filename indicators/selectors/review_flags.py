@@ -173,9 +173,12 @@ def _previous_by_answer(answers: list[Answer]) -> dict[int, Answer]:
     keys_of_city = defaultdict(set)
     for answer in answered:
         keys_of_city[answer.city_id].add(answer.parameter.key)
-    pairs = Q()
+    cities_of_keys = defaultdict(list)  # cities asking the same keys share one condition (one parameter, one city)
     for city_id, city_keys in keys_of_city.items():
-        pairs |= Q(city_id=city_id, parameter_id__in=[pk for key in city_keys for pk in old_parameters[key]])
+        cities_of_keys[frozenset(city_keys)].append(city_id)
+    pairs = Q()
+    for city_keys, city_ids in cities_of_keys.items():
+        pairs |= Q(city_id__in=city_ids, parameter_id__in=[pk for key in city_keys for pk in old_parameters[key]])
     old_answers = Answer.objects.filter(pairs, status=Answer.Status.APPROVED).select_related("parameter")
     old_by_key = {(old.edition_id, old.city_id, old.parameter.key): old for old in old_answers}
     result = {}

@@ -408,3 +408,26 @@ def test_the_refresh_leaves_the_answer_its_version_date_and_history(db, settings
     assert after.flag_outlier is True
     assert (after.version, after.updated_at, after.history.count()) == (before.version, before.updated_at, history)
     assert stored_flags(after) == answer_flags([after])[after.pk]
+
+
+def test_the_queues_row_checkbox_is_the_html_of_djangos_widget(db):
+    # given
+    from django import forms
+    from django.contrib import admin
+    from django.contrib.admin import helpers
+    from django.utils.html import format_html
+    from django.utils.translation import gettext
+
+    from indicators.admin.review import AnswerAdmin
+
+    answer = AnswerFactory(parameter=parameter(factories.small_edition(cities=1, year=2046), "busse"))
+    attrs = {
+        "class": "action-select",
+        "aria-label": format_html(gettext("Select this object for an action - {}"), answer),
+    }
+
+    # when
+    shown = AnswerAdmin(Answer, admin.site).action_checkbox(answer)
+
+    # then: the actions' script finds the same input (name, value, class)
+    assert shown == forms.CheckboxInput(attrs, lambda value: False).render(helpers.ACTION_CHECKBOX_NAME, str(answer.pk))
