@@ -466,6 +466,22 @@ else:
     EVIDENCE_STORAGE_OPTIONS = env.json("EVIDENCE_STORAGE_OPTIONS", default={})
 STORAGES["evidence"] = {"BACKEND": EVIDENCE_STORAGE_BACKEND, "OPTIONS": EVIDENCE_STORAGE_OPTIONS}
 
+# Private storage for the published open data files (/daten/<year>/<dataset>.<fmt>): written once when an
+# edition is published (again when its analysis arrives), served by the open data view, rebuilt when missing
+# (public/published_files.py). Default: MEDIA_ROOT/published-private (or PUBLISHED_FILES_ROOT); any Django
+# storage backend can be named as for evidence (PUBLISHED_STORAGE_BACKEND, PUBLISHED_STORAGE_OPTIONS as JSON).
+PUBLISHED_STORAGE_BACKEND = env("PUBLISHED_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")
+if PUBLISHED_STORAGE_BACKEND == "django.core.files.storage.FileSystemStorage":
+    PUBLISHED_STORAGE_OPTIONS = {
+        "location": str(env.path("PUBLISHED_FILES_ROOT", default=Path(str(MEDIA_ROOT)) / "published-private")),
+        "file_permissions_mode": 0o640,
+        "directory_permissions_mode": 0o750,
+        "allow_overwrite": True,
+    }
+else:
+    PUBLISHED_STORAGE_OPTIONS = env.json("PUBLISHED_STORAGE_OPTIONS", default={})
+STORAGES["published"] = {"BACKEND": PUBLISHED_STORAGE_BACKEND, "OPTIONS": PUBLISHED_STORAGE_OPTIONS}
+
 # --- Review flags (indicators/selectors/review_flags.py) -------------------------------------------------
 # An answer is an outlier when its robust z-score (median/MAD over all cities) exceeds this.
 REVIEW_OUTLIER_Z = env.float("REVIEW_OUTLIER_Z", default=3.5)
