@@ -6,8 +6,8 @@ format."""
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.template.defaultfilters import floatformat

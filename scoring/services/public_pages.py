@@ -42,7 +42,8 @@ def published_files_request() -> bool:
 
 def public_pages_reconcile() -> bool:
     """Clear the public page cache when it was last cleared for other published data than today's, and request
-    the published files missing from storage; returns whether it cleared. A cache that cannot be read is left alone (nothing to compare with)."""
+    the published files missing from storage; returns whether it cleared. A cache that cannot be read is left
+    alone (nothing to compare with)."""
     published_files_request()  # files missing from storage (a lost task, a restore) are written again
     marker = page_cache_marker()
     expected = published_fingerprint()

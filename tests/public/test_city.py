@@ -10,10 +10,10 @@ import pytest
 
 from indicators.models import Answer, Domain, Edition, Participation
 from public import compare
-from smartcity.page_cache import page_cache_clear
 from scoring import engine
 from scoring.inputs import load_inputs
 from scoring.models import CityScore, IndicatorScore
+from smartcity.page_cache import page_cache_clear
 from tests import factories
 from tests.scoring.test_services import answer_all, publish
 
