@@ -17,6 +17,7 @@ import json
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
@@ -26,7 +27,7 @@ from django.utils.cache import set_response_etag
 from indicators.models import Edition
 from public import opendata
 from scoring.models import ScoreRun, UncertaintyAnalysis
-from smartcity.page_cache import gzip_body
+from smartcity.page_cache import CACHE_ERRORS, gzip_body, page_cache_generation
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +135,41 @@ def published_file(
         return None, content
     finally:
         cache.delete(claim)
+
+
+def _remembered_key(generation: str, year: int, dataset: str, fmt: str) -> str:
+    return f"public:published-file:{generation}:{year}:{dataset}:{fmt}"
+
+
+def remembered(year: int, dataset: str, fmt: str) -> StoredFile | None:
+    """The description of the file the open data view served last for this address, as long as the public
+    pages have not been cleared since (a publish, an analysis, an archive import: the generation changes, so
+    an unpublished edition is never served from here); None otherwise, or when the cache cannot be read."""
+    try:
+        generation = page_cache_generation()
+        return cache.get(_remembered_key(generation, year, dataset, fmt)) if generation else None
+    except CACHE_ERRORS:
+        return None
+
+
+def remember(year: int, dataset: str, fmt: str, stored: StoredFile | None) -> None:
+    if stored is None:
+        return
+    try:
+        generation = page_cache_generation()
+        if generation:
+            cache.set(_remembered_key(generation, year, dataset, fmt), stored, settings.PUBLIC_CACHE_SECONDS)
+    except CACHE_ERRORS:
+        logger.warning("could not remember a published file's description", exc_info=True)
+
+
+def forget(year: int, dataset: str, fmt: str) -> None:
+    try:
+        generation = page_cache_generation()
+        if generation:
+            cache.delete(_remembered_key(generation, year, dataset, fmt))
+    except CACHE_ERRORS:
+        pass  # it expires by itself, and the view finds the file again
 
 
 def published_files_write() -> list[str]:

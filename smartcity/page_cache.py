@@ -137,6 +137,13 @@ def page_cache_clear(marker: str = "") -> None:
         logger.warning("could not clear the public page cache", exc_info=True)
 
 
+def page_cache_generation() -> str | None:
+    """The public pages' current generation as this process trusts it (see the module's docstring), for
+    another entry that must be dropped with the pages (the published files' descriptions); None when there
+    is none yet. Raises CACHE_ERRORS."""
+    return _generation.get()
+
+
 def page_cache_marker() -> str | None:
     """The marker of the shared cache's current generation ("" when it was cleared without one or has no
     generation yet), read from the cache itself (not this process's trusted copy); None when the cache

@@ -12,6 +12,7 @@ from public import opendata, published_files
 from scoring.models import ScoreRun
 from scoring.services import edition_publish, scores_recompute
 from scoring.tasks import scores_reconcile
+from smartcity.page_cache import page_cache_clear
 from tests import factories
 from tests.public.test_open_data import FILES, file_content
 from tests.public.test_uncertainty import analyse_around_ranks
@@ -104,8 +105,8 @@ def test_a_file_deleted_from_storage_is_rebuilt_once_with_the_same_bytes(
     # when: the first request builds it (editions, run, analysis + 6 to build)
     with django_assert_num_queries(9):
         rebuilt = client.get("/daten/2040/answers.csv")
-    # then: stored again, the next request reads it
-    with django_assert_num_queries(3):
+    # then: stored again, the next request reads it without a query (its description remembered)
+    with django_assert_num_queries(0):
         again = client.get("/daten/2040/answers.csv")
     assert file_content(rebuilt) == file_content(again) == before
     assert len(stored_names()) == 3
@@ -128,9 +129,9 @@ def test_an_analysis_of_the_published_run_gives_the_results_a_new_file(
     edition = published_with_files(editor, django_capture_on_commit_callbacks)
     before = client.get("/daten/2040/results.csv")["ETag"]
 
-    # when
-    with django_capture_on_commit_callbacks(execute=True):
-        analyse_around_ranks(edition)
+    # when: an analysis stored (the service then refreshes the public pages, as here)
+    analyse_around_ranks(edition)
+    page_cache_clear()
 
     # then: a new file under a new name, with this analysis's intervals
     after = client.get("/daten/2040/results.csv")
@@ -148,3 +149,34 @@ def test_an_edition_in_review_has_no_file_even_with_a_run(client, editor, datase
     assert client.get(f"/daten/2041/{dataset}.{fmt}").status_code == 404
     assert published_files.published_files_write() == []
     assert stored_names() == []
+
+
+def test_a_file_is_served_without_a_query_until_the_public_pages_are_cleared(
+    client, editor, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    # given
+    published_with_files(editor, django_capture_on_commit_callbacks)
+    client.get("/daten/2040/results.json")
+    with django_assert_num_queries(0):
+        remembered = client.get("/daten/2040/results.json")
+
+    # when: the public pages cleared (as after any publish)
+    page_cache_clear()
+
+    # then: editions, run, analysis again, the same file
+    with django_assert_num_queries(3):
+        found = client.get("/daten/2040/results.json")
+    assert file_content(remembered) == file_content(found)
+    assert remembered["ETag"] == found["ETag"]
+
+
+def test_an_edition_taken_back_from_publication_has_no_file_once_the_pages_are_cleared(
+    client, editor, django_capture_on_commit_callbacks
+):
+    edition = published_with_files(editor, django_capture_on_commit_callbacks)
+    assert client.get("/daten/2040/results.csv").status_code == 200
+
+    Edition.objects.filter(pk=edition.pk).update(phase=Edition.Phase.REVIEW)
+    page_cache_clear()
+
+    assert client.get("/daten/2040/results.csv").status_code == 404
