@@ -117,6 +117,10 @@ def report(edition, run, repeat: int, folder: Path) -> None:
                         5,
                     )
                 )
+        url = f"/daten/{edition.year}/answers.json"
+        rows.append(
+            ("answers.json, its description remembered", bench_simulator.timings(lambda i: get(url), repeat), 5)
+        )
         rows.append(
             (
                 "/stadt/<city>/<year>/ miss",

@@ -87,6 +87,13 @@ def read_csv(response) -> tuple[list[str], list[dict]]:
     return reader.fieldnames, list(reader)
 
 
+def assert_every_row(response, dataset: str, fmt: str, cities: int) -> None:
+    """A served file with a row per city (results) or per city and parameter of small_edition (answers)."""
+    assert response.status_code == 200
+    rows = read_csv(response)[1] if fmt == "csv" else file_json(response)[dataset]
+    assert len(rows) == cities * (1 if dataset == "results" else 5)
+
+
 def answer(edition: Edition, city: City, key: str) -> Answer:
     return Answer.objects.get(edition=edition, city=city, parameter__key=key)
 
@@ -463,11 +470,7 @@ def test_a_file_missing_from_storage_is_built_with_a_fixed_number_of_queries(
     with django_assert_num_queries(queries):
         response = client.get(f"/daten/2040/{dataset}.{fmt}")
 
-    assert response.status_code == 200
-    if fmt == "csv":
-        assert len(read_csv(response)[1]) == cities * (1 if dataset == "results" else 5)
-    else:
-        assert len(file_json(response)[dataset]) == cities * (1 if dataset == "results" else 5)
+    assert_every_row(response, dataset, fmt, cities)
 
 
 @pytest.mark.parametrize("cities", [3, 30])
@@ -484,11 +487,7 @@ def test_a_stored_file_is_served_with_three_queries_whatever_the_number_of_citie
         response = client.get(f"/daten/2040/{dataset}.{fmt}")
 
     # then
-    assert response.status_code == 200
-    if fmt == "csv":
-        assert len(read_csv(response)[1]) == cities * (1 if dataset == "results" else 5)
-    else:
-        assert len(file_json(response)[dataset]) == cities * (1 if dataset == "results" else 5)
+    assert_every_row(response, dataset, fmt, cities)
 
 
 # --------------------------------------------------------------------------- recomputing from the answers
