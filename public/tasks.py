@@ -6,7 +6,7 @@ from public.published_files import published_files_write
 from smartcity.task_queue import started
 
 # The name scoring.services.public_pages requests it by (scoring does not import public).
-PUBLISHED_FILES_WRITE_TASK = "public.tasks.published_files_write"
+PUBLISHED_FILES_WRITE_TASK = "public.tasks.published_files_write_task"
 
 
 @shared_task(name=PUBLISHED_FILES_WRITE_TASK, acks_late=True, soft_time_limit=600, time_limit=660)

@@ -8,9 +8,9 @@ from scoring.models import ScoreRun
 from smartcity import task_queue
 from smartcity.page_cache import page_cache_clear, page_cache_marker
 
-# public.tasks.published_files_write, by name (scoring never imports public): the open data files of the
+# public.tasks.published_files_write_task, by name (scoring never imports public): the open data files of the
 # published runs written to storage once (public.published_files).
-PUBLISHED_FILES_WRITE_TASK = "public.tasks.published_files_write"
+PUBLISHED_FILES_WRITE_TASK = "public.tasks.published_files_write_task"
 
 
 def published_fingerprint() -> str:
