@@ -1,11 +1,13 @@
-"""How a city's points in an indicator came about, in sentences: each parameter against the field, from
-re-running the engine on the edition's frozen inputs (which reproduces the published run); and the number
-formats of those sentences, in the active language's format."""
+"""How a city's points in an indicator came about, in sentences: each parameter against the field, from the
+engine's result on the edition's frozen inputs (which reproduces the published run; computed once per run and
+cached, public.simulator.run_baseline); and the number formats of those sentences, in the active language's
+format."""
 
 from __future__ import annotations
 
 import math
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.template.defaultfilters import floatformat
@@ -14,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from indicators.models import Answer, Edition, Indicator, Parameter
-from scoring import engine
-from scoring.inputs import load_inputs
 from scoring.models import IndicatorScore
+
+if TYPE_CHECKING:
+    from public.simulator import Baseline
 
 
 def _decimal(value: float, places: int) -> str:
@@ -57,19 +60,20 @@ def _names(names: list[str]) -> str:
 
 
 class FieldData:
-    """The edition's frozen inputs and the engine's result on them, for explaining one city's points."""
+    """A published run's inputs and the engine's result on them, for explaining one city's points: the run's
+    baseline as the simulator caches it (public.simulator.run_baseline: computed once per run and cached by run
+    id and input hash), so explaining a city reads no answers of the field."""
 
-    def __init__(self, edition: Edition, city_names: dict[int, str], city_id: int, methodology: dict):
-        self.inputs = inputs = load_inputs(edition)
-        self.result = engine.compute(
-            inputs.structure, inputs.values, inputs.population, inputs.bonus, inputs.methodology
-        )
-        self.names = [city_names.get(city_pk, "?") for city_pk in inputs.city_ids.tolist()]
-        self.row = inputs.city_ids.tolist().index(city_id)
-        self.parameter_col = {pk: index for index, pk in enumerate(inputs.parameter_ids.tolist())}
-        self.indicator_col = {pk: index for index, pk in enumerate(inputs.indicator_ids.tolist())}
-        self.policy = methodology.get("missing_policy", inputs.methodology.missing_policy)
-        self.normalisation = methodology.get("normalisation", inputs.methodology.normalisation)
+    def __init__(self, baseline: Baseline, city_names: dict[int, str], city_id: int, methodology: dict):
+        self.inputs = baseline
+        self.result = baseline.result
+        city_ids = baseline.city_ids.tolist()
+        self.names = [city_names.get(city_pk, "?") for city_pk in city_ids]
+        self.row = city_ids.index(city_id)
+        self.parameter_col = {parameter.pk: index for index, parameter in enumerate(baseline.parameters)}
+        self.indicator_col = {indicator.pk: index for index, indicator in enumerate(baseline.indicators)}
+        self.policy = methodology.get("missing_policy", baseline.methodology.missing_policy)
+        self.normalisation = methodology.get("normalisation", baseline.methodology.normalisation)
 
     def _cities_at(self, column: np.ndarray, value: float) -> str:
         return _names(sorted(self.names[index] for index in np.flatnonzero(column == value)))

@@ -2,8 +2,9 @@
 
 Every function runs a fixed number of queries, whatever the number of cities. Totals, ranks and
 scores shown come from the stored, published run; the parameter-level explanations (points per
-parameter, the field's best and worst value) come from re-running the engine on the edition's frozen
-inputs, which reproduces the published run exactly."""
+parameter, the field's best and worst value) come from the engine's result on the edition's frozen
+inputs, which reproduces the published run exactly: computed once per run and cached (the simulator's
+baseline, public.simulator.run_baseline), not per page."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter, catalogue_order
 from public.charts import chart
 from public.explain import FieldData, score_text
+from public.simulator import run_baseline
 from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun
 from scoring.selectors import RankInterval, domain_interval, overall_interval
 
@@ -120,8 +122,8 @@ class CityProfile:
 def city_profile(*, city: City, run: ScoreRun, history: list[CityScore]) -> CityProfile | None:
     """Everything the city page shows for one published run; None when the city is not ranked in it.
 
-    `history` is city_history(city). Runs 10 queries plus load_inputs() (7, or 9 when an earlier
-    edition was published), whatever the number of cities.
+    `history` is city_history(city). Runs 10 queries whatever the number of cities, plus, the first time for
+    a run (its baseline not cached yet: public.simulator.run_baseline), load_inputs() and 3.
 
     Long: it assembles the page's rows from a fixed set of reads (pinned query count); the explanations
     are public.explain's.
@@ -156,7 +158,7 @@ def city_profile(*, city: City, run: ScoreRun, history: list[CityScore]) -> City
     )
     cities = ranked_cities(run)
     uncertainty = RankUncertainty.objects.filter(analysis__run=run, city=city).first()
-    field_data = FieldData(edition, {c.pk: c.name for c in cities}, city.pk, methodology)
+    field_data = FieldData(run_baseline(edition, run), {c.pk: c.name for c in cities}, city.pk, methodology)
 
     parameters_by_indicator: dict[int, list[Parameter]] = {}
     for parameter in parameters:

@@ -137,6 +137,13 @@ def page_cache_clear(marker: str = "") -> None:
         logger.warning("could not clear the public page cache", exc_info=True)
 
 
+def page_cache_generation() -> str | None:
+    """The public pages' current generation as this process trusts it (see the module's docstring), for
+    another entry that must be dropped with the pages (the published files' descriptions); None when there
+    is none yet. Raises CACHE_ERRORS."""
+    return _generation.get()
+
+
 def page_cache_marker() -> str | None:
     """The marker of the shared cache's current generation ("" when it was cleared without one or has no
     generation yet), read from the cache itself (not this process's trusted copy); None when the cache
@@ -179,17 +186,28 @@ def _cached_page(key: str):
     return generation, *found
 
 
+def gzip_body(content: bytes) -> bytes | None:
+    """The body gzipped as every stored page is (level 6, no timestamp, so the same bytes every time); None
+    when it is too small to be worth it or would not shrink."""
+    if len(content) < GZIP_MIN_BYTES:
+        return None
+    gzipped = gzip.compress(content, compresslevel=6, mtime=0)
+    return gzipped if len(gzipped) < len(content) else None
+
+
+def accepts_gzip(request) -> bool:
+    return bool(ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
+
+
 def _store_page(key: str, generation: str, response) -> bytes | None:
     """Store the page with what a hit needs (ETag, gzipped body); returns the gzipped body (None: not worth it)."""
     # ConditionalGetMiddleware would hash the whole page on every hit; once is enough.
     set_response_etag(response)
     gzipped = None
-    if len(response.content) >= GZIP_MIN_BYTES and not response.has_header("Content-Encoding"):
-        gzipped = gzip.compress(response.content, compresslevel=6, mtime=0)
-        if len(gzipped) < len(response.content):
+    if not response.has_header("Content-Encoding"):
+        gzipped = gzip_body(response.content)
+        if gzipped is not None:
             patch_vary_headers(response, ("Accept-Encoding",))
-        else:
-            gzipped = None
     expires = time.time() + settings.PUBLIC_CACHE_SECONDS
     page = pickle.dumps(response, pickle.HIGHEST_PROTOCOL)
     cache.set(key, (generation, expires, page, gzipped), settings.PUBLIC_CACHE_SECONDS)
@@ -200,7 +218,7 @@ def _store_page(key: str, generation: str, response) -> bytes | None:
 def _encoded(request, response, gzipped: bytes | None):
     """The response with the gzipped body when there is one and the client accepts it (the ETag then weak,
     as Django's GZipMiddleware does: the bytes differ, the content does not)."""
-    if gzipped is None or not ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+    if gzipped is None or not accepts_gzip(request):
         return response
     response.content = gzipped
     response["Content-Length"] = str(len(gzipped))

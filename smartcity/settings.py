@@ -455,16 +455,34 @@ EVIDENCE_ORPHAN_GRACE_HOURS = env.float("EVIDENCE_ORPHAN_GRACE_HOURS", default=2
 # S3-compatible object storage, with its options as JSON in EVIDENCE_STORAGE_OPTIONS, e.g.
 # '{"bucket_name": "sci-evidence", "default_acl": "private", "querystring_auth": true}'.
 # Never serve MEDIA_ROOT as a whole (no static(MEDIA_URL, ...) route): it would expose this folder.
-EVIDENCE_STORAGE_BACKEND = env("EVIDENCE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")
-if EVIDENCE_STORAGE_BACKEND == "django.core.files.storage.FileSystemStorage":
-    EVIDENCE_STORAGE_OPTIONS = {
-        "location": str(env.path("EVIDENCE_ROOT", default=Path(str(MEDIA_ROOT)) / "evidence-private")),
+
+
+def _private_storage(prefix: str, root_variable: str, folder: str, **local_options) -> tuple[str, dict]:
+    """(backend, options) of a private storage from <prefix>_STORAGE_BACKEND and <prefix>_STORAGE_OPTIONS (JSON);
+    the default, the local disk under <root_variable> (else MEDIA_ROOT/<folder>), readable by the owner's group
+    only."""
+    backend = env(f"{prefix}_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")
+    if backend != "django.core.files.storage.FileSystemStorage":
+        return backend, env.json(f"{prefix}_STORAGE_OPTIONS", default={})
+    return backend, {
+        "location": str(env.path(root_variable, default=Path(str(MEDIA_ROOT)) / folder)),
         "file_permissions_mode": 0o640,
         "directory_permissions_mode": 0o750,
+        **local_options,
     }
-else:
-    EVIDENCE_STORAGE_OPTIONS = env.json("EVIDENCE_STORAGE_OPTIONS", default={})
+
+
+EVIDENCE_STORAGE_BACKEND, EVIDENCE_STORAGE_OPTIONS = _private_storage("EVIDENCE", "EVIDENCE_ROOT", "evidence-private")
 STORAGES["evidence"] = {"BACKEND": EVIDENCE_STORAGE_BACKEND, "OPTIONS": EVIDENCE_STORAGE_OPTIONS}
+
+# Private storage for the published open data files (/daten/<year>/<dataset>.<fmt>): written once when an
+# edition is published (again when its analysis arrives), served by the open data view, rebuilt when missing
+# (public/published_files.py). Default: MEDIA_ROOT/published-private (or PUBLISHED_FILES_ROOT); any Django
+# storage backend can be named as for evidence (PUBLISHED_STORAGE_BACKEND, PUBLISHED_STORAGE_OPTIONS as JSON).
+PUBLISHED_STORAGE_BACKEND, PUBLISHED_STORAGE_OPTIONS = _private_storage(
+    "PUBLISHED", "PUBLISHED_FILES_ROOT", "published-private", allow_overwrite=True
+)
+STORAGES["published"] = {"BACKEND": PUBLISHED_STORAGE_BACKEND, "OPTIONS": PUBLISHED_STORAGE_OPTIONS}
 
 # --- Review flags (indicators/selectors/review_flags.py) -------------------------------------------------
 # An answer is an outlier when its robust z-score (median/MAD over all cities) exceeds this.

@@ -54,6 +54,18 @@ def reviewer(db):
 
 
 @pytest.fixture(autouse=True)
+def _published_files_in_tmp(settings, tmp_path):
+    """Every test writes the published open data files to its own folder (settings.STORAGES["published"])."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "published": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "published"), "allow_overwrite": True},
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
 def _german_first():
     """A request to an /en/ URL leaves English active in the thread; every test starts in German."""
     from django.utils import translation

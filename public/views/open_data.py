@@ -1,13 +1,14 @@
 """Open data of published editions: the download page and the files."""
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 
-from public import opendata
+from public import opendata, published_files
 from scoring import selectors
 from scoring.models import ScoreRun
-from smartcity.page_cache import public_page
+from smartcity.page_cache import accepts_gzip, public_page
 
 
 @public_page
@@ -38,17 +39,40 @@ def open_data_view(request):
     )
 
 
-@public_page
 def open_data_file(request, year: int, dataset: str, fmt: str):
-    """A results or answers file of a published edition as CSV or JSON (9 queries or fewer, any number of
-    cities); 404 for an unpublished edition, an unknown dataset or format."""
+    """A results or answers file of a published edition as CSV or JSON, streamed from storage as written at
+    publish (public.published_files) with its ETag (304 for a matching If-None-Match, by
+    ConditionalGetMiddleware), its gzipped copy for clients that accept it, and its length; no query while its
+    description is remembered (until the public pages are next cleared), else 3 (a file missing from storage is
+    rebuilt once: + build_file's). 404 for an unpublished edition, an unknown dataset or format.
+    Not in the page cache: the stored file already is what a cached page was, at no gzip per miss."""
     if dataset not in opendata.DATASETS or fmt not in opendata.FORMATS:
         raise Http404
-    edition, run, _editions = selectors.published(year)
-    if edition is None:
-        raise Http404
-    built = opendata.build_file(edition, run, dataset, fmt)
-    response = HttpResponse(built.content.encode("utf-8"), content_type=built.content_type)
+    stored, content = published_files.remembered(year, dataset, fmt), None
+    if stored is None:
+        edition, run, _editions = selectors.published(year)
+        if edition is None:
+            raise Http404
+        stored, content = published_files.published_file(edition, run, dataset, fmt)
+        published_files.remember(year, dataset, fmt, stored)
+    if stored is None:  # being written by another process right now: this once from memory
+        response = HttpResponse(content, content_type=opendata.CONTENT_TYPES[fmt])
+        filename = opendata.filename(year, dataset, fmt)
+    else:
+        gzipped = stored.gzip_size is not None and accepts_gzip(request)
+        try:
+            body = published_files.storage().open(stored.gzip_name if gzipped else stored.name, "rb")
+        except FileNotFoundError:  # deleted since it was remembered: found (and rebuilt) again
+            published_files.forget(year, dataset, fmt)
+            return open_data_file(request, year, dataset, fmt)
+        response = FileResponse(body, content_type=stored.content_type)
+        response["Content-Length"] = str(stored.gzip_size if gzipped else stored.size)
+        response["ETag"] = f"W/{stored.etag}" if gzipped else stored.etag
+        if stored.gzip_size is not None:
+            patch_vary_headers(response, ("Accept-Encoding",))
+        if gzipped:
+            response["Content-Encoding"] = "gzip"
+        filename = stored.filename
     disposition = "attachment" if fmt == "csv" else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{built.filename}"'
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response

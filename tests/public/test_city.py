@@ -13,6 +13,7 @@ from public import compare
 from scoring import engine
 from scoring.inputs import load_inputs
 from scoring.models import CityScore, IndicatorScore
+from smartcity.page_cache import page_cache_clear
 from tests import factories
 from tests.scoring.test_services import answer_all, publish
 
@@ -363,11 +364,35 @@ def test_the_profile_runs_a_fixed_number_of_queries(client, editor, cities, djan
     publish(edition, editor)
     city = factories.cities_of(edition)[0]
 
-    with django_assert_num_queries(22):  # 21 + the city's rank uncertainty (the field data: 8 queries of load_inputs)
+    # the first visit of the run computes its baseline (load_inputs' 8 queries and the catalogue's 3) and caches it
+    with django_assert_num_queries(25):
         response = client.get(f"/stadt/{city.slug}/2040/")
 
     assert response.status_code == 200
     assert response.content.decode().count('<article class="parameter"') == 5
+
+
+@pytest.mark.parametrize("cities", [5, 40])
+def test_a_profile_of_a_run_seen_before_reads_no_answers_of_the_field(
+    client, editor, cities, django_assert_num_queries
+):
+    # given: another city's profile computed the run's statistics; the page cache cleared (a publish elsewhere)
+    edition = factories.small_edition(cities=cities, year=2040)
+    answer_all(edition)
+    publish(edition, editor)
+    first, second = factories.cities_of(edition)[:2]
+    client.get(f"/stadt/{first.slug}/2040/")
+    page_cache_clear()
+
+    # when: 14 queries whatever the number of cities (the first visit's 25 less load_inputs' 8 and the catalogue's 3)
+    with django_assert_num_queries(14) as context:
+        response = client.get(f"/stadt/{second.slug}/2040/")
+
+    # then
+    assert response.status_code == 200
+    assert response.content.decode().count('<article class="parameter"') == 5
+    answer_reads = [query["sql"] for query in context.captured_queries if 'FROM "indicators_answer"' in query["sql"]]
+    assert len(answer_reads) == 1  # the city's own approved answers, nothing of the field
 
 
 @pytest.mark.parametrize(("cities", "compared"), [(3, 2), (30, 4)])

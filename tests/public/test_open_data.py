@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from indicators.models import Answer, City, Domain, Edition, Indicator, Parameter, Participation
+from public import published_files
 from public.opendata import recompute_from_open_data
 from scoring import engine
 from scoring.models import CityScore, DomainScore, ScoreRun
@@ -72,9 +73,25 @@ def published_edition(editor, *, cities: int = 4, year: int = 2040, **settings) 
     return edition
 
 
+def file_content(response) -> bytes:
+    """The body of a served open data file (streamed from storage)."""
+    return b"".join(response.streaming_content)
+
+
+def file_json(response):
+    return json.loads(file_content(response))
+
+
 def read_csv(response) -> tuple[list[str], list[dict]]:
-    reader = csv.DictReader(io.StringIO(response.content.decode("utf-8")))
+    reader = csv.DictReader(io.StringIO(file_content(response).decode("utf-8")))
     return reader.fieldnames, list(reader)
+
+
+def assert_every_row(response, dataset: str, fmt: str, cities: int) -> None:
+    """A served file with a row per city (results) or per city and parameter of small_edition (answers)."""
+    assert response.status_code == 200
+    rows = read_csv(response)[1] if fmt == "csv" else file_json(response)[dataset]
+    assert len(rows) == cities * (1 if dataset == "results" else 5)
 
 
 def answer(edition: Edition, city: City, key: str) -> Answer:
@@ -114,7 +131,7 @@ def test_the_licence_comes_from_the_settings(client, editor, settings):
     published_edition(editor)
 
     page = client.get("/daten/").content.decode()
-    header = client.get("/daten/2040/answers.json").json()["header"]
+    header = file_json(client.get("/daten/2040/answers.json"))["header"]
 
     assert '<a href="https://www.govdata.de/dl-de/by-2-0" rel="license">dl-de/by-2-0</a>' in page
     assert header["licence"] == {"name": "dl-de/by-2-0", "url": "https://www.govdata.de/dl-de/by-2-0"}
@@ -189,7 +206,7 @@ def test_results_carry_previous_rank_and_trend(client, editor):
 
     # when
     _columns, rows = read_csv(client.get("/daten/2040/results.csv"))
-    records = client.get("/daten/2040/results.json").json()["results"]
+    records = file_json(client.get("/daten/2040/results.json"))["results"]
 
     # then
     assert len(rows) == 3
@@ -215,7 +232,7 @@ def test_results_json_has_a_header_to_recompute_from_and_every_score(client, edi
     # then
     assert response["Content-Type"] == "application/json"
     assert response["Content-Disposition"] == 'inline; filename="smart-city-index-2040-results.json"'
-    data = response.json()
+    data = file_json(response)
     assert list(data) == ["header", "results"]
     header = data["header"]
     assert header["dataset"] == "results"
@@ -354,7 +371,7 @@ def test_answers_json_keeps_value_types_and_the_innovation_bonus(client, editor)
     publish(edition, editor)
 
     # when
-    data = client.get("/daten/2040/answers.json").json()
+    data = file_json(client.get("/daten/2040/answers.json"))
 
     # then
     assert list(data) == ["header", "answers", "innovation_bonus"]
@@ -384,7 +401,9 @@ def test_unapproved_answers_never_appear_in_the_files(client, editor):
     edition_publish(user=editor, edition=edition, reason="Eine Antwort ist noch offen.")
 
     # when
-    files = {(dataset, fmt): client.get(f"/daten/2040/{dataset}.{fmt}").content.decode() for dataset, fmt in FILES}
+    files = {
+        (dataset, fmt): file_content(client.get(f"/daten/2040/{dataset}.{fmt}")).decode() for dataset, fmt in FILES
+    }
 
     # then
     for content in files.values():
@@ -407,7 +426,7 @@ def test_the_files_do_not_depend_on_the_page_language(client, editor, dataset, f
     english = client.get(f"/en/daten/2040/{dataset}.{fmt}")
 
     assert german.status_code == english.status_code == 200
-    assert german.content == english.content
+    assert file_content(german) == file_content(english)
 
 
 @pytest.mark.parametrize(("dataset", "fmt"), FILES)
@@ -434,16 +453,16 @@ def test_unknown_datasets_and_formats_are_not_found(client, editor, path):
 @pytest.mark.parametrize(
     ("dataset", "fmt", "queries"),
     [
-        # editions, run, domains, indicators, parameters, city scores, + domain and indicator scores, rank
-        # uncertainties
-        ("results", "csv", 9),
-        ("results", "json", 9),
+        # editions, run, the analysis, + domains, indicators, parameters, city scores, + domain and indicator
+        # scores, rank uncertainties
+        ("results", "csv", 10),
+        ("results", "json", 10),
         # ... + approved answers and the population figures (CSV), + domain scores for the bonus (JSON)
-        ("answers", "csv", 8),
-        ("answers", "json", 9),
+        ("answers", "csv", 9),
+        ("answers", "json", 10),
     ],
 )
-def test_every_file_runs_a_fixed_number_of_queries(
+def test_a_file_missing_from_storage_is_built_with_a_fixed_number_of_queries(
     client, editor, cities, dataset, fmt, queries, django_assert_num_queries
 ):
     published_edition(editor, cities=cities)
@@ -451,11 +470,24 @@ def test_every_file_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(queries):
         response = client.get(f"/daten/2040/{dataset}.{fmt}")
 
-    assert response.status_code == 200
-    if fmt == "csv":
-        assert len(read_csv(response)[1]) == cities * (1 if dataset == "results" else 5)
-    else:
-        assert len(response.json()[dataset]) == cities * (1 if dataset == "results" else 5)
+    assert_every_row(response, dataset, fmt, cities)
+
+
+@pytest.mark.parametrize("cities", [3, 30])
+@pytest.mark.parametrize(("dataset", "fmt"), FILES)
+def test_a_stored_file_is_served_with_three_queries_whatever_the_number_of_cities(
+    client, editor, cities, dataset, fmt, django_assert_num_queries
+):
+    # given: the files written after the publish
+    published_edition(editor, cities=cities)
+    published_files.published_files_write()
+
+    # when: editions, run, its analysis
+    with django_assert_num_queries(3):
+        response = client.get(f"/daten/2040/{dataset}.{fmt}")
+
+    # then
+    assert_every_row(response, dataset, fmt, cities)
 
 
 # --------------------------------------------------------------------------- recomputing from the answers
@@ -501,8 +533,8 @@ def test_the_ranking_can_be_recomputed_from_the_published_answers_alone(
     publish(edition, editor)
 
     # when: only the published files are used
-    answers_file = client.get("/daten/2040/answers.json").content
-    published = client.get("/daten/2040/results.json").json()["results"]
+    answers_file = file_content(client.get("/daten/2040/answers.json"))
+    published = file_json(client.get("/daten/2040/results.json"))["results"]
     recomputed = recompute_from_open_data(answers_file)
 
     # then
@@ -525,7 +557,7 @@ def test_recomputing_with_another_methodology_shows_how_robust_the_ranking_is(cl
     Answer.objects.filter(edition=edition, city=gap, parameter__key="ladepunkte").delete()
     Answer.objects.filter(edition=edition, city=gap, parameter__key="busse").update(value_number=Decimal(99))
     publish(edition, editor)
-    answers_file = client.get("/daten/2040/answers.json").json()
+    answers_file = file_json(client.get("/daten/2040/answers.json"))
 
     # when
     as_published = recompute_from_open_data(answers_file)

@@ -12,6 +12,7 @@ from indicators.models import Answer, Parameter
 from public.opendata import recompute_from_open_data
 from scoring.models import CityScore
 from tests import factories
+from tests.public.test_open_data import file_content, file_json
 from tests.scoring.test_services import answer_all, publish
 
 Mode = Parameter.CollectionMode
@@ -47,7 +48,7 @@ def test_the_answers_csv_says_where_each_value_comes_from(client, editor):
 
     response = client.get("/daten/2040/answers.csv")
 
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(file_content(response).decode("utf-8"))))
     mine = {row["parameter"]: row for row in rows if row["ags"] == first.ags}
     provenance = {key: (row["quelle_art"], row["quelle"], row["stand"]) for key, row in mine.items()}
     assert provenance == {
@@ -64,7 +65,7 @@ def test_the_answers_csv_says_where_each_value_comes_from(client, editor):
 def test_the_answers_json_carries_the_same_provenance_and_still_recomputes_the_ranking(client, editor):
     edition, first = provenance_edition(editor)
 
-    data = client.get("/daten/2040/answers.json").json()
+    data = file_json(client.get("/daten/2040/answers.json"))
 
     mine = {a["parameter"]: a for a in data["answers"] if a["ags"] == first.ags}
     assert (mine["ladepunkte"]["quelle_art"], mine["ladepunkte"]["quelle"], mine["ladepunkte"]["stand"]) == (
@@ -137,7 +138,7 @@ def test_the_drill_down_shows_the_source_kind_and_stand(client, editor):
 def test_the_profile_with_official_values_keeps_its_query_pin(client, editor, cities, django_assert_num_queries):
     edition, first = provenance_edition(editor, cities=cities)
 
-    with django_assert_num_queries(22):  # as test_city's pin: the import is joined, not queried per answer
+    with django_assert_num_queries(25):  # as test_city's pin: the import is joined, not queried per answer
         response = client.get(f"/stadt/{first.slug}/2040/")
 
     assert response.content.decode().count('<dd class="source-kind">Amtliche Quelle: ') == 1

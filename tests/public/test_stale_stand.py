@@ -10,6 +10,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from indicators.models import Edition
+from tests.public.test_open_data import file_content, file_json
 from tests.public.test_provenance import provenance_edition
 
 
@@ -70,8 +71,8 @@ def test_without_a_reference_date_the_drill_down_marks_nothing(client, editor):
 def test_the_open_data_and_the_api_say_which_stand_is_stale(client, stale_edition):
     _edition, first = stale_edition
 
-    rows = list(csv.DictReader(io.StringIO(client.get("/daten/2040/answers.csv").content.decode("utf-8"))))
-    data = client.get("/daten/2040/answers.json").json()
+    rows = list(csv.DictReader(io.StringIO(file_content(client.get("/daten/2040/answers.csv")).decode("utf-8"))))
+    data = file_json(client.get("/daten/2040/answers.json"))
     body = APIClient().get(f"/api/v1/answers/?edition=2040&city={first.slug}").json()
 
     stale_csv = {(row["ags"], row["parameter"]) for row in rows if row["stand_veraltet"] == "true"}

@@ -14,6 +14,7 @@ from indicators.selectors.review_flags import answer_flags
 from scoring import engine
 from scoring.inputs import load_inputs
 from tests import factories
+from tests.public.test_open_data import file_content
 
 pytestmark = pytest.mark.django_db
 
@@ -260,7 +261,7 @@ def test_the_open_answers_file_carries_the_population_and_recomputes_the_publish
     run = publish(edition, editor)
 
     # when
-    answers_file = client.get("/daten/2019/answers.json").content
+    answers_file = file_content(client.get("/daten/2019/answers.json"))
 
     # then
     data = json.loads(answers_file)

@@ -1,0 +1,192 @@
+"""The open data files of published editions kept in storage: written once per published state of a run (when
+it is published, again when its robustness analysis arrives), each with its ETag and gzipped copy, and served
+from there without recomputing; a missing file (a new analysis, a restored database, a lost task) is rebuilt
+once, on demand or by the periodic reconcile.
+
+A file's storage name holds what its bytes depend on besides the frozen run: the run, its time of publishing
+and its analysis (`<year>/run-<id>-<published at>-a<analysis id or 0>/<file name>`), so a new publication or a
+new analysis is a new name and an old file is never served for it. Beside each file: `<name>.gz` (when
+gzipping shrinks it; the very bytes the page cache served before, smartcity.page_cache.gzip_body) and
+`<name>.meta.json` (ETag, the byte sizes, whether the .gz exists), written last: a file whose meta can be read is
+complete. The storage is private (settings.STORAGES["published"]); only the open data view reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.http import HttpResponse
+from django.utils.cache import set_response_etag
+
+from indicators.models import Edition
+from public import opendata
+from scoring.models import ScoreRun, UncertaintyAnalysis
+from smartcity.page_cache import CACHE_ERRORS, gzip_body, page_cache_generation
+
+logger = logging.getLogger(__name__)
+
+# How long one process may hold the right to write a missing file before another may try (seconds).
+WRITE_CLAIM_SECONDS = 300
+
+
+def storage():
+    return storages["published"]
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A published file in storage: its name, ETag, size, and its gzipped copy's size (None without one)."""
+
+    name: str
+    etag: str
+    size: int
+    gzip_size: int | None
+    content_type: str
+    filename: str
+
+    @property
+    def gzip_name(self) -> str:
+        return f"{self.name}.gz"
+
+
+def folder(edition: Edition, run: ScoreRun, analysis_id: int | None) -> str:
+    """Where a run's files live as published now (see the module's docstring)."""
+    published = run.published_at.strftime("%Y%m%dT%H%M%S%f") if run.published_at else "0"
+    return f"{edition.year}/run-{run.pk}-{published}-a{analysis_id or 0}"
+
+
+def storage_name(edition: Edition, run: ScoreRun, analysis_id: int | None, dataset: str, fmt: str) -> str:
+    return f"{folder(edition, run, analysis_id)}/{opendata.filename(edition.year, dataset, fmt)}"
+
+
+def analysis_id(run: ScoreRun) -> int | None:
+    """The run's robustness analysis, if computed (1 query)."""
+    return UncertaintyAnalysis.objects.filter(run=run).values_list("pk", flat=True).first()
+
+
+def _meta_name(name: str) -> str:
+    return f"{name}.meta.json"
+
+
+def read_stored(name: str, dataset: str, fmt: str, year: int) -> StoredFile | None:
+    """The stored file's description, or None when it is missing (or its meta unreadable: rebuilt then)."""
+    try:
+        with storage().open(_meta_name(name), "rb") as meta_file:
+            meta = json.loads(meta_file.read())
+    except (OSError, ValueError):
+        return None
+    return _described(name, meta, dataset, fmt, year)
+
+
+def _described(name: str, meta: dict, dataset: str, fmt: str, year: int) -> StoredFile:
+    return StoredFile(
+        name=name,
+        etag=meta["etag"],
+        size=meta["size"],
+        gzip_size=meta["gzip_size"],
+        content_type=opendata.CONTENT_TYPES[fmt],
+        filename=opendata.filename(year, dataset, fmt),
+    )
+
+
+def write(name: str, content: bytes, dataset: str, fmt: str, year: int) -> StoredFile:
+    """Store a file with its gzipped copy and meta (meta last); returns its description."""
+    response = HttpResponse(content)
+    set_response_etag(response)  # the ETag the page cache and ConditionalGetMiddleware gave these bytes
+    gzipped = gzip_body(content)
+    files = storage()
+    files.save(name, ContentFile(content))
+    if gzipped is not None:
+        files.save(f"{name}.gz", ContentFile(gzipped))
+    meta = {"etag": response["ETag"], "size": len(content), "gzip_size": len(gzipped) if gzipped else None}
+    files.save(_meta_name(name), ContentFile(json.dumps(meta).encode()))
+    return _described(name, meta, dataset, fmt, year)
+
+
+def built_bytes(edition: Edition, run: ScoreRun, dataset: str, fmt: str) -> bytes:
+    """The file's bytes as public.opendata builds them (the only builder)."""
+    return opendata.build_file(edition, run, dataset, fmt).content.encode("utf-8")
+
+
+def published_file(
+    edition: Edition, run: ScoreRun, dataset: str, fmt: str, *, analysis: int | None = None, known: bool = False
+) -> tuple[StoredFile | None, bytes | None]:
+    """(the stored file, None), building and storing it first when it is missing; (None, its bytes) when another
+    process is writing it right now (served from memory rather than read half-written) or storing failed. 1 query
+    when stored (the analysis; none when `known`, i.e. `analysis` is given), plus build_file's when not."""
+    name = storage_name(edition, run, analysis if known else analysis_id(run), dataset, fmt)
+    stored = read_stored(name, dataset, fmt, edition.year)
+    if stored is not None:
+        return stored, None
+    content = built_bytes(edition, run, dataset, fmt)
+    claim = f"published-file-write:{name}"
+    if not cache.add(claim, 1, WRITE_CLAIM_SECONDS):
+        return None, content
+    try:
+        return write(name, content, dataset, fmt, edition.year), None
+    except OSError:
+        logger.exception("could not store the published file %s; served from memory", name)
+        return None, content
+    finally:
+        cache.delete(claim)
+
+
+def _remembered_key(generation: str, year: int, dataset: str, fmt: str) -> str:
+    return f"public:published-file:{generation}:{year}:{dataset}:{fmt}"
+
+
+def remembered(year: int, dataset: str, fmt: str) -> StoredFile | None:
+    """The description of the file the open data view served last for this address, as long as the public
+    pages have not been cleared since (a publish, an analysis, an archive import: the generation changes, so
+    an unpublished edition is never served from here); None otherwise, or when the cache cannot be read."""
+    try:
+        generation = page_cache_generation()
+        return cache.get(_remembered_key(generation, year, dataset, fmt)) if generation else None
+    except CACHE_ERRORS:
+        return None
+
+
+def remember(year: int, dataset: str, fmt: str, stored: StoredFile | None) -> None:
+    if stored is None:
+        return
+    try:
+        generation = page_cache_generation()
+        if generation:
+            cache.set(_remembered_key(generation, year, dataset, fmt), stored, settings.PUBLIC_CACHE_SECONDS)
+    except CACHE_ERRORS:
+        logger.warning("could not remember a published file's description", exc_info=True)
+
+
+def forget(year: int, dataset: str, fmt: str) -> None:
+    try:
+        generation = page_cache_generation()
+        if generation:
+            cache.delete(_remembered_key(generation, year, dataset, fmt))
+    except CACHE_ERRORS:
+        pass  # it expires by itself, and the view finds the file again
+
+
+def published_files_write() -> list[str]:
+    """Store every missing file of every published run of a public edition (idempotent: what is stored stays);
+    returns the names written. Run after a publish, an analysis of a published run, an archive import, and by
+    the periodic reconcile."""
+    written = []
+    runs = ScoreRun.objects.filter(is_published=True, edition__phase__in=Edition.PUBLIC_PHASES).select_related(
+        "edition"
+    )
+    for run in runs:
+        analysis = analysis_id(run)
+        for dataset in opendata.DATASETS:
+            for fmt in opendata.FORMATS:
+                name = storage_name(run.edition, run, analysis, dataset, fmt)
+                if read_stored(name, dataset, fmt, run.edition.year) is None:
+                    stored, _content = published_file(run.edition, run, dataset, fmt, analysis=analysis, known=True)
+                    if stored is not None:
+                        written.append(stored.name)
+    return written
