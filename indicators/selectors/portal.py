@@ -3,7 +3,7 @@ answers, and the lookup that answers 404 for a city the user may not see."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import formats
@@ -75,6 +75,11 @@ class Progress:
         setattr(self, answer.status, getattr(self, answer.status) + 1)
         self.missing_evidence += evidence_missing
 
+    def add(self, row: "ParameterRow") -> None:
+        """Count the row if the city enters its value (the city's progress covers what it answers itself)."""
+        if row.entered_by_city:
+            self.count(row.answer, row.evidence_missing)
+
     def percent(self, part: int) -> int:
         return round(100 * part / self.total) if self.total else 0
 
@@ -100,6 +105,7 @@ class ParameterRow:
     previous: Answer | None
     evidence_files: list[EvidenceFile] = field(default_factory=list)
     plausibility: list[str] = field(default_factory=list)  # review_flags.OUTLIER / JUMP, as reviewers see them
+    files_exist: bool | None = None  # whether the answer has files, where they are not loaded (the progress)
 
     @property
     def status(self) -> str:
@@ -181,7 +187,8 @@ class ParameterRow:
     @property
     def evidence_missing(self) -> bool:
         answer = self.answer or Answer(parameter=self.parameter)  # unanswered: no URL, no file
-        return answer.lacks_evidence(has_files=bool(self.evidence_files))
+        has_files = bool(self.evidence_files) if self.files_exist is None else self.files_exist
+        return answer.lacks_evidence(has_files=has_files)
 
 
 @dataclass(frozen=True)
@@ -247,14 +254,45 @@ class Questionnaire:
         return sent_back + [r for r in lacking if r not in sent_back]
 
 
-def previous_answers(*, edition: Edition | None, city: City) -> dict[str, Answer]:
-    """The city's approved answers of an (earlier) edition by parameter key: last year's values (1 query)."""
+def previous_answers(*, edition: Edition | None, city: City, parameter_key: str | None = None) -> dict[str, Answer]:
+    """The city's approved answers of an (earlier) edition by parameter key: last year's values (1 query); only
+    the one of `parameter_key` when given."""
     if edition is None:
         return {}
-    return {
-        a.parameter.key: a
-        for a in Answer.objects.filter(edition=edition, city=city, status=Status.APPROVED).select_related("parameter")
-    }
+    answers = Answer.objects.filter(edition=edition, city=city, status=Status.APPROVED).select_related("parameter")
+    if parameter_key is not None:
+        answers = answers.filter(parameter__key=parameter_key)
+    return {a.parameter.key: a for a in answers}
+
+
+def _row_answers(*, edition: Edition, city: City):
+    """The city's answers as a row shows them: with the import, the city's verdict, the number of comments and
+    the evidence files (2 queries)."""
+    return (
+        Answer.objects.filter(edition=edition, city=city)
+        .select_related("official_import", "city_check")
+        .annotate(comment_count=Count("comments"))
+        .prefetch_related(Prefetch("evidence_files", queryset=EvidenceFile.objects.order_by("uploaded_at", "id")))
+    )
+
+
+def _row(parameter: Parameter, answer: Answer | None, previous: Answer | None, city: City, edition: Edition):
+    if answer is not None:
+        answer.parameter, answer.city, answer.edition = parameter, city, edition  # no query per answer
+    return ParameterRow(
+        parameter=parameter,
+        answer=answer,
+        previous=previous,
+        evidence_files=list(answer.evidence_files.all()) if answer else [],
+    )
+
+
+def _flag(rows: list[ParameterRow]) -> None:
+    """The reviewers' plausibility flags on the rows' answers (1 query, 2 with a per-capita parameter)."""
+    rows = [row for row in rows if row.answer is not None]
+    flags = plausibility_flags([(row.answer, row.previous) for row in rows])
+    for row in rows:
+        row.plausibility = flags.get(row.answer.pk, [])
 
 
 def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
@@ -270,13 +308,7 @@ def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
             Prefetch("indicators__parameters", queryset=Parameter.objects.order_by("position", "id")),
         )
     )
-    answers = {
-        a.parameter_id: a
-        for a in Answer.objects.filter(edition=edition, city=city)
-        .select_related("official_import", "city_check")
-        .annotate(comment_count=Count("comments"))
-        .prefetch_related(Prefetch("evidence_files", queryset=EvidenceFile.objects.order_by("uploaded_at", "id")))
-    }
+    answers = {a.parameter_id: a for a in _row_answers(edition=edition, city=city)}
     before = edition.previous()
     previous = previous_answers(edition=before, city=city)
     blocks, overall = [], Progress()
@@ -285,27 +317,70 @@ def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
         for indicator in domain.indicators.all():
             rows = []
             for parameter in indicator.parameters.all():
-                answer = answers.get(parameter.pk)
-                if answer is not None:
-                    answer.parameter, answer.city, answer.edition = parameter, city, edition  # no query per answer
-                row = ParameterRow(
-                    parameter=parameter,
-                    answer=answer,
-                    previous=previous.get(parameter.key),
-                    evidence_files=list(answer.evidence_files.all()) if answer else [],
-                )
-                if row.entered_by_city:  # the city's progress covers what it answers itself
-                    progress.count(answer, row.evidence_missing)
-                    overall.count(answer, row.evidence_missing)
+                row = _row(parameter, answers.get(parameter.pk), previous.get(parameter.key), city, edition)
+                progress.add(row)
+                overall.add(row)
                 rows.append(row)
             indicator_blocks.append(IndicatorBlock(indicator=indicator, rows=rows))
         blocks.append(DomainBlock(domain=domain, indicators=indicator_blocks, progress=progress))
     data = Questionnaire(edition=edition, city=city, previous_edition=before, domains=blocks, progress=overall)
-    rows = [row for row in data.rows() if row.answer is not None]
-    flags = plausibility_flags([(row.answer, row.previous) for row in rows])
-    for row in rows:
-        row.plausibility = flags.get(row.answer.pk, [])
+    _flag(list(data.rows()))
     return data
+
+
+@dataclass
+class QuestionnaireRow:
+    """One row of the questionnaire and the city's overall progress: what an answer row's partial shows after a
+    save, without the rest of the questionnaire."""
+
+    row: ParameterRow
+    progress: Progress
+    previous_edition: Edition | None
+
+
+def questionnaire_row(*, edition: Edition, city: City, parameter: Parameter) -> QuestionnaireRow:
+    """The row of `parameter` exactly as `questionnaire` builds it (answer, last year's value, evidence files,
+    comment count, verdict, plausibility flags) and the overall progress, in at most 8 queries whatever the
+    number of parameters (the progress reads every parameter and answer, but only the columns it counts)."""
+    answer = _row_answers(edition=edition, city=city).filter(parameter=parameter).first()
+    before = edition.previous()
+    previous = previous_answers(edition=before, city=city, parameter_key=parameter.key).get(parameter.key)
+    row = _row(parameter, answer, previous, city, edition)
+    _flag([row])
+    return QuestionnaireRow(row=row, progress=questionnaire_progress(edition=edition, city=city), previous_edition=before)
+
+
+def questionnaire_progress(*, edition: Edition, city: City) -> Progress:
+    """The city's overall progress as `questionnaire` counts it, from the counted columns only (2 queries)."""
+    parameters = Parameter.objects.filter(indicator__domain__edition=edition).only(
+        "id", "kind", "collection_mode", "evidence_required"
+    )
+    answers = {
+        a.parameter_id: a
+        for a in Answer.objects.filter(edition=edition, city=city)
+        .only(
+            "parameter_id",
+            "status",
+            "source_kind",
+            "value_bool",
+            "value_choice",
+            "value_number",
+            "evidence_url",
+            "official_import_id",
+        )
+        .annotate(files_exist=Exists(EvidenceFile.objects.filter(answer=OuterRef("pk"))))
+    }
+    progress = Progress()
+    for parameter in parameters:
+        answer = answers.get(parameter.pk)
+        if answer is not None:
+            answer.parameter = parameter
+        progress.add(
+            ParameterRow(
+                parameter=parameter, answer=answer, previous=None, files_exist=answer is not None and answer.files_exist
+            )
+        )
+    return progress
 
 
 @dataclass
