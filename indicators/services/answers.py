@@ -124,6 +124,8 @@ def answer_save(
     created = answer is None
     if created:
         answer = Answer(edition=edition, city=city, parameter=parameter)
+    else:
+        answer.parameter = parameter  # the caller's, with its indicator and domain: no query for them
     # Permission first: a conflict must never show another city's answer.
     check_city_member(user=user, answer=answer)
     check_entered_by_city(answer)
