@@ -3,7 +3,7 @@ answers, and the lookup that answers 404 for a city the user may not see."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import formats
@@ -254,15 +254,14 @@ class Questionnaire:
         return sent_back + [r for r in lacking if r not in sent_back]
 
 
-def previous_answers(*, edition: Edition | None, city: City, parameter_key: str | None = None) -> dict[str, Answer]:
-    """The city's approved answers of an (earlier) edition by parameter key: last year's values (1 query); only
-    the one of `parameter_key` when given."""
+def previous_answers(*, edition: Edition | None, city: City) -> dict[str, Answer]:
+    """The city's approved answers of an (earlier) edition by parameter key: last year's values (1 query)."""
     if edition is None:
         return {}
-    answers = Answer.objects.filter(edition=edition, city=city, status=Status.APPROVED).select_related("parameter")
-    if parameter_key is not None:
-        answers = answers.filter(parameter__key=parameter_key)
-    return {a.parameter.key: a for a in answers}
+    return {
+        a.parameter.key: a
+        for a in Answer.objects.filter(edition=edition, city=city, status=Status.APPROVED).select_related("parameter")
+    }
 
 
 def _row_answers(*, edition: Edition, city: City):
@@ -343,11 +342,21 @@ def questionnaire_row(*, edition: Edition, city: City, parameter: Parameter) -> 
     comment count, verdict, plausibility flags) and the overall progress, in at most 8 queries whatever the
     number of parameters (the progress reads every parameter and answer, but only the columns it counts)."""
     answer = _row_answers(edition=edition, city=city).filter(parameter=parameter).first()
-    before = edition.previous()
-    previous = previous_answers(edition=before, city=city, parameter_key=parameter.key).get(parameter.key)
+    # Last year's value with its edition in one query: the edition `Edition.previous` names, as a subquery.
+    previous = (
+        Answer.objects.filter(
+            edition=Subquery(edition.earlier_editions().values("pk")[:1]), city=city, status=Status.APPROVED, parameter__key=parameter.key
+        )
+        .select_related("parameter", "edition")
+        .first()
+    )
     row = _row(parameter, answer, previous, city, edition)
     _flag([row])
-    return QuestionnaireRow(row=row, progress=questionnaire_progress(edition=edition, city=city), previous_edition=before)
+    return QuestionnaireRow(
+        row=row,
+        progress=questionnaire_progress(edition=edition, city=city),
+        previous_edition=previous.edition if previous else None,  # shown only beside last year's value
+    )
 
 
 def questionnaire_progress(*, edition: Edition, city: City) -> Progress:

@@ -164,9 +164,10 @@ def test_the_autosave_runs_a_fixed_number_of_queries(
         extra = factories.ParameterFactory(indicator=busse.indicator, key=f"extra-{n}", position=10 + n)
         Answer.objects.create(edition=edition, city=city, parameter=extra, value_bool=True)
 
-    # when: session, user, city, parameter; the save (transaction, locks, membership, history); the row (answer,
-    # files, last year's value and edition, the field of the outlier flag) and the progress (parameters, answers)
-    with django_assert_num_queries(20):
+    # when: session, user, city, parameter (4); the save: savepoint (the test's transaction), edition and answer
+    # locked, membership, update, history row, release (7); the row: answer, files, last year's value with its
+    # edition, the field of the outlier flag (4); the progress: parameters, answers (2)
+    with django_assert_num_queries(17):
         response = autosave(client, city, edition, "busse", "12", version=1)
 
     # then
