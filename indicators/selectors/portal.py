@@ -2,6 +2,7 @@
 answers, and the lookup that answers 404 for a city the user may not see."""
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
@@ -98,7 +99,9 @@ class Progress:
 
 @dataclass
 class ParameterRow:
-    """One question on the questionnaire page, with the city's answer and last edition's value."""
+    """One question on the questionnaire page, with the city's answer and last edition's value. What the row
+    derives from its answer and files is computed once (a row is built per request and read many times by the
+    template)."""
 
     parameter: Parameter
     answer: Answer | None
@@ -107,7 +110,7 @@ class ParameterRow:
     plausibility: list[str] = field(default_factory=list)  # review_flags.OUTLIER / JUMP, as reviewers see them
     files_exist: bool | None = None  # whether the answer has files, where they are not loaded (the progress)
 
-    @property
+    @cached_property
     def status(self) -> str:
         return self.answer.status if self.answer else ""
 
@@ -119,13 +122,13 @@ class ParameterRow:
     def is_jump(self) -> bool:
         return JUMP in self.plausibility
 
-    @property
+    @cached_property
     def entered_by_city(self) -> bool:
         """The city enters this value (services.answers.check_entered_by_city): otherwise the row is read-only
         and shows where the value comes from."""
         return city_enters(self.parameter, self.answer)
 
-    @property
+    @cached_property
     def provenance(self) -> str:
         """Where a value the city does not enter comes from, as the row shows it: "Amtliche Quelle:
         Bundesnetzagentur, Ladesäulenregister, Stand 19.07.2019", "Recherchiert: <source>"; "" for the city's
@@ -144,13 +147,13 @@ class ParameterRow:
             return _("Amtliche Quelle: %(source)s") % {"source": answer.official_import.source_name} + stand
         return _("Recherchiert: %(source)s") % {"source": answer.evidence_url or _("Nachweisdatei")} + stand
 
-    @property
+    @cached_property
     def checkable(self) -> bool:
         """An official or researched value with a value: the city confirms it or objects (check window)."""
         answer = self.answer
         return answer is not None and not answer.is_entered_by_city and answer.has_value
 
-    @property
+    @cached_property
     def city_check(self):
         """The city's current verdict on the value (AnswerCheck, loaded with the answer), or None."""
         return getattr(self.answer, "city_check", None) if self.checkable else None
@@ -175,7 +178,7 @@ class ParameterRow:
         decided = check is not None and check.is_decided and check.holds_for(self.answer)
         return self.checkable and self.answer.edition.is_check_open and not decided
 
-    @property
+    @cached_property
     def ready_to_submit(self) -> bool:
         """A draft that submit would take (Answer.incomplete_reason)."""
         return (
@@ -184,7 +187,7 @@ class ParameterRow:
             and self.answer.incomplete_reason(has_files=bool(self.evidence_files)) is None
         )
 
-    @property
+    @cached_property
     def evidence_missing(self) -> bool:
         answer = self.answer or Answer(parameter=self.parameter)  # unanswered: no URL, no file
         has_files = bool(self.evidence_files) if self.files_exist is None else self.files_exist
