@@ -6,7 +6,8 @@ from django import forms
 from django.utils import formats
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Answer, Parameter, plain_number
 from indicators.values import to_number
@@ -42,9 +43,10 @@ class AnswerForm(forms.Form):
         parts = []
         for field in self.visible_fields():
             errors = field.errors
+            css = "field has-error" if errors else "field"
             parts.append(
-                f'<div class="field{" has-error" if errors else ""}">\n        {_label_html(field)} {_widget_html(field)}'
-                f'\n        {_errors_html(errors)}\n      </div>'
+                f'<div class="{css}">\n        {_label_html(field)} {_widget_html(field)}'
+                f"\n        {_errors_html(errors)}\n      </div>"
             )
         parts.extend(_widget_html(field) for field in self.hidden_fields())
         return mark_safe("\n".join(parts))  # every value and label is escaped by the helpers below
@@ -111,7 +113,9 @@ def _escaped(value) -> str:
 def _attrs_html(attrs: dict) -> str:
     """django/forms/widgets/attrs.html: False leaves an attribute out, True writes its name only."""
     return "".join(
-        f" {name}" if value is True else f' {name}="{_escaped(value)}"' for name, value in attrs.items() if value is not False
+        f" {name}" if value is True else f' {name}="{_escaped(value)}"'
+        for name, value in attrs.items()
+        if value is not False
     )
 
 
@@ -139,7 +143,8 @@ def _widget_html(field: forms.BoundField) -> str:
         return f'<select name="{_escaped(widget["name"])}"{_attrs_html(widget["attrs"])}>{rendered}\n</select>'
     if template == "radio.html":
         rendered = "".join(
-            f'<div>\n    <label for="{_escaped(o["attrs"]["id"])}">{_input_html(o)}\n {_escaped(o["label"])}</label>\n\n</div>'
+            f'<div>\n    <label for="{_escaped(o["attrs"]["id"])}">{_input_html(o)}\n {_escaped(o["label"])}'
+            "</label>\n\n</div>"
             for o in options
         )
         return f'<div id="{_escaped(widget["attrs"]["id"])}">{rendered}\n</div>'

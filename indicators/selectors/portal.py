@@ -348,7 +348,10 @@ def questionnaire_row(*, edition: Edition, city: City, parameter: Parameter) -> 
     # Last year's value with its edition in one query: the edition `Edition.previous` names, as a subquery.
     previous = (
         Answer.objects.filter(
-            edition=Subquery(edition.earlier_editions().values("pk")[:1]), city=city, status=Status.APPROVED, parameter__key=parameter.key
+            edition=Subquery(edition.earlier_editions().values("pk")[:1]),
+            city=city,
+            status=Status.APPROVED,
+            parameter__key=parameter.key,
         )
         .select_related("parameter", "edition")
         .first()

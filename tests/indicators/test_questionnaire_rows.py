@@ -51,7 +51,12 @@ def forms_of_every_kind(edition):
         yield AnswerForm(parameter=p, answer=answer)
         yield AnswerForm(parameter=p)
         bound = AnswerForm(
-            {f"{key}-value": "zwölf", f"{key}-evidence_url": "kein link", f"{key}-as_of": "31.13.", f"{key}-version": "x"},
+            {
+                f"{key}-value": "zwölf",
+                f"{key}-evidence_url": "kein link",
+                f"{key}-as_of": "31.13.",
+                f"{key}-version": "x",
+            },
             parameter=p,
         )
         bound.is_valid()
@@ -67,7 +72,9 @@ def test_the_rows_fields_are_the_html_of_djangos_widgets_for_every_kind_stored_a
 
 def test_a_stored_number_shows_in_german_in_the_rows_field(edition):
     p = parameter(edition, "busse")
-    answer = Answer.objects.create(edition=edition, city=factories.CityFactory(), parameter=p, value_number=Decimal("3.5"))
+    answer = Answer.objects.create(
+        edition=edition, city=factories.CityFactory(), parameter=p, value_number=Decimal("3.5")
+    )
 
     with translation.override("de"):
         html = str(AnswerForm(parameter=p, answer=answer).fields_html())
