@@ -39,7 +39,7 @@ class AnswerForm(forms.Form):
         """The form's fields as the questionnaire row shows them (label, widget, errors; the hidden version),
         the same HTML as Django's widget templates give, built from the widgets' contexts by string formatting:
         at 162 rows the ~1,500 template renders of labels and widgets were half the page's time
-        (tests/indicators/test_portal_views.py compares both renderings for every kind of value)."""
+        (tests/indicators/test_questionnaire_rows.py compares both renderings for every kind of value)."""
         parts = []
         for field in self.visible_fields():
             errors = field.errors

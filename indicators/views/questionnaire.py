@@ -48,7 +48,7 @@ def dashboard(request):
 class RowLinks:
     """The addresses an answer row links and posts to. Each route is reversed once per page and the parameter
     key (or a file's id) put in by string formatting: at 162 rows the ~1,000 {% url %} calls cost a tenth of
-    the page. tests/indicators/test_portal_views.py checks every address against reverse()."""
+    the page. tests/indicators/test_questionnaire_rows.py checks every address against reverse()."""
 
     ROW_ROUTES = (
         "answer_save",
