@@ -1,10 +1,10 @@
 """Portal forms: they parse what the user typed; the services decide what is allowed and valid."""
 
+import html
 from decimal import Decimal
 
 from django import forms
 from django.utils import formats
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -107,7 +107,10 @@ def initial_for(answer: Answer) -> dict:
 
 
 def _escaped(value) -> str:
-    return conditional_escape(value if isinstance(value, str) else str(value))
+    """conditional_escape without its SafeString wrapping (called ~200 times per row): safe HTML as it is."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
 
 
 def _attrs_html(attrs: dict) -> str:
