@@ -41,6 +41,7 @@ bench: setup
 	$(PY) bench/recompute.py
 	$(PY) bench/simulator.py
 	$(PY) bench/uncertainty.py
+	$(PY) bench/portal.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles

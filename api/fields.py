@@ -14,3 +14,15 @@ class StrictBooleanField(serializers.BooleanField):
         if data is True or data is False:
             return data
         self.fail("invalid", input=data)
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string and nothing else: DRF's own also took numbers (0 became "0"), which the schema
+    (`type: string`) does not allow, so a client's wrong type is said instead of stored."""
+
+    default_error_messages = {"invalid": _("Bitte einen Text angeben (eine JSON-Zeichenkette).")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

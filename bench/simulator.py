@@ -100,16 +100,18 @@ def build(cities: int):
     return edition, run
 
 
-def floor_urlconf():
+def floor_urlconf(extra=(), name: str = "bench_simulator_urls"):
     """The project's URLs plus /bench-floor/, a view that returns a constant (the cost of the client and
-    middleware alone)."""
+    middleware alone), and `extra` (more bench-only URL patterns, bench/portal.py's floors). Registered only
+    in the bench's own process, as a module `name` that settings.ROOT_URLCONF is overridden with; never in
+    the app's URLs."""
     from django.http import HttpResponse
     from django.urls import path
 
     from smartcity import urls
 
-    module = types.ModuleType("bench_simulator_urls")
-    module.urlpatterns = [path("bench-floor/", lambda request: HttpResponse("ok")), *urls.urlpatterns]
+    module = types.ModuleType(name)
+    module.urlpatterns = [path("bench-floor/", lambda request: HttpResponse("ok")), *extra, *urls.urlpatterns]
     module.handler404, module.handler500 = urls.handler404, urls.handler500
     sys.modules[module.__name__] = module
     return module.__name__

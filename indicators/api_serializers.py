@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.fields import StrictCharField
 from api.schema import ErrorSerializer
 from indicators.models import Answer, Parameter
 from indicators.services import REVIEW_REASONS, review_reason
@@ -99,7 +100,7 @@ class AnswerWriteSerializer(serializers.Serializer):
 
     value = AnswerValueField(allow_null=True)
     evidence_url = serializers.URLField(max_length=500, allow_blank=True, required=False)
-    note = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
+    note = StrictCharField(allow_blank=True, required=False, trim_whitespace=False)
     as_of = serializers.DateField(allow_null=True, required=False)
     version = serializers.IntegerField(
         min_value=0, required=False, help_text="The version you last read (or send If-Match); required."
@@ -130,7 +131,7 @@ class VersionSerializer(serializers.Serializer):
 
 class RequestChangesSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=REVIEW_REASONS, help_text="One of the usual reasons.")
-    detail = serializers.CharField(
+    detail = StrictCharField(
         allow_blank=True, required=False, max_length=4000, help_text='What to change; required for "other".'
     )
     version = serializers.IntegerField(min_value=0, required=False)

@@ -1,12 +1,13 @@
 """Celery tasks of the review workflow: sending the pending e-mail notifications (indicators/notifications.py),
 the check window's reminders (indicators/services/checks.py), and reaping stored evidence files no row points
-to (indicators/services/evidence.py)."""
+to (indicators/services/evidence.py), storing the review flags (indicators/services/review_flags.py)."""
 
 from celery import shared_task
 
 from indicators.services.checks import CHECKS_REMIND_TASK, checks_remind
 from indicators.services.evidence import EVIDENCE_ORPHANS_REAP_TASK, evidence_orphans_reap
 from indicators.services.notifications import NOTIFICATIONS_SEND_TASK, notifications_send
+from indicators.services.review_flags import REVIEW_FLAGS_REFRESH_TASK, review_flags_refresh
 from smartcity.task_queue import OUTBOX_TASK, started
 
 
@@ -31,3 +32,12 @@ def checks_remind_task() -> dict:
     run twice: a city gets each reminder once."""
     started(CHECKS_REMIND_TASK)
     return checks_remind()
+
+
+@shared_task(name=REVIEW_FLAGS_REFRESH_TASK, acks_late=True, soft_time_limit=600, time_limit=660)
+def review_flags_refresh_task(edition_id: int, parameter_id: int = 0, following: bool = False) -> dict:
+    """Store the review flags of one parameter of an edition (0: all its parameters) from the one rule (after
+    the answers' writers commit; coalesced). Safe to run twice: unchanged flags are not written."""
+    started(REVIEW_FLAGS_REFRESH_TASK, (edition_id, parameter_id, following))
+    changed = review_flags_refresh(edition_id=edition_id, parameter_id=parameter_id or None, following=following)
+    return {"changed": changed}

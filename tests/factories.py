@@ -245,3 +245,38 @@ class OfficialImportFactory(factory.django.DjangoModelFactory):
     sha256 = factory.Sequence(lambda n: f"{n:064x}")
     as_of = date(2019, 7, 19)
     file = factory.LazyAttribute(lambda o: f"official/{o.edition.pk}/{o.parameter.pk}/Ladesaeulenregister.xlsx")
+
+
+# --- Added for the stored review flags (issue 17) ---
+
+from django.utils import timezone  # noqa: E402
+
+from indicators.models import AnswerCheck  # noqa: E402
+from indicators.services.review_flags import review_flags_refresh  # noqa: E402
+
+
+def flagged_edition(cities_count: int, year: int) -> Edition:
+    """An edition whose "busse" has one outlier, one answer without evidence, stale Stands and an open
+    objection."""
+    edition = small_edition(cities=cities_count, year=year)
+    Edition.objects.filter(pk=edition.pk).update(reference_date=date(year, 12, 31))
+    for index, participation in enumerate(Participation.objects.filter(edition=edition).order_by("city_id")):
+        Answer.objects.create(
+            edition=edition,
+            city=participation.city,
+            parameter=parameter(edition, "busse"),
+            value_number=Decimal(100 if index == 0 else 10 + index % 3),
+            evidence_url="" if index == 1 else "https://example.org/b.pdf",
+            as_of=date(year - 3, 1, 1) if index % 2 else date(year, 6, 30),
+            status=Answer.Status.SUBMITTED,
+        )
+    objected = Answer.objects.filter(edition=edition).order_by("pk").last()
+    AnswerCheck.objects.create(
+        answer=objected,
+        verdict=AnswerCheck.Verdict.OBJECTED,
+        outcome=AnswerCheck.Outcome.OPEN,
+        value_key="x",
+        checked_at=timezone.now(),
+    )
+    review_flags_refresh(edition_id=edition.pk)  # stored as the services store them
+    return edition

@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from api.fields import StrictBooleanField
+from api.fields import StrictBooleanField, StrictCharField
 from api.private import IsEditor, PrivateAPIMixin, private_errors
 from webhooks.models import SECRET_MIN_LENGTH, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.services import webhook_endpoint_delete, webhook_endpoint_save
@@ -35,8 +35,8 @@ class WebhookEndpointInputSerializer(serializers.Serializer):
     """What an editor sends to register or change an endpoint; the secret is write-only."""
 
     url = serializers.URLField(max_length=500, help_text="https://… (local http only in development).")
-    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    secret = serializers.CharField(
+    description = StrictCharField(max_length=200, required=False, allow_blank=True)
+    secret = StrictCharField(
         min_length=SECRET_MIN_LENGTH,
         max_length=200,
         write_only=True,
@@ -52,7 +52,7 @@ class WebhookEndpointInputSerializer(serializers.Serializer):
 class WebhookEndpointUpdateSerializer(WebhookEndpointInputSerializer):
     """A change: a field left out (the secret, description, is_active) keeps its current value."""
 
-    secret = serializers.CharField(
+    secret = StrictCharField(
         min_length=SECRET_MIN_LENGTH,
         max_length=200,
         write_only=True,

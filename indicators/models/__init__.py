@@ -3,6 +3,7 @@
 The package re-exports its modules' public names (`from indicators.models import ...` keeps working)."""
 
 from indicators.models.answers import (
+    ANSWER_FLAG_FIELDS,
     EVIDENCE_FOLDER,
     SOURCE_KIND_CODES,
     Answer,
@@ -35,6 +36,7 @@ from indicators.models.population import PopulationFigure
 from indicators.models.projects import InnovationProject
 
 __all__ = [
+    "ANSWER_FLAG_FIELDS",
     "AnswerCheck",
     "answer_value_key",
     "ReviewAssignment",

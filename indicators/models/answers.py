@@ -40,6 +40,16 @@ def city_enters(parameter: Parameter, answer: "Answer | None") -> bool:
     return parameter.is_answered_by_city and (answer is None or not answer.pk or answer.is_entered_by_city)
 
 
+# The stored review flags' columns, in the order the queue shows them (flag code -> column).
+ANSWER_FLAG_FIELDS = {
+    "outlier": "flag_outlier",
+    "jump": "flag_jump",
+    "evidence_missing": "flag_evidence_missing",
+    "objection": "flag_objection",
+    "stale": "flag_stale",
+}
+
+
 class Answer(models.Model):
     """One city's value for one parameter, with evidence and its review status."""
 
@@ -119,13 +129,29 @@ class Answer(models.Model):
         blank=True,
         related_name="+",
     )
-    history = HistoricalRecords()
+    # The review flags as stored (issue 17): written only by indicators.services.review_flags from the one
+    # rule (indicators.selectors.review_flags.answer_reviews), read by the review queue and its filter in SQL.
+    # Derived data, so not part of the answer's history.
+    flag_outlier = models.BooleanField(_("Hinweis: Ausreißer"), default=False, editable=False)
+    flag_jump = models.BooleanField(_("Hinweis: Sprung zum Vorjahr"), default=False, editable=False)
+    flag_evidence_missing = models.BooleanField(_("Hinweis: Nachweis fehlt"), default=False, editable=False)
+    flag_objection = models.BooleanField(_("Hinweis: Einwand offen"), default=False, editable=False)
+    flag_stale = models.BooleanField(_("Hinweis: Stand veraltet"), default=False, editable=False)
+    history = HistoricalRecords(excluded_fields=list(ANSWER_FLAG_FIELDS.values()))
 
     class Meta:
         verbose_name = _("Antwort")
         verbose_name_plural = _("Antworten")
         constraints = [models.UniqueConstraint(fields=["city", "parameter"], name="answer_city_parameter_unique")]
-        indexes = [models.Index(fields=["edition", "status"], name="answer_edition_status")]
+        indexes = [
+            models.Index(fields=["edition", "status"], name="answer_edition_status"),
+            # One partial index per flag: the queue filters "edition X, flag Y" from the few flagged rows
+            # (SQLite and PostgreSQL both use a partial index whose condition the query repeats).
+            *(
+                models.Index(fields=["edition", "status"], condition=models.Q(**{name: True}), name=f"answer_{name}")
+                for name in ANSWER_FLAG_FIELDS.values()
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.city} · {self.parameter}"

@@ -21,10 +21,14 @@ last edition's answer and the change in %, which the queue shows beside the valu
   its edition's reference date by more than ``settings.STALE_STAND_MONTHS`` (``Edition.is_stale_stand``; an
   answer without a Stand, or an edition without a reference date, is never stale).
 
-The number of queries does not depend on the number of answers: at most 5 (answers with their
+The number of queries does not depend on the number of answers: at most 6 (answers with their
 parameter, city and evidence-file existence; the peer values; the population figures where a parameter is
-per capita; the editions; last year's answers).
+per capita; the editions; last year's parameters and answers).
 Flags are computed from the stored answers (the given objects are only used for their ids).
+
+Stored (issue 17): this module's rule is the only one; indicators.services.review_flags writes its result into
+the answer's flag columns (`ANSWER_FLAG_FIELDS`) whenever something it reads changes, and the review queue
+reads and filters those columns (`stored_flags`, `flagged`) instead of computing flags per request.
 """
 
 from collections import defaultdict
@@ -33,11 +37,11 @@ from decimal import Decimal
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from indicators.models import Answer, AnswerCheck, Edition, EvidenceFile, Parameter
+from indicators.models import ANSWER_FLAG_FIELDS, Answer, AnswerCheck, Edition, EvidenceFile, Parameter
 from indicators.population import PopulationFigures
 
 OUTLIER = "outlier"
@@ -150,7 +154,7 @@ def _is_jump(parameter: Parameter, answer: Answer, old: Answer) -> bool:
 
 
 def _previous_by_answer(answers: list[Answer]) -> dict[int, Answer]:
-    """Answer id -> the city's approved answer to the same parameter key in the previous edition (≤ 2 queries)."""
+    """Answer id -> the city's approved answer to the same parameter key in the previous edition (≤ 3 queries)."""
     answered = [a for a in answers if a.has_value]
     if not answered:
         return {}
@@ -158,12 +162,24 @@ def _previous_by_answer(answers: list[Answer]) -> dict[int, Answer]:
     answered = [a for a in answered if a.edition_id in previous_of]
     if not answered:
         return {}
-    old_answers = Answer.objects.filter(
-        edition_id__in=set(previous_of.values()),
-        city_id__in={a.city_id for a in answered},
-        parameter__key__in={a.parameter.key for a in answered},
-        status=Answer.Status.APPROVED,
-    ).select_related("parameter")
+    # Exactly the (city, parameter) pairs asked for, by the unique index of city and parameter: a page of 100
+    # answers of 82 cities loads their ≤ 100 old answers, not every city's answers to every key on the page.
+    keys = {a.parameter.key for a in answered}
+    old_parameters = defaultdict(list)
+    for pk, key in Parameter.objects.filter(
+        indicator__domain__edition_id__in=set(previous_of.values()), key__in=keys
+    ).values_list("pk", "key"):
+        old_parameters[key].append(pk)
+    keys_of_city = defaultdict(set)
+    for answer in answered:
+        keys_of_city[answer.city_id].add(answer.parameter.key)
+    cities_of_keys = defaultdict(list)  # cities asking the same keys share one condition (one parameter, one city)
+    for city_id, city_keys in keys_of_city.items():
+        cities_of_keys[frozenset(city_keys)].append(city_id)
+    pairs = Q()
+    for city_keys, city_ids in cities_of_keys.items():
+        pairs |= Q(city_id__in=city_ids, parameter_id__in=[pk for key in city_keys for pk in old_parameters[key]])
+    old_answers = Answer.objects.filter(pairs, status=Answer.Status.APPROVED).select_related("parameter")
     old_by_key = {(old.edition_id, old.city_id, old.parameter.key): old for old in old_answers}
     result = {}
     for answer in answered:
@@ -214,8 +230,18 @@ def _stored(answers) -> list[Answer]:
 
 def answer_reviews(answers) -> dict[int, Review]:
     """Flags and last edition's comparison by answer id, for a list or a queryset of answers, at most
-    5 queries for any number of answers."""
+    6 queries for any number of answers."""
+    return _reviews(_stored(answers))
+
+
+def answer_reviews_with_answers(answers) -> tuple[list[Answer], dict[int, Review]]:
+    """As `answer_reviews`, with the answers as loaded (their stored flag columns included), for the writer of
+    the stored flags (indicators.services.review_flags)."""
     stored = _stored(answers)
+    return stored, _reviews(stored)
+
+
+def _reviews(stored: list[Answer]) -> dict[int, Review]:
     if not stored:
         return {}
     outliers = _outlier_ids(stored)
@@ -255,6 +281,30 @@ def plausibility_flags(pairs: list[tuple[Answer, Answer | None]]) -> dict[int, l
 
 
 def answer_flags(answers) -> dict[int, list[str]]:
-    """Flag codes ("outlier", "jump", "evidence_missing", "objection", "stale") by answer id; at most 5 queries
+    """Flag codes ("outlier", "jump", "evidence_missing", "objection", "stale") by answer id; at most 6 queries
     for any number of answers."""
     return {pk: review.flags for pk, review in answer_reviews(answers).items()}
+
+
+def stored_flags(answer: Answer) -> list[str]:
+    """The flag codes an answer carries as stored (its columns), in the order `answer_reviews` gives them."""
+    return [code for code, column in ANSWER_FLAG_FIELDS.items() if getattr(answer, column)]
+
+
+def flagged(code: str) -> Q:
+    """The answers carrying the flag `code` as stored: one indexed column, filtered in SQL."""
+    return Q(**{ANSWER_FLAG_FIELDS[code]: True})
+
+
+def previous_reviews(answers: list[Answer]) -> dict[int, Review]:
+    """Last edition's approved answer and the change in % by answer id, without the flags (the queue's page
+    reads those from their columns): at most 3 queries. The answers need their parameter and edition loaded."""
+    previous = _previous_by_answer(answers)
+    return {
+        answer.pk: Review(
+            flags=stored_flags(answer),
+            previous=previous.get(answer.pk),
+            change_percent=change_percent(answer, previous.get(answer.pk)),
+        )
+        for answer in answers
+    }

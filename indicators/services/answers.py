@@ -32,6 +32,7 @@ from indicators.services.base import (
     notify_approved_data_changed,
 )
 from indicators.services.notifications import notify_resubmitted
+from indicators.services.review_flags import answer_flags_changed
 from indicators.values import assign_value
 from indicators.workflow import WorkflowError, record_history
 from webhooks import events as webhook_events
@@ -63,6 +64,7 @@ def answer_mark_edited(answer: Answer, *, user) -> bool:
     if answer.pk:
         answer.version += 1
     answer.updated_by = user
+    answer_flags_changed(answer, approval_changed=was_approved)
     return was_approved
 
 

@@ -14,6 +14,7 @@ from indicators.models import (
     Edition,
     Participation,
 )
+from indicators.services.review_flags import answer_flags_changed
 from indicators.workflow import WorkflowError, record_history
 from smartcity import task_queue
 from webhooks import events as webhook_events
@@ -129,6 +130,8 @@ def answer_transition(answer: Answer, to_status: str, *, user, reason: str = "")
     record_history(answer, user=user, reason=reason or Status(to_status).label)
     answer.save()
     webhook_events.answer_status_changed(answer, old_status=old_status)
+    if Status.APPROVED in (old_status, to_status):  # last edition's approved answer of the later editions' jumps
+        answer_flags_changed(answer, approval_changed=True)
     return answer
 
 

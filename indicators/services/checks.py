@@ -27,6 +27,7 @@ from indicators.selectors.checks import CHECKED_KINDS, unchecked_counts
 from indicators.services.base import check_city_member, check_version, lock_answer, notify_approved_data_changed
 from indicators.services.evidence import _delete_quietly, _store, evidence_storage, validate_evidence_upload
 from indicators.services.notifications import notify_check_reminder, notify_objection_decided
+from indicators.services.review_flags import answer_flags_changed
 from indicators.values import assign_value
 from indicators.workflow import WorkflowError, record_history
 from webhooks import events as webhook_events
@@ -87,6 +88,7 @@ def _verdict(*, user, answer: Answer, current: AnswerCheck | None, verdict: str,
     check.checked_by, check.checked_at = user, timezone.now()
     check.outcome = Outcome.OPEN if verdict == Verdict.OBJECTED else ""
     check.outcome_reason, check.decided_by, check.decided_at = "", None, None
+    answer_flags_changed(answer)  # an objection opens or closes
     return check
 
 
@@ -212,6 +214,7 @@ def objection_decide(
     record_history(check, user=user, reason=Outcome(outcome).label)
     check.save()
     notify_objection_decided(answer=answer, outcome=check.outcome_text(answer))
+    answer_flags_changed(answer, approval_changed=outcome == Outcome.CORRECTED)
     return check
 
 

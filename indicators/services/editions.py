@@ -17,6 +17,7 @@ from indicators.models import (
     months_before,
 )
 from indicators.services.base import check_editor, lock_edition, notify_approved_data_changed
+from indicators.services.review_flags import review_flags_refresh_later
 from indicators.workflow import WorkflowError, record_history
 
 Phase = Edition.Phase
@@ -31,6 +32,8 @@ def edition_set_phase(*, user, edition: Edition, phase: str, reason: str = "") -
         check_editor(user)
         edition = lock_edition(edition.pk)
         edition.move_to(phase, user=user, reason=reason)
+        # a draft is no edition's "previous" (Edition.previous), so a phase change moves later editions' jumps
+        review_flags_refresh_later(edition.pk, following=True)
     return edition
 
 
@@ -125,6 +128,10 @@ def catalogue_update(*, user, item: Edition | Domain | Indicator | Parameter, ch
     item.save()
     if SCORING_FIELDS & changes.keys():
         notify_approved_data_changed(edition.pk)
+    if isinstance(item, Edition | Parameter):  # the reference date, a parameter's settings, what jumps compare
+        review_flags_refresh_later(
+            edition.pk, parameter_id=item.pk if isinstance(item, Parameter) else None, following=True
+        )
     return item
 
 

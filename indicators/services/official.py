@@ -15,6 +15,7 @@ from indicators.models import Answer, City, Edition, OfficialImport, Parameter, 
 from indicators.official import OfficialReading, options_from_text, profile_for
 from indicators.services.base import check_editor, lock_edition, notify_approved_data_changed
 from indicators.services.editions import check_catalogue_open
+from indicators.services.review_flags import review_flags_refresh_later
 from indicators.values import assign_value
 from indicators.workflow import WorkflowError, record_history
 from webhooks import events as webhook_events
@@ -366,6 +367,7 @@ def _answers_write(
         changed += value_changed
     if any_approved_changed:
         notify_approved_data_changed(edition.pk)
+    review_flags_refresh_later(edition.pk, parameter_id=parameter.pk, following=any_approved_changed)
     return written, changed
 
 

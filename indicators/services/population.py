@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from indicators.models import City, Edition, PopulationFigure
 from indicators.services.base import check_editor, lock_edition, notify_approved_data_changed
 from indicators.services.editions import check_catalogue_open
+from indicators.services.review_flags import review_flags_refresh_later
 from indicators.values import to_number
 from indicators.workflow import record_history
 
@@ -172,6 +173,7 @@ def population_figures_import(*, user, edition: Edition, data: bytes, source: st
         figure.save()
     if created or updated:
         notify_approved_data_changed(edition.pk)
+        review_flags_refresh_later(edition.pk)  # outliers of per-capita parameters divide by these figures
     return PopulationImportResult(created=created, updated=updated, unchanged=unchanged)
 
 
@@ -188,6 +190,7 @@ def population_figure_save(*, user, figure: PopulationFigure) -> PopulationFigur
     record_history(figure, user=user, reason=_("geändert") if figure.pk else _("angelegt"))
     figure.save()
     notify_approved_data_changed(edition.pk)
+    review_flags_refresh_later(edition.pk)
     return figure
 
 
@@ -200,6 +203,7 @@ def population_figure_delete(*, user, figure: PopulationFigure) -> None:
     record_history(figure, user=user, reason=_("gelöscht"))
     figure.delete()
     notify_approved_data_changed(edition.pk)
+    review_flags_refresh_later(edition.pk)
 
 
 __all__ = [

@@ -6,6 +6,7 @@ import pytest
 
 from indicators.models import Answer, AnswerComment, Edition, Participation
 from indicators.services import REVIEW_REASONS
+from indicators.services.review_flags import review_flags_refresh
 from tests import factories
 from tests.factories import EvidenceFileFactory, UserFactory, cities_of, parameter
 
@@ -167,6 +168,7 @@ def test_the_flag_filter_leaves_only_answers_with_that_flag(admin_login, reviewe
         )
         for index, city in enumerate(cities)
     ]
+    review_flags_refresh(edition_id=edition.pk)  # stored as the services store them
     client = admin_login(reviewer)
 
     outliers = client.get("/admin/indicators/answer/?flag=outlier").context["cl"].result_list

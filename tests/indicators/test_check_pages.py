@@ -67,16 +67,17 @@ def test_confirming_through_htmx_answers_with_the_row_showing_the_verdict(staff_
 
 
 def test_an_objection_with_a_file_is_stored_and_shown_and_the_reviewer_sees_the_flag_and_reason(
-    staff_client, admin_login, reviewer, edition, answer
+    staff_client, admin_login, reviewer, edition, answer, django_capture_on_commit_callbacks
 ):
     # given
     upload = SimpleUploadedFile("Liste.pdf", pdf_bytes(), content_type="application/pdf")
 
-    # when
-    response = staff_client.post(
-        check_url(answer.city, edition, "ladepunkte", "object"),
-        {"version": answer.version, "reason": "Nur 100 sind öffentlich.", "file": upload},
-    )
+    # when: (after commit, the objection's flag is stored)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            check_url(answer.city, edition, "ladepunkte", "object"),
+            {"version": answer.version, "reason": "Nur 100 sind öffentlich.", "file": upload},
+        )
 
     # then: the city is sent back to its row, which shows the open objection
     assert response.status_code == 302

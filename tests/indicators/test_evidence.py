@@ -402,7 +402,11 @@ def test_adding_a_file_to_an_approved_answer_returns_it_to_draft_and_recomputes(
     # then
     answer.refresh_from_db()
     assert (answer.status, answer.reviewed_by, answer.version) == (Status.DRAFT, None, 2)
-    assert len(callbacks) == 1  # the edition's recompute, enqueued after commit
+    # the parameter's review flags (issue 17) and the edition's recompute, enqueued after commit
+    assert [getattr(c, "review_flags_args", None) for c in callbacks] == [
+        (answer.edition_id, answer.parameter_id, True),
+        None,
+    ]
 
 
 def test_when_the_database_write_fails_the_stored_file_is_deleted(staff, answer, evidence_dir, monkeypatch):

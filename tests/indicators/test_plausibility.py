@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from indicators.models import Answer, Edition, Participation
+from indicators.services.review_flags import review_flags_refresh
 from tests import factories
 from tests.factories import UserFactory, parameter
 
@@ -20,13 +21,16 @@ def jumped(edition, city):
     Answer.objects.create(
         edition=before, city=city, parameter=parameter(before, "busse"), value_number=Decimal("94.8"), status="approved"
     )
-    return Answer.objects.create(
+    answer = Answer.objects.create(
         edition=edition,
         city=city,
         parameter=parameter(edition, "busse"),
         value_number=Decimal(40),
         evidence_url="https://example.org/busse.pdf",
     )
+    review_flags_refresh(edition_id=edition.pk)  # stored as the services store them
+    answer.refresh_from_db()
+    return answer
 
 
 @pytest.fixture

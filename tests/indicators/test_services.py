@@ -409,7 +409,11 @@ def test_editing_an_unapproved_answer_requests_no_recompute(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         save(staff, answer, None, "14")
 
-    assert (callbacks, recompute_requests) == ([], [])
+    # only the parameter's review flags are refreshed after commit (issue 17), no recompute
+    assert ([getattr(c, "review_flags_args", None) for c in callbacks], recompute_requests) == (
+        [(edition.pk, answer.parameter_id, False)],
+        [],
+    )
     assert row(answer)["status"] == "draft"
 
 

@@ -9,6 +9,7 @@ import pytest
 from indicators import services
 from indicators.models import Answer, Edition, Parameter, months_before
 from indicators.selectors.review_flags import STALE, answer_flags
+from indicators.services.review_flags import review_flags_refresh
 from scoring.services.archive import edition_export, edition_import
 from tests import factories
 from tests.factories import cities_of, parameter
@@ -140,6 +141,7 @@ def test_the_queue_filter_stale_leaves_only_stale_answers_and_the_page_shows_the
     settings.STALE_STAND_MONTHS = 12
     Edition.objects.filter(pk=edition.pk).update(reference_date=date(2030, 12, 31))
     answers = stand_answers(edition, [date(2029, 12, 31), date(2029, 12, 30), None, date(2030, 6, 30), None])
+    review_flags_refresh(edition_id=edition.pk)  # stored as the services store them
     client = admin_login(reviewer)
 
     # when

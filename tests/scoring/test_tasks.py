@@ -58,8 +58,10 @@ def test_approval_runs_the_recompute_after_commit(submitted, reviewer, django_ca
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         answer_approve(user=reviewer, answer=answer)
 
-    # then: the approval's callback recomputed; the new run's own callback requested its analysis
+    # then: the approval's callbacks refreshed the review flags and recomputed; the new run's own callback
+    # requested its analysis
     assert [callback.__qualname__.split(".")[0] for callback in callbacks] == [
+        "review_flags_refresh_later",
         "notify_approved_data_changed",
         "scores_recompute",
     ]

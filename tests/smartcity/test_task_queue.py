@@ -43,12 +43,13 @@ def requested_task_names() -> dict[str, str]:
     return names
 
 
-def test_the_code_requests_the_three_follow_up_tasks_and_the_recompute():
+def test_the_code_requests_the_four_follow_up_tasks_and_the_recompute():
     assert set(requested_task_names()) == {
         "scoring.tasks.scores_recompute_task",
         "scoring.tasks.uncertainty_analyse_task",
         "indicators.tasks.notifications_send_task",
         "webhooks.tasks.webhooks_deliver_task",
+        "indicators.tasks.review_flags_refresh_task",  # the stored review flags (issue 17)
     }
 
 
@@ -63,7 +64,9 @@ def test_every_task_of_the_apps_is_named_after_its_module_and_function():
     # queued messages and the beat schedule name tasks this way; an explicit name= must keep it
     current_app.loader.import_default_modules()
     ours = {name: task for name, task in current_app.tasks.items() if name.split(".")[0] in APPS}
-    assert len(ours) == 7  # with indicators.tasks.evidence_orphans_reap_task (issue 15, item 3), checks_remind_task
+    # with indicators.tasks.evidence_orphans_reap_task (issue 15, item 3), checks_remind_task,
+    # review_flags_refresh_task (issue 17)
+    assert len(ours) == 8
     for name, task in ours.items():
         assert name == f"{task.run.__module__}.{task.run.__name__}"
 

@@ -112,6 +112,20 @@ def test_unknown_events_and_a_short_secret_are_refused(client_for, editor):
     assert WebhookEndpoint.objects.count() == 0
 
 
+def test_a_number_where_the_schema_says_text_is_refused_not_stored_as_text(client_for, editor):
+    # a JSON number for description or secret (DRF's CharField would have stored 0 as "0")
+    response = client_for(editor).post(
+        LIST,
+        {"url": "https://hooks.example.org/sci", "description": 0, "secret": 1234567890123456, "events": []},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert errors["description"] == errors["secret"] == ["Bitte einen Text angeben (eine JSON-Zeichenkette)."]
+    assert WebhookEndpoint.objects.count() == 0
+
+
 def test_a_patch_changes_only_the_given_fields_and_keeps_the_secret(client_for, editor, endpoint):
     response = client_for(editor).patch(detail(endpoint), {"is_active": False}, format="json")
 
