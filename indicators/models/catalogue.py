@@ -214,7 +214,12 @@ class Edition(models.Model):
 
     def previous(self) -> "Edition | None":
         """The latest earlier edition that got past its draft (where last year's values come from)."""
-        return Edition.objects.filter(year__lt=self.year).exclude(phase=self.Phase.DRAFT).order_by("-year").first()
+        return self.earlier_editions().first()
+
+    def earlier_editions(self):
+        """The earlier editions that got past their draft, latest first (`previous` is the first; a subquery of
+        its id finds last year's value and its edition in one query)."""
+        return Edition.objects.filter(year__lt=self.year).exclude(phase=self.Phase.DRAFT).order_by("-year")
 
     @property
     def stale_after_months(self) -> int:

@@ -12,6 +12,7 @@ from indicators.selectors.portal import (
     Progress,
     PublishOverview,
     Questionnaire,
+    QuestionnaireRow,
     answer_history,
     edition_board,
     open_objections,
@@ -22,6 +23,8 @@ from indicators.selectors.portal import (
     publish_overview,
     questionnaire,
     questionnaire_or_404,
+    questionnaire_progress,
+    questionnaire_row,
     reviewer_loads,
 )
 
@@ -33,6 +36,7 @@ __all__ = [
     "PublishOverview",
     "Progress",
     "Questionnaire",
+    "QuestionnaireRow",
     "READABLE_PHASES",
     "answer_history",
     "edition_board",
@@ -44,5 +48,7 @@ __all__ = [
     "previous_answers",
     "questionnaire",
     "questionnaire_or_404",
+    "questionnaire_progress",
+    "questionnaire_row",
     "reviewer_loads",
 ]

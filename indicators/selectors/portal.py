@@ -2,8 +2,9 @@
 answers, and the lookup that answers 404 for a city the user may not see."""
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import formats
@@ -75,6 +76,11 @@ class Progress:
         setattr(self, answer.status, getattr(self, answer.status) + 1)
         self.missing_evidence += evidence_missing
 
+    def add(self, row: "ParameterRow") -> None:
+        """Count the row if the city enters its value (the city's progress covers what it answers itself)."""
+        if row.entered_by_city:
+            self.count(row.answer, row.evidence_missing)
+
     def percent(self, part: int) -> int:
         return round(100 * part / self.total) if self.total else 0
 
@@ -93,15 +99,18 @@ class Progress:
 
 @dataclass
 class ParameterRow:
-    """One question on the questionnaire page, with the city's answer and last edition's value."""
+    """One question on the questionnaire page, with the city's answer and last edition's value. What the row
+    derives from its answer and files is computed once (a row is built per request and read many times by the
+    template)."""
 
     parameter: Parameter
     answer: Answer | None
     previous: Answer | None
     evidence_files: list[EvidenceFile] = field(default_factory=list)
     plausibility: list[str] = field(default_factory=list)  # review_flags.OUTLIER / JUMP, as reviewers see them
+    files_exist: bool | None = None  # whether the answer has files, where they are not loaded (the progress)
 
-    @property
+    @cached_property
     def status(self) -> str:
         return self.answer.status if self.answer else ""
 
@@ -113,13 +122,13 @@ class ParameterRow:
     def is_jump(self) -> bool:
         return JUMP in self.plausibility
 
-    @property
+    @cached_property
     def entered_by_city(self) -> bool:
         """The city enters this value (services.answers.check_entered_by_city): otherwise the row is read-only
         and shows where the value comes from."""
         return city_enters(self.parameter, self.answer)
 
-    @property
+    @cached_property
     def provenance(self) -> str:
         """Where a value the city does not enter comes from, as the row shows it: "Amtliche Quelle:
         Bundesnetzagentur, Ladesäulenregister, Stand 19.07.2019", "Recherchiert: <source>"; "" for the city's
@@ -138,13 +147,13 @@ class ParameterRow:
             return _("Amtliche Quelle: %(source)s") % {"source": answer.official_import.source_name} + stand
         return _("Recherchiert: %(source)s") % {"source": answer.evidence_url or _("Nachweisdatei")} + stand
 
-    @property
+    @cached_property
     def checkable(self) -> bool:
         """An official or researched value with a value: the city confirms it or objects (check window)."""
         answer = self.answer
         return answer is not None and not answer.is_entered_by_city and answer.has_value
 
-    @property
+    @cached_property
     def city_check(self):
         """The city's current verdict on the value (AnswerCheck, loaded with the answer), or None."""
         return getattr(self.answer, "city_check", None) if self.checkable else None
@@ -169,7 +178,7 @@ class ParameterRow:
         decided = check is not None and check.is_decided and check.holds_for(self.answer)
         return self.checkable and self.answer.edition.is_check_open and not decided
 
-    @property
+    @cached_property
     def ready_to_submit(self) -> bool:
         """A draft that submit would take (Answer.incomplete_reason)."""
         return (
@@ -178,10 +187,11 @@ class ParameterRow:
             and self.answer.incomplete_reason(has_files=bool(self.evidence_files)) is None
         )
 
-    @property
+    @cached_property
     def evidence_missing(self) -> bool:
         answer = self.answer or Answer(parameter=self.parameter)  # unanswered: no URL, no file
-        return answer.lacks_evidence(has_files=bool(self.evidence_files))
+        has_files = bool(self.evidence_files) if self.files_exist is None else self.files_exist
+        return answer.lacks_evidence(has_files=has_files)
 
 
 @dataclass(frozen=True)
@@ -257,6 +267,36 @@ def previous_answers(*, edition: Edition | None, city: City) -> dict[str, Answer
     }
 
 
+def _row_answers(*, edition: Edition, city: City):
+    """The city's answers as a row shows them: with the import, the city's verdict, the number of comments and
+    the evidence files (2 queries)."""
+    return (
+        Answer.objects.filter(edition=edition, city=city)
+        .select_related("official_import", "city_check")
+        .annotate(comment_count=Count("comments"))
+        .prefetch_related(Prefetch("evidence_files", queryset=EvidenceFile.objects.order_by("uploaded_at", "id")))
+    )
+
+
+def _row(parameter: Parameter, answer: Answer | None, previous: Answer | None, city: City, edition: Edition):
+    if answer is not None:
+        answer.parameter, answer.city, answer.edition = parameter, city, edition  # no query per answer
+    return ParameterRow(
+        parameter=parameter,
+        answer=answer,
+        previous=previous,
+        evidence_files=list(answer.evidence_files.all()) if answer else [],
+    )
+
+
+def _flag(rows: list[ParameterRow]) -> None:
+    """The reviewers' plausibility flags on the rows' answers (1 query, 2 with a per-capita parameter)."""
+    rows = [row for row in rows if row.answer is not None]
+    flags = plausibility_flags([(row.answer, row.previous) for row in rows])
+    for row in rows:
+        row.plausibility = flags.get(row.answer.pk, [])
+
+
 def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
     """The whole questionnaire of a city in 6 queries, whatever the number of parameters.
 
@@ -270,13 +310,7 @@ def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
             Prefetch("indicators__parameters", queryset=Parameter.objects.order_by("position", "id")),
         )
     )
-    answers = {
-        a.parameter_id: a
-        for a in Answer.objects.filter(edition=edition, city=city)
-        .select_related("official_import", "city_check")
-        .annotate(comment_count=Count("comments"))
-        .prefetch_related(Prefetch("evidence_files", queryset=EvidenceFile.objects.order_by("uploaded_at", "id")))
-    }
+    answers = {a.parameter_id: a for a in _row_answers(edition=edition, city=city)}
     before = edition.previous()
     previous = previous_answers(edition=before, city=city)
     blocks, overall = [], Progress()
@@ -285,27 +319,83 @@ def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
         for indicator in domain.indicators.all():
             rows = []
             for parameter in indicator.parameters.all():
-                answer = answers.get(parameter.pk)
-                if answer is not None:
-                    answer.parameter, answer.city, answer.edition = parameter, city, edition  # no query per answer
-                row = ParameterRow(
-                    parameter=parameter,
-                    answer=answer,
-                    previous=previous.get(parameter.key),
-                    evidence_files=list(answer.evidence_files.all()) if answer else [],
-                )
-                if row.entered_by_city:  # the city's progress covers what it answers itself
-                    progress.count(answer, row.evidence_missing)
-                    overall.count(answer, row.evidence_missing)
+                row = _row(parameter, answers.get(parameter.pk), previous.get(parameter.key), city, edition)
+                progress.add(row)
+                overall.add(row)
                 rows.append(row)
             indicator_blocks.append(IndicatorBlock(indicator=indicator, rows=rows))
         blocks.append(DomainBlock(domain=domain, indicators=indicator_blocks, progress=progress))
     data = Questionnaire(edition=edition, city=city, previous_edition=before, domains=blocks, progress=overall)
-    rows = [row for row in data.rows() if row.answer is not None]
-    flags = plausibility_flags([(row.answer, row.previous) for row in rows])
-    for row in rows:
-        row.plausibility = flags.get(row.answer.pk, [])
+    _flag(list(data.rows()))
     return data
+
+
+@dataclass
+class QuestionnaireRow:
+    """One row of the questionnaire and the city's overall progress: what an answer row's partial shows after a
+    save, without the rest of the questionnaire."""
+
+    row: ParameterRow
+    progress: Progress
+    previous_edition: Edition | None
+
+
+def questionnaire_row(*, edition: Edition, city: City, parameter: Parameter) -> QuestionnaireRow:
+    """The row of `parameter` exactly as `questionnaire` builds it (answer, last year's value, evidence files,
+    comment count, verdict, plausibility flags) and the overall progress, in at most 8 queries whatever the
+    number of parameters (the progress reads every parameter and answer, but only the columns it counts)."""
+    answer = _row_answers(edition=edition, city=city).filter(parameter=parameter).first()
+    # Last year's value with its edition in one query: the edition `Edition.previous` names, as a subquery.
+    previous = (
+        Answer.objects.filter(
+            edition=Subquery(edition.earlier_editions().values("pk")[:1]),
+            city=city,
+            status=Status.APPROVED,
+            parameter__key=parameter.key,
+        )
+        .select_related("parameter", "edition")
+        .first()
+    )
+    row = _row(parameter, answer, previous, city, edition)
+    _flag([row])
+    return QuestionnaireRow(
+        row=row,
+        progress=questionnaire_progress(edition=edition, city=city),
+        previous_edition=previous.edition if previous else None,  # shown only beside last year's value
+    )
+
+
+def questionnaire_progress(*, edition: Edition, city: City) -> Progress:
+    """The city's overall progress as `questionnaire` counts it, from the counted columns only (2 queries)."""
+    parameters = Parameter.objects.filter(indicator__domain__edition=edition).only(
+        "id", "kind", "collection_mode", "evidence_required"
+    )
+    answers = {
+        a.parameter_id: a
+        for a in Answer.objects.filter(edition=edition, city=city)
+        .only(
+            "parameter_id",
+            "status",
+            "source_kind",
+            "value_bool",
+            "value_choice",
+            "value_number",
+            "evidence_url",
+            "official_import_id",
+        )
+        .annotate(files_exist=Exists(EvidenceFile.objects.filter(answer=OuterRef("pk"))))
+    }
+    progress = Progress()
+    for parameter in parameters:
+        answer = answers.get(parameter.pk)
+        if answer is not None:
+            answer.parameter = parameter
+        progress.add(
+            ParameterRow(
+                parameter=parameter, answer=answer, previous=None, files_exist=answer is not None and answer.files_exist
+            )
+        )
+    return progress
 
 
 @dataclass

@@ -126,6 +126,8 @@ def answer_save(
     created = answer is None
     if created:
         answer = Answer(edition=edition, city=city, parameter=parameter)
+    else:
+        answer.parameter = parameter  # the caller's, with its indicator and domain: no query for them
     # Permission first: a conflict must never show another city's answer.
     check_city_member(user=user, answer=answer)
     check_entered_by_city(answer)
@@ -142,19 +144,23 @@ def answer_save(
     answer.note = data.note or ""
     answer.as_of = data.as_of or None
     was_approved = answer_mark_edited(answer, user=user)
-    answer.full_clean(exclude=["edition", "city", "parameter"], validate_unique=False)
+    # updated_by is the acting user (answer_mark_edited): its existence needs no query of its own.
+    answer.full_clean(exclude=["edition", "city", "parameter", "updated_by"], validate_unique=False)
     reason = reason or _("bearbeitet")
     record_history(
         answer,
         user=user,
         reason=reason if not was_approved else _("%(reason)s, Freigabe aufgehoben") % {"reason": reason},
     )
-    try:
-        with transaction.atomic():
-            answer.save()
-    except IntegrityError:
-        # Someone created the same answer between our read and our insert.
-        raise ConflictError(Answer.objects.filter(city=city, parameter=parameter).first()) from None
+    if not created:
+        answer.save()  # the locked row: city and parameter unchanged, nothing to race with
+    else:
+        try:
+            with transaction.atomic():
+                answer.save()
+        except IntegrityError:
+            # Someone created the same answer between our read and our insert.
+            raise ConflictError(Answer.objects.filter(city=city, parameter=parameter).first()) from None
     if was_approved:
         notify_approved_data_changed(edition.pk)
     return answer

@@ -47,6 +47,7 @@ def test_staff_answer_three_parameters_upload_a_pdf_see_progress_move_and_submit
     # when: upload a PDF as evidence of the percentage
     pdf = tmp_path / "busse-2030.pdf"
     pdf.write_bytes(PDF)
+    page.locator("#p-busse").get_by_text("Nachweisdatei hochladen").click()  # the upload opens behind a button
     page.set_input_files("#p-busse input[type=file]", str(pdf))
     page.locator("#p-busse").get_by_role("button", name="Hochladen").click()
 

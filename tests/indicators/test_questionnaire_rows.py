@@ -1,0 +1,199 @@
+"""The questionnaire's rows built fast: fields as Django's widgets render them, addresses as reverse() gives them,
+the autosave's row and progress as the whole questionnaire has them, and its queries pinned at two sizes."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.template import engines
+from django.test.html import parse_html
+from django.urls import reverse
+from django.utils import translation
+
+from indicators import selectors
+from indicators.forms import AnswerForm
+from indicators.models import Answer, Edition, Participation
+from indicators.views.questionnaire import RowLinks
+from tests import factories
+from tests.factories import parameter
+
+# The rendering fields_html replaces: Django's label_tag and widget templates, field by field.
+DJANGO_FIELDS = engines["django"].from_string(
+    """{% for field in form.visible_fields %}
+      <div class="field{% if field.errors %} has-error{% endif %}">
+        {{ field.label_tag }} {{ field }}
+        {% if field.errors %}<p class="error" role="alert">{{ field.errors|join:" " }}</p>{% endif %}
+      </div>
+    {% endfor %}
+    {% for field in form.hidden_fields %}{{ field }}{% endfor %}"""
+)
+
+
+def forms_of_every_kind(edition):
+    """Unbound forms with stored values, and bound forms with wrong input, for every kind of parameter."""
+    city = factories.CityFactory()
+    stored = {
+        "online-termine": {"value_bool": False},
+        "smart-meter": {"value_choice": "rollout"},
+        "busse": {"value_number": Decimal("1234.5")},
+    }
+    for key, value in stored.items():
+        p = parameter(edition, key)
+        answer = Answer.objects.create(
+            edition=edition,
+            city=city,
+            parameter=p,
+            evidence_url="https://example.org/a?b=1&c=<2>",
+            note='Zeile 1\n"Zeile" <2>',
+            as_of=date(2024, 3, 31),
+            **value,
+        )
+        yield AnswerForm(parameter=p, answer=answer)
+        yield AnswerForm(parameter=p)
+        bound = AnswerForm(
+            {
+                f"{key}-value": "zwölf",
+                f"{key}-evidence_url": "kein link",
+                f"{key}-as_of": "31.13.",
+                f"{key}-version": "x",
+            },
+            parameter=p,
+        )
+        bound.is_valid()
+        yield bound
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_rows_fields_are_the_html_of_djangos_widgets_for_every_kind_stored_and_wrong(edition, language):
+    with translation.override(language):
+        for form in forms_of_every_kind(edition):
+            assert parse_html(str(form.fields_html())) == parse_html(DJANGO_FIELDS.render({"form": form}))
+
+
+def test_a_stored_number_shows_in_german_in_the_rows_field(edition):
+    p = parameter(edition, "busse")
+    answer = Answer.objects.create(
+        edition=edition, city=factories.CityFactory(), parameter=p, value_number=Decimal("3.5")
+    )
+
+    with translation.override("de"):
+        html = str(AnswerForm(parameter=p, answer=answer).fields_html())
+
+    assert 'name="busse-value" value="3,5"' in html
+
+
+def test_the_row_links_are_the_addresses_reverse_gives(edition, city):
+    # given
+    p = parameter(edition, "busse")
+    answer = Answer.objects.create(edition=edition, city=city, parameter=p, value_number=10)
+    evidence_file = factories.EvidenceFileFactory(answer=answer)
+    row = selectors.questionnaire(edition=edition, city=city).row("busse")
+
+    # when
+    RowLinks(city, edition).attach(row)
+
+    # then
+    args = [city.slug, edition.year, "busse"]
+    assert row.urls == {name: reverse(f"indicators:{name}", args=args) for name in RowLinks.ROW_ROUTES}
+    assert row.evidence_files[0].download_url == reverse("indicators:evidence_file_download", args=[evidence_file.pk])
+    assert row.evidence_files[0].remove_url == reverse(
+        "indicators:evidence_remove", args=[city.slug, edition.year, evidence_file.pk]
+    )
+
+
+def row_state(row):
+    return (
+        row.parameter.pk,
+        row.answer and row.answer.pk,
+        row.previous and row.previous.pk,
+        [f.pk for f in row.evidence_files],
+        row.plausibility,
+        row.status,
+        row.entered_by_city,
+        row.provenance,
+        row.checkable,
+        row.is_checked,
+        row.may_check,
+        row.ready_to_submit,
+        row.evidence_missing,
+        getattr(row.answer, "comment_count", None),
+    )
+
+
+def test_the_autosaves_row_and_progress_are_those_of_the_whole_questionnaire(db):
+    # given: a filled edition with a previous one, files, comments, outliers and sent-back answers
+    before = factories.small_edition(cities=6, year=2029, phase=Edition.Phase.PUBLISHED)
+    edition = factories.small_edition(cities=0, year=2030)
+    for other in factories.cities_of(before):
+        Participation.objects.create(edition=edition, city=other)
+        for key, value in factories.VALID_VALUE.items():
+            for year_edition in (before, edition):
+                Answer.objects.create(
+                    edition=year_edition,
+                    city=other,
+                    parameter=parameter(year_edition, key),
+                    status=Answer.Status.APPROVED if year_edition == before else Answer.Status.DRAFT,
+                    **value,
+                )
+    city = factories.cities_of(before)[0]
+    answers = list(Answer.objects.filter(edition=edition, city=city).order_by("pk"))
+    factories.EvidenceFileFactory(answer=answers[0])
+    Answer.objects.filter(pk=answers[1].pk).update(status=Answer.Status.CHANGES_REQUESTED, evidence_url="")
+    Answer.objects.filter(edition=edition, city=city, parameter__key="busse").update(value_number=Decimal(99))
+
+    # when
+    whole = selectors.questionnaire(edition=edition, city=city)
+
+    # then
+    assert whole.row("busse").plausibility == ["outlier", "jump"] and whole.progress.changes_requested == 1
+    for row in whole.rows():
+        alone = selectors.questionnaire_row(edition=edition, city=city, parameter=row.parameter)
+        assert row_state(alone.row) == row_state(row)
+        assert alone.progress == whole.progress
+        assert alone.previous_edition == whole.previous_edition
+
+
+def autosave(client, city, edition, key, value, version):
+    data = {f"{key}-value": value, f"{key}-version": version, f"{key}-evidence_url": "", f"{key}-note": ""}
+    data[f"{key}-as_of"] = ""
+    return client.post(f"/portal/{city.slug}/{edition.year}/answer/{key}/", data, HTTP_HX_REQUEST="true")
+
+
+@pytest.mark.parametrize("extra_parameters", [0, 55])  # 5 and 60 parameters, all answered
+def test_the_autosave_runs_a_fixed_number_of_queries(
+    client, staff, edition, city, extra_parameters, django_assert_num_queries
+):
+    # given
+    client.force_login(staff)
+    busse = parameter(edition, "busse")
+    Answer.objects.create(edition=edition, city=city, parameter=busse, value_number=10)
+    for n in range(extra_parameters):
+        extra = factories.ParameterFactory(indicator=busse.indicator, key=f"extra-{n}", position=10 + n)
+        Answer.objects.create(edition=edition, city=city, parameter=extra, value_bool=True)
+
+    # when: session, user, city, parameter (4); the save: savepoint (the test's transaction), edition and answer
+    # locked, membership, update, history row, release (7); the row: answer, files, last year's value with its
+    # edition, the field of the outlier flag (4); the progress: parameters, answers (2)
+    with django_assert_num_queries(17):
+        response = autosave(client, city, edition, "busse", "12", version=1)
+
+    # then
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.count('<article class="answer') == 1
+    assert f'data-answered="{1 + extra_parameters}"' in content
+    assert Answer.objects.get(parameter=busse, city=city).value_number == Decimal(12)
+
+
+def test_the_questionnaire_goes_gzipped_to_a_client_that_accepts_it_and_reads_the_same(client, staff, edition, city):
+    import gzip
+
+    client.force_login(staff)
+    plain = client.get(f"/portal/{city.slug}/{edition.year}/")
+    packed = client.get(f"/portal/{city.slug}/{edition.year}/", HTTP_ACCEPT_ENCODING="gzip")
+
+    assert plain.status_code == packed.status_code == 200
+    assert "Content-Encoding" not in plain and packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"]
+    unpacked = gzip.decompress(packed.content).decode()
+    assert unpacked.count('<article class="answer') == plain.content.decode().count('<article class="answer') == 5
