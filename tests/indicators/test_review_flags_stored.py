@@ -431,3 +431,20 @@ def test_the_queues_row_checkbox_is_the_html_of_djangos_widget(db):
 
     # then: the actions' script finds the same input (name, value, class)
     assert shown == forms.CheckboxInput(attrs, lambda value: False).render(helpers.ACTION_CHECKBOX_NAME, str(answer.pk))
+
+
+def test_the_migration_leaves_the_flags_to_the_command_when_later_columns_are_missing(db, monkeypatch, capsys):
+    # given: an answer, and the live models reading a column the database does not have yet (as when a later
+    # migration adds one)
+    factories.flagged_edition(3, 2045)
+    migration = importlib.import_module("indicators.migrations.0018_answer_review_flags_stored")
+    called = []
+    monkeypatch.setattr("indicators.services.review_flags.review_flags_refresh_all", lambda: called.append(1))
+    monkeypatch.setattr(migration, "_live_models_match_the_tables", lambda connection: False)
+
+    # when
+    migration.fill_review_flags(django_apps, None)
+
+    # then: nothing run, the command named
+    assert called == []
+    assert "python manage.py review_flags_refresh" in capsys.readouterr().out
