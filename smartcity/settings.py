@@ -113,6 +113,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The few templates rendered many times per page (smartcity/jinja2.py says which and why), loaded
+        # with using="jinja2" from jinja2/ only; everything else is a Django template.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "smartcity.jinja2.environment"},
+    },
 ]
 
 # Database: SQLite by default, PostgreSQL (or anything) through DATABASE_URL.
