@@ -4,7 +4,20 @@ answers, and the lookup that answers 404 for a city the user may not see."""
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Count, Exists, FilteredRelation, OuterRef, Prefetch, Q, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -26,6 +39,7 @@ from indicators.models import (
     ReviewAssignment,
     catalogue_order,
     city_enters,
+    progress_conditions,
 )
 from indicators.selectors.review_flags import JUMP, OUTLIER, plausibility_flags
 
@@ -382,58 +396,37 @@ def questionnaire_row(*, edition: Edition, city: City, parameter: Parameter) -> 
     )
 
 
-def _in_model_order(model, names: set[str]) -> tuple[str, ...]:
-    """Field names (attnames) in the model's field order, the order Model.from_db takes their values in."""
-    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
-
-
-# What questionnaire_progress reads of a parameter and of the city's answer to it: the columns that
-# Progress.add's rules (city_enters, Answer.has_value, Answer.lacks_evidence) ask for.
-PROGRESS_PARAMETER_FIELDS = _in_model_order(Parameter, {"id", "kind", "collection_mode", "evidence_required"})
-PROGRESS_ANSWER_FIELDS = _in_model_order(
-    Answer,
-    {
-        "id",
-        "parameter_id",
-        "status",
-        "source_kind",
-        "value_bool",
-        "value_choice",
-        "value_number",
-        "evidence_url",
-        "official_import_id",
-    },
-)
-
-
 def questionnaire_progress(*, edition: Edition, city: City) -> Progress:
-    """The city's overall progress as `questionnaire` counts it, in one query: every parameter of the edition
-    with the counted columns of the city's answer to it (a left join) and whether that answer has files. The
-    rows are counted by the same rules as the questionnaire's (Progress.add); parameters and answers are built
-    with only those columns loaded (any other field would be read on access, never guessed)."""
-    city_answer = FilteredRelation("answers", condition=Q(answers__city=city))
-    rows = (
+    """The city's overall progress as `questionnaire` counts it, counted in the database in one query: every
+    parameter of the edition with the city's answer to it (a left join) and whether that answer has files, by
+    the rules of Progress.add as SQL conditions (models.progress_conditions), summed per status (a few rows).
+    Each condition is compiled once: the ORM's compiling, not the database, is what such a count costs."""
+    rule = progress_conditions("city_answer", has_files="files_exist")
+
+    def rows_where(condition: Q) -> Sum:
+        return Sum(Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField()))
+
+    by_status = (
         Parameter.objects.filter(indicator__domain__edition=edition)
         .annotate(
-            city_answer=city_answer,
+            city_answer=FilteredRelation("answers", condition=Q(answers__city=city)),
             files_exist=Exists(EvidenceFile.objects.filter(answer=OuterRef("city_answer__id"))),
         )
+        .values_list("city_answer__status")
         .order_by()
-        .values_list(
-            *PROGRESS_PARAMETER_FIELDS, *(f"city_answer__{name}" for name in PROGRESS_ANSWER_FIELDS), "files_exist"
+        .annotate(
+            counted=rows_where(rule["counted"]),
+            answered=rows_where(rule["answered"]),
+            missing_evidence=rows_where(rule["answered"] & rule["lacks_evidence"]),
         )
     )
-    db = rows.db
-    split = len(PROGRESS_PARAMETER_FIELDS)
     progress = Progress()
-    for values in rows:
-        parameter = Parameter.from_db(db, PROGRESS_PARAMETER_FIELDS, values[:split])
-        answer_values = values[split:-1]
-        answer = None
-        if answer_values[PROGRESS_ANSWER_FIELDS.index("id")] is not None:
-            answer = Answer.from_db(db, PROGRESS_ANSWER_FIELDS, answer_values)
-            answer.parameter = parameter
-        progress.add(ParameterRow(parameter=parameter, answer=answer, previous=None, files_exist=bool(values[-1])))
+    for status, counted, answered, missing_evidence in by_status:
+        progress.total += counted
+        progress.answered += answered
+        progress.missing_evidence += missing_evidence
+        if status:  # no answer: nothing answered
+            setattr(progress, status, getattr(progress, status) + answered)
     return progress
 
 

@@ -153,6 +153,46 @@ def test_the_autosaves_row_and_progress_are_those_of_the_whole_questionnaire(db)
         assert alone.previous_edition == whole.previous_edition
 
 
+def test_the_progress_counted_in_the_database_is_the_questionnaires_on_rows_of_every_kind(edition, city):
+    """models.progress_conditions is Progress.add's rules in SQL: both must count every kind of row alike."""
+    # given: evidence required everywhere; the city's answers of every status, kind of value, evidence and origin
+    Parameter = type(parameter(edition, "busse"))
+    Parameter.objects.filter(indicator__domain__edition=edition).update(evidence_required=True)
+    indicator = parameter(edition, "busse").indicator
+    Mode, Status = Parameter.CollectionMode, Answer.Status
+    kinds = [
+        # (collection mode, answer: None or its fields, files)
+        (Mode.CITY, None, 0),  # unanswered
+        (Mode.CITY, {"value_bool": False}, 0),  # "no" is a value; evidence missing
+        (Mode.CITY, {"value_bool": True, "status": Status.SUBMITTED}, 1),  # a file is evidence
+        (Mode.CITY, {"value_choice": "x", "status": Status.APPROVED, "evidence_url": "https://e.org"}, 0),
+        (Mode.CITY, {"value_number": Decimal(0), "status": Status.CHANGES_REQUESTED}, 0),  # 0 is a value
+        (Mode.CITY, {"evidence_url": "https://e.org"}, 1),  # evidence but no value: not answered
+        (Mode.CITY, {"value_number": Decimal(5), "source_kind": Mode.RESEARCH}, 0),  # researched: not the city's
+        (Mode.CITY, {"value_number": Decimal(5), "official": True}, 0),  # an import is its own evidence
+        (Mode.OFFICIAL, None, 0),  # not the city's parameter
+        (Mode.RESEARCH, {"value_number": Decimal(7), "source_kind": Mode.RESEARCH}, 0),
+    ]
+    for n, (mode, fields, files) in enumerate(kinds):
+        p = factories.ParameterFactory(
+            indicator=indicator, key=f"kind-{n}", position=20 + n, collection_mode=mode, evidence_required=True
+        )
+        if fields is not None:
+            fields = dict(fields)
+            if fields.pop("official", False):
+                fields.update(source_kind=Mode.CITY, official_import=factories.OfficialImportFactory(parameter=p))
+            answer = Answer.objects.create(edition=edition, city=city, parameter=p, **fields)
+            for _ in range(files):
+                factories.EvidenceFileFactory(answer=answer)
+
+    # when
+    counted = selectors.questionnaire_progress(edition=edition, city=city)
+
+    # then
+    assert counted == selectors.questionnaire(edition=edition, city=city).progress
+    assert (counted.total, counted.answered, counted.missing_evidence) == (12, 5, 2)  # 5 + 7 of the kinds; 5 answered
+
+
 def autosave(client, city, edition, key, value, version):
     data = {f"{key}-value": value, f"{key}-version": version, f"{key}-evidence_url": "", f"{key}-note": ""}
     data[f"{key}-as_of"] = ""
