@@ -124,7 +124,6 @@ class ParameterRow:
     previous: Answer | None
     evidence_files: list[EvidenceFile] = field(default_factory=list)
     plausibility: list[str] = field(default_factory=list)  # review_flags.OUTLIER / JUMP, as reviewers see them
-    files_exist: bool | None = None  # whether the answer has files, where they are not loaded (the progress)
 
     @cached_property
     def status(self) -> str:
@@ -206,8 +205,7 @@ class ParameterRow:
     @cached_property
     def evidence_missing(self) -> bool:
         answer = self.answer or Answer(parameter=self.parameter)  # unanswered: no URL, no file
-        has_files = bool(self.evidence_files) if self.files_exist is None else self.files_exist
-        return answer.lacks_evidence(has_files=has_files)
+        return answer.lacks_evidence(has_files=bool(self.evidence_files))
 
 
 @dataclass(frozen=True)
