@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Max
 from django.utils.translation import gettext as _
 
-from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter, catalogue_order
+from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter
 from public.charts import chart
 from public.explain import FieldData, score_text
 from public.simulator import run_baseline
@@ -34,6 +33,20 @@ def city_history(city: City) -> list[CityScore]:
             run__edition__phase__in=Edition.PUBLIC_PHASES,
         )
         .select_related("run__edition")
+        .order_by("run__edition__year")
+    )
+
+
+def city_history_of(slug: str) -> list[CityScore]:
+    """city_history of the city with this slug, each row with `city` loaded too (1 query); [] for an unknown
+    city and one never ranked in a public edition (the profile's 404 either way)."""
+    return list(
+        CityScore.objects.filter(
+            city__slug=slug,
+            run__is_published=True,
+            run__edition__phase__in=Edition.PUBLIC_PHASES,
+        )
+        .select_related("city", "run__edition")
         .order_by("run__edition__year")
     )
 
@@ -119,31 +132,30 @@ class CityProfile:
     indistinguishable: list[City] = field(default_factory=list)
 
 
-def city_profile(*, city: City, run: ScoreRun, history: list[CityScore]) -> CityProfile | None:
-    """Everything the city page shows for one published run; None when the city is not ranked in it.
+def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProfile | None:
+    """Everything the city page shows for its published run of `year`; None when the city is not ranked in it
+    (an unknown year, an edition not public or without a published run: `history` holds none of those).
 
-    `history` is city_history(city). Runs 10 queries whatever the number of cities, plus, the first time for
-    a run (its baseline not cached yet: public.simulator.run_baseline), load_inputs() and 3.
+    `history` is city_history(city) (or city_history_of, which loads the city with it): its row of the year
+    names the run and the edition, so they cost no query. Runs 6 queries whatever the number of cities and
+    parameters: the city's own domain and indicator scores, approved answers and projects, the ranked cities
+    (their names), its rank uncertainty. The catalogue and the field (each domain's average and best, the
+    parameters' best and worst values) come from the run's baseline (public.simulator.run_baseline: cached
+    per run; the first time for a run load_inputs() and 3 more).
 
     Long: it assembles the page's rows from a fixed set of reads (pinned query count); the explanations
     are public.explain's.
     """
-    score = next((row for row in history if row.run_id == run.pk), None)
+    score = next((row for row in history if row.run.edition.year == year), None)
     if score is None:
         return None
-    edition = score.run.edition
+    run = score.run
+    edition = run.edition
     methodology = run.methodology
-    domains = run_domains(run)
-    field_stats = {
-        row["domain_id"]: row
-        for row in DomainScore.objects.filter(run=run).values("domain_id").annotate(avg=Avg("score"), best=Max("score"))
-    }
+    baseline = run_baseline(edition, run)
+    domains, indicators, parameters = baseline.domains, baseline.indicators, baseline.parameters
     domain_scores = {row.domain_id: row for row in DomainScore.objects.filter(run=run, city=city)}
-    indicators = run_indicators(run)
     indicator_scores = {row.indicator_id: row for row in IndicatorScore.objects.filter(run=run, city=city)}
-    parameters = list(
-        Parameter.objects.filter(indicator__domain__edition_id=run.edition_id).order_by(*catalogue_order())
-    )
     parameters_by_pk = {parameter.pk: parameter for parameter in parameters}
     answers = {}
     for answer in Answer.objects.filter(
@@ -158,7 +170,13 @@ def city_profile(*, city: City, run: ScoreRun, history: list[CityScore]) -> City
     )
     cities = ranked_cities(run)
     uncertainty = RankUncertainty.objects.filter(analysis__run=run, city=city).first()
-    field_data = FieldData(run_baseline(edition, run), {c.pk: c.name for c in cities}, city.pk, methodology)
+    field_data = FieldData(baseline, {c.pk: c.name for c in cities}, city.pk, methodology)
+    # The field's average and best per domain: the engine's domain scores of every city, as stored in the run.
+    field_scores = baseline.result.domain_score
+    field_stats = {
+        domain.pk: {"avg": float(field_scores[:, index].mean()), "best": float(field_scores[:, index].max())}
+        for index, domain in enumerate(domains)
+    }
 
     parameters_by_indicator: dict[int, list[Parameter]] = {}
     for parameter in parameters:

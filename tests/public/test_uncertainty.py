@@ -353,7 +353,7 @@ def test_without_an_analysis_the_results_columns_are_empty(client, analysed):
 PAGE_PINS = [
     ("/ranking/2040/", 7),
     ("/ranking/2040/?sortierung=mobilitaet&land=Nordrhein-Westfalen", 7),
-    ("/stadt/{slug}/2040/", 25),  # the run's first visit: its baseline computed (test_city)
+    ("/stadt/{slug}/2040/", 18),  # the run's first visit: its baseline computed (test_city)
     ("/methodik/2040/", 9),  # + origins, official sources, the cities' checks (issue 16)
     # the files as built when missing from storage (the run with its edition and analysis in one query,
     # test_open_data); stored: 1
