@@ -19,6 +19,21 @@ from public.simulator import run_baseline
 from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun
 from scoring.selectors import RankInterval, domain_interval, overall_interval
 
+# What the profile reads of a city's answers (its value, provenance and evidence link; the import's source):
+# an answer row has twice as many columns, and 162 of them are built per page.
+PROFILE_ANSWER_FIELDS = (
+    "parameter_id",
+    "value_bool",
+    "value_choice",
+    "value_number",
+    "evidence_url",
+    "as_of",
+    "source_kind",
+    "official_import__source_name",
+    "official_import__file_name",
+    "official_import__as_of",
+)
+
 # How many indicators the profile lists as the city's strengths and as its weaknesses (at most).
 STRENGTHS_SHOWN = 3
 
@@ -74,6 +89,7 @@ class ParameterRow:
     explanation: list[str]
     show_weight: bool = False
     stale: bool = False  # its Stand is older than the edition's reference date allows (Edition.is_stale_stand)
+    source_label: str = ""  # the answer's get_source_kind_display(), translated once per page, not per row
 
     @property
     def stand(self):
@@ -158,9 +174,11 @@ def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProf
     indicator_scores = {row.indicator_id: row for row in IndicatorScore.objects.filter(run=run, city=city)}
     parameters_by_pk = {parameter.pk: parameter for parameter in parameters}
     answers = {}
-    for answer in Answer.objects.filter(
-        edition_id=run.edition_id, city=city, status=Answer.Status.APPROVED
-    ).select_related("official_import"):
+    for answer in (
+        Answer.objects.filter(edition_id=run.edition_id, city=city, status=Answer.Status.APPROVED)
+        .select_related("official_import")
+        .only(*PROFILE_ANSWER_FIELDS)
+    ):
         answer.parameter = parameters_by_pk[answer.parameter_id]  # formats its value without another query
         answers[answer.parameter_id] = answer
     projects = list(
@@ -177,6 +195,8 @@ def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProf
         domain.pk: {"avg": float(field_scores[:, index].mean()), "best": float(field_scores[:, index].max())}
         for index, domain in enumerate(domains)
     }
+
+    source_labels = {key: str(label) for key, label in Answer._meta.get_field("source_kind").flatchoices}
 
     parameters_by_indicator: dict[int, list[Parameter]] = {}
     for parameter in parameters:
@@ -216,6 +236,9 @@ def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProf
                     show_weight=weights_differ,
                     stale=parameter.pk in answers
                     and edition.is_stale_stand(answers[parameter.pk].public_provenance[2]),
+                    source_label=source_labels.get(answers[parameter.pk].source_kind, "")
+                    if parameter.pk in answers
+                    else "",
                 )
                 for parameter in own_parameters
             ],

@@ -3,11 +3,15 @@
 from django import forms
 from django.http import Http404
 from django.shortcuts import render
+from django.template.defaultfilters import floatformat
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from indicators.models import City
 from public import compare, profile
+from public.templatetags.public import score
 from scoring import selectors
 from smartcity.page_cache import public_page
 
@@ -26,7 +30,12 @@ def city_view(request, slug: str, year: int | None = None):
     city_profile = profile.city_profile(city=history[0].city, history=history, year=year)
     if city_profile is None:
         raise Http404
-    return render(request, "public/city.html", {"edition": city_profile.edition, "profile": city_profile})
+    context = {"edition": city_profile.edition, "profile": city_profile}
+    # The breakdown (every parameter with its explanations) in Jinja2: jinja2/public/_city_breakdown.html says why.
+    breakdown = render_to_string(
+        "public/_city_breakdown.html", {**context, "score": score, "floatformat": floatformat}, using="jinja2"
+    )
+    return render(request, "public/city.html", {**context, "breakdown": mark_safe(breakdown)})  # escaped by Jinja2
 
 
 class CompareForm(forms.Form):
