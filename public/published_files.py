@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db.models import F
 from django.http import HttpResponse
 from django.utils.cache import set_response_etag
 
@@ -58,8 +57,12 @@ class StoredFile:
 
 def folder(edition: Edition, run: ScoreRun, analysis_id: int | None) -> str:
     """Where a run's files live as published now (see the module's docstring)."""
-    published = run.published_at.strftime("%Y%m%dT%H%M%S%f") if run.published_at else "0"
-    return f"{edition.year}/run-{run.pk}-{published}-a{analysis_id or 0}"
+    return folder_of(edition.year, run.pk, run.published_at, analysis_id)
+
+
+def folder_of(year: int, run_id: int, published_at, analysis_id: int | None) -> str:
+    published = published_at.strftime("%Y%m%dT%H%M%S%f") if published_at else "0"
+    return f"{year}/run-{run_id}-{published}-a{analysis_id or 0}"
 
 
 def storage_name(edition: Edition, run: ScoreRun, analysis_id: int | None, dataset: str, fmt: str) -> str:
@@ -83,6 +86,22 @@ def read_stored(name: str, dataset: str, fmt: str, year: int) -> StoredFile | No
     except (OSError, ValueError):
         return None
     return _described(name, meta, dataset, fmt, year)
+
+
+# The descriptions the open data view read from storage, by storage name. A name's bytes never change (a new
+# publication or analysis is a new name), so they are kept as long as the process lives (a handful of names);
+# dropped by `discard` when the bytes went missing. Only the view trusts them; writers read the storage.
+_read_by_name: dict[str, StoredFile] = {}
+
+
+def discard(name: str) -> None:
+    """Forget a stored file found incomplete (its bytes gone, its meta left): its meta deleted, so the next
+    request builds and stores it again."""
+    _read_by_name.pop(name, None)
+    try:
+        storage().delete(_meta_name(name))
+    except OSError:
+        logger.warning("could not delete the meta of the incomplete published file %s", name, exc_info=True)
 
 
 def _described(name: str, meta: dict, dataset: str, fmt: str, year: int) -> StoredFile:
@@ -195,17 +214,29 @@ def forget(year: int, dataset: str, fmt: str) -> None:
     _remembered.pop((year, dataset, fmt))
 
 
-def published_run(year: int) -> ScoreRun | None:
-    """The published run of the public edition of `year`, with its edition and `analysis_pk` (its robustness
-    analysis' id, None while not computed), or None (an unknown year, an edition not public or without a
-    published run: the view's 404). 1 query: what selectors.published and analysis_id read in 3."""
-    return (
+def stored_file(year: int, dataset: str, fmt: str) -> tuple[StoredFile | None, bytes | None] | None:
+    """The file of the published run of the public edition of `year` as published_file gives it; None when
+    there is none (an unknown year, an edition not public or without a published run: the view's 404).
+    1 query (the run's id, time of publishing and analysis) while the file is stored, read from its storage
+    name alone; the run and edition are loaded (1 more) only to build a missing file."""
+    found = (
         ScoreRun.objects.filter(is_published=True, edition__year=year, edition__phase__in=Edition.PUBLIC_PHASES)
-        .select_related("edition")
-        .annotate(analysis_pk=F("uncertainty__id"))
         .order_by("pk")
+        .values_list("pk", "published_at", "uncertainty__id")
         .first()
     )
+    if found is None:
+        return None
+    run_id, published_at, analysis = found
+    name = f"{folder_of(year, run_id, published_at, analysis)}/{opendata.filename(year, dataset, fmt)}"
+    stored = _read_by_name.get(name) or read_stored(name, dataset, fmt, year)
+    if stored is None:
+        run = ScoreRun.objects.select_related("edition").get(pk=run_id)
+        stored, content = published_file(run.edition, run, dataset, fmt, analysis=analysis, known=True)
+        if stored is None:
+            return None, content
+    _read_by_name[name] = stored
+    return stored, None
 
 
 def published_files_write() -> list[str]:

@@ -46,30 +46,32 @@ def open_data_file(request, year: int, dataset: str, fmt: str):
     publish (public.published_files) with its ETag (304 for a matching If-None-Match, by
     ConditionalGetMiddleware), its gzipped copy for clients that accept it, and its length; no query while its
     description is remembered in this process (until the public pages are next cleared), else 1 (the published
-    run with its edition and analysis) and the stored meta read (a file missing from storage is rebuilt once:
-    + build_file's). 404 for an unpublished edition, an unknown dataset or format.
-    Not in the page cache: the stored file already is what a cached page was, at no gzip per miss."""
+    run's id, time of publishing and analysis: its storage name); a file missing from storage is built and
+    stored once (+ 1 for the run and edition, + build_file's). 404 for an unpublished edition, an unknown dataset
+    or format. Not in the page cache: the stored file already is what a cached page was, at no gzip per miss."""
     if dataset not in opendata.DATASETS or fmt not in opendata.FORMATS:
         raise Http404
-    stored, content = published_files.remembered(year, dataset, fmt), None
-    if stored is None:
-        run = published_files.published_run(year)
-        if run is None:
-            raise Http404
-        stored, content = published_files.published_file(
-            run.edition, run, dataset, fmt, analysis=run.analysis_pk, known=True
-        )
-        published_files.remember(year, dataset, fmt, stored)
-    if stored is None:  # being written by another process right now: this once from memory
-        response = HttpResponse(content, content_type=opendata.CONTENT_TYPES[fmt])
-        filename = opendata.filename(year, dataset, fmt)
-    else:
+    for attempt in range(2):  # a second time only for a file whose bytes went missing behind its meta
+        stored, content = published_files.remembered(year, dataset, fmt), None
+        if stored is None:
+            found = published_files.stored_file(year, dataset, fmt)
+            if found is None:
+                raise Http404
+            stored, content = found
+            published_files.remember(year, dataset, fmt, stored)
+        if stored is None:  # being written by another process right now: this once from memory
+            response = HttpResponse(content, content_type=opendata.CONTENT_TYPES[fmt])
+            filename = opendata.filename(year, dataset, fmt)
+            break
         gzipped = stored.gzip_size is not None and accepts_gzip(request)
         try:
             body = published_files.storage().open(stored.gzip_name if gzipped else stored.name, "rb")
-        except FileNotFoundError:  # deleted since it was remembered: found (and rebuilt) again
+        except FileNotFoundError:  # deleted since its meta was read: built and stored again (once)
+            if attempt:
+                raise
             published_files.forget(year, dataset, fmt)
-            return open_data_file(request, year, dataset, fmt)
+            published_files.discard(stored.name)
+            continue
         response = FileResponse(body, content_type=stored.content_type)
         # Read in larger pieces where the server does not send the file itself (gunicorn uses sendfile): a
         # 3 MB file in 4 KB blocks is 750 reads and chunks.
@@ -81,6 +83,7 @@ def open_data_file(request, year: int, dataset: str, fmt: str):
         if gzipped:
             response["Content-Encoding"] = "gzip"
         filename = stored.filename
+        break
     disposition = "attachment" if fmt == "csv" else "inline"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response

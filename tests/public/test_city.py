@@ -442,3 +442,51 @@ def test_the_comparison_in_english_formats_numbers_for_the_language(client, inde
     content = squash(response.content.decode())
     assert '<td class="best">75.0 <span class="best-mark">' in content
     assert f'<a href="/en/stadt/{index.a.slug}/2041/">' in content
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        (
+            "",
+            [
+                '<dt>Antwort</dt>\n            <dd class="answer">1.234,5 Tage</dd>',
+                "<dt>Punkte</dt>",
+                "Alle Städte in diesem Indikator</a>",
+                '<span class="note">(Rang ',
+                '<h2 id="breakdown-heading">So entsteht der Wert</h2>',
+            ],
+        ),
+        (
+            "/en",
+            [
+                '<dt>Answer</dt>\n            <dd class="answer">1,234.5 Tage</dd>',
+                "<dt>Points</dt>",
+                "All cities in this indicator</a>",
+                '<span class="note">(rank ',
+                '<h2 id="breakdown-heading">How the score is calculated</h2>',
+            ],
+        ),
+    ],
+)
+def test_the_breakdown_shows_numbers_and_labels_in_the_readers_language_and_escapes_city_entered_text(
+    client, editor, prefix, expected
+):
+    # given: a city's value with a thousands separator, and an evidence URL with markup in it
+    edition = factories.small_edition(cities=3, year=2040)
+    answer_all(edition)
+    city = factories.cities_of(edition)[0]
+    Answer.objects.filter(city=city, parameter__key="wartezeit").update(
+        value_number=Decimal("1234.5"), evidence_url='https://example.org/?a=1&b="><script>alert(1)</script>'
+    )
+    publish(edition, editor)
+
+    # when
+    content = client.get(f"{prefix}/stadt/{city.slug}/2040/").content.decode()
+
+    # then: the number formatted as the language writes it, the labels translated, the URL escaped
+    for text in expected:
+        assert text in content
+    assert "<script>alert(1)" not in content
+    assert 'href="https://example.org/?a=1&amp;b=&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in content
+    assert content.count('<article class="parameter"') == 5

@@ -453,13 +453,14 @@ def test_unknown_datasets_and_formats_are_not_found(client, editor, path):
 @pytest.mark.parametrize(
     ("dataset", "fmt", "queries"),
     [
-        # the published run with its edition and analysis (one query), + domains, indicators, parameters, city
-        # scores, + domain and indicator scores, rank uncertainties
-        ("results", "csv", 8),
-        ("results", "json", 8),
+        # the published run's storage name (run, time of publishing, analysis: one query), the run with its
+        # edition to build, + domains, indicators, parameters, city scores, + domain and indicator scores, rank
+        # uncertainties
+        ("results", "csv", 9),
+        ("results", "json", 9),
         # ... + approved answers and the population figures (CSV), + domain scores for the bonus (JSON)
-        ("answers", "csv", 7),
-        ("answers", "json", 8),
+        ("answers", "csv", 8),
+        ("answers", "json", 9),
     ],
 )
 def test_a_file_missing_from_storage_is_built_with_a_fixed_number_of_queries(
@@ -482,7 +483,7 @@ def test_a_stored_file_is_served_with_one_query_whatever_the_number_of_cities(
     published_edition(editor, cities=cities)
     published_files.published_files_write()
 
-    # when: the published run with its edition and its analysis, in one query
+    # when: the published run's id, time of publishing and analysis (its storage name), in one query
     with django_assert_num_queries(1):
         response = client.get(f"/daten/2040/{dataset}.{fmt}")
 
