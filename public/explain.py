@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from django.template.defaultfilters import floatformat
-from django.utils.formats import number_format
+from django.utils import numberformat
+from django.utils.formats import get_format, number_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from indicators.models import Answer, Edition, Indicator, Parameter
 from scoring.models import IndicatorScore
@@ -22,17 +23,34 @@ if TYPE_CHECKING:
     from public.simulator import Baseline
 
 
-def _decimal(value: float, places: int) -> str:
+class LanguageNumbers:
+    """formats.number_format for the language active when it is made, its separators looked up once:
+    number_format asks for the active language on every call (a thread-local read, most of its cost), and a
+    city profile formats some 500 numbers. Same output."""
+
+    def __init__(self):
+        language = get_language()
+        self.decimal_separator = get_format("DECIMAL_SEPARATOR", language)
+        self.grouping = get_format("NUMBER_GROUPING", language)
+        self.thousand_separator = get_format("THOUSAND_SEPARATOR", language)
+
+    def __call__(self, value, decimal_pos: int | None = None) -> str:
+        return numberformat.format(
+            value, self.decimal_separator, decimal_pos, self.grouping, self.thousand_separator, use_l10n=True
+        )
+
+
+def _decimal(value: float, places: int, number=number_format) -> str:
     """A number in the active language with exactly `places` decimals ("0,62" / "0.62")."""
-    return number_format(round(float(value), places), decimal_pos=places)
+    return number(round(float(value), places), decimal_pos=places)
 
 
-def _plain(value: float) -> str:
+def _plain(value: float, number=number_format) -> str:
     """A measured value without trailing zeros: two decimals ("12,5", "3"), three significant digits
     below 1 ("0,0049"), so small per-capita values do not all read 0."""
     value = float(value)
     places = 2 if value == 0 else max(2, 2 - math.floor(math.log10(abs(value))))
-    return number_format(Decimal(str(round(value, places))).normalize())
+    return number(Decimal(str(round(value, places))).normalize())
 
 
 def score_text(value: float) -> str:
@@ -44,8 +62,8 @@ def _short_score(value: float) -> str:
     return floatformat(value, -1)
 
 
-def _points(value: float) -> str:
-    return _decimal(value, 2)
+def _points(value: float, number=number_format) -> str:
+    return _decimal(value, 2, number)
 
 
 def _names(names: list[str]) -> str:
@@ -74,6 +92,7 @@ class FieldData:
         self.indicator_col = {indicator.pk: index for index, indicator in enumerate(baseline.indicators)}
         self.policy = methodology.get("missing_policy", baseline.methodology.missing_policy)
         self.normalisation = methodology.get("normalisation", baseline.methodology.normalisation)
+        self.number = LanguageNumbers()
 
     def _cities_at(self, column: np.ndarray, value: float) -> str:
         return _names(sorted(self.names[index] for index in np.flatnonzero(column == value)))
@@ -91,7 +110,7 @@ class FieldData:
                 "Indikator für sie nicht."
             )
         present = raw_column[~np.isnan(raw_column)]
-        values = {"raw": _points(stored.raw), "score": score_text(stored.score)}
+        values = {"raw": _points(stored.raw, self.number), "score": score_text(stored.score)}
         if self.normalisation == Edition.Normalisation.TARGET:
             return _("Der Wert ist 100 × Rohwert: der Rohwert dieser Stadt (%(raw)s) ergibt %(score)s Punkte.") % values
         if present.min() == present.max():
@@ -119,7 +138,8 @@ class FieldData:
             rule = _("„Ja“ ergibt 1 Punkt, „Nein“ 0 Punkte.")
         elif parameter.kind == Parameter.Kind.CHOICE:
             options = ", ".join(
-                f"{parameter.option_label(option['key'])} = {_plain(option['points'])}" for option in parameter.options
+                f"{parameter.option_label(option['key'])} = {_plain(option['points'], self.number)}"
+                for option in parameter.options
             )
             rule = _("Punkte je Antwort: %(options)s.") % {"options": options}
         else:
@@ -135,8 +155,11 @@ class FieldData:
 
     def _with_unit(self, parameter: Parameter, value: float) -> str:
         if parameter.per_capita:
-            return _("%(value)s %(unit)s je 1.000 Einwohner") % {"value": _plain(value), "unit": parameter.unit}
-        return f"{_plain(value)} {parameter.unit}".strip()
+            return _("%(value)s %(unit)s je 1.000 Einwohner") % {
+                "value": _plain(value, self.number),
+                "unit": parameter.unit,
+            }
+        return f"{_plain(value, self.number)} {parameter.unit}".strip()
 
     def _numeric_rule(self, parameter: Parameter, col: int) -> str:
         x = self._scaled(parameter, col)
@@ -201,7 +224,7 @@ class FieldData:
                 return _(
                     "Keine freigegebene Antwort: nach der Regel dieser Ausgabe zählt der Mittelwert des Feldes "
                     "(%(points)s Punkte)."
-                ) % {"points": _points(points or 0.0)}
+                ) % {"points": _points(points or 0.0, self.number)}
             return _(
                 "Keine freigegebene Antwort: nach der Regel dieser Ausgabe zählt sie als schlechtester Wert (0 Punkte)."
             )
@@ -209,9 +232,9 @@ class FieldData:
             return _("Antwort dieser Stadt: %(value)s (%(scaled)s) ergibt %(points)s Punkte.") % {
                 "value": answer.display_value,
                 "scaled": self._with_unit(parameter, float(self._scaled(parameter, col)[self.row])),
-                "points": _points(points),
+                "points": _points(points, self.number),
             }
         return _("Antwort dieser Stadt: %(value)s ergibt %(points)s Punkte.") % {
             "value": answer.display_value,
-            "points": _points(points),
+            "points": _points(points, self.number),
         }

@@ -8,6 +8,8 @@ baseline, public.simulator.run_baseline), not per page."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -15,24 +17,10 @@ from django.utils.translation import gettext as _
 from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter
 from public.charts import chart
 from public.explain import FieldData, score_text
-from public.simulator import run_baseline
+from public.opendata import PUBLIC_ANSWER_COLUMNS
+from public.simulator import Baseline, run_baseline
 from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun
 from scoring.selectors import RankInterval, domain_interval, overall_interval
-
-# What the profile reads of a city's answers (its value, provenance and evidence link; the import's source):
-# an answer row has twice as many columns, and 162 of them are built per page.
-PROFILE_ANSWER_FIELDS = (
-    "parameter_id",
-    "value_bool",
-    "value_choice",
-    "value_number",
-    "evidence_url",
-    "as_of",
-    "source_kind",
-    "official_import__source_name",
-    "official_import__file_name",
-    "official_import__as_of",
-)
 
 # How many indicators the profile lists as the city's strengths and as its weaknesses (at most).
 STRENGTHS_SHOWN = 3
@@ -148,6 +136,35 @@ class CityProfile:
     indistinguishable: list[City] = field(default_factory=list)
 
 
+class _Baselines:
+    """The baselines of the runs this process showed profiles of (public.simulator.run_baseline's), by run,
+    input hash and time of publishing: a published run never changes (a re-publish is a new time), so a profile
+    neither fetches nor unpickles the run's inputs and engine result on every page. A few runs, most recent."""
+
+    KEPT = 4
+
+    def __init__(self):
+        self.entries: OrderedDict[tuple, Baseline] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, edition: Edition, run: ScoreRun) -> Baseline:
+        key = (run.pk, run.input_hash, run.published_at)
+        with self.lock:
+            baseline = self.entries.get(key)
+            if baseline is not None:
+                self.entries.move_to_end(key)
+                return baseline
+        baseline = run_baseline(edition, run)
+        with self.lock:
+            self.entries[key] = baseline
+            while len(self.entries) > self.KEPT:
+                self.entries.popitem(last=False)
+        return baseline
+
+
+_run_baseline = _Baselines().get
+
+
 def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProfile | None:
     """Everything the city page shows for its published run of `year`; None when the city is not ranked in it
     (an unknown year, an edition not public or without a published run: `history` holds none of those).
@@ -168,7 +185,7 @@ def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProf
     run = score.run
     edition = run.edition
     methodology = run.methodology
-    baseline = run_baseline(edition, run)
+    baseline = _run_baseline(edition, run)
     domains, indicators, parameters = baseline.domains, baseline.indicators, baseline.parameters
     domain_scores = {row.domain_id: row for row in DomainScore.objects.filter(run=run, city=city)}
     indicator_scores = {row.indicator_id: row for row in IndicatorScore.objects.filter(run=run, city=city)}
@@ -177,7 +194,7 @@ def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProf
     for answer in (
         Answer.objects.filter(edition_id=run.edition_id, city=city, status=Answer.Status.APPROVED)
         .select_related("official_import")
-        .only(*PROFILE_ANSWER_FIELDS)
+        .only("parameter_id", *PUBLIC_ANSWER_COLUMNS)
     ):
         answer.parameter = parameters_by_pk[answer.parameter_id]  # formats its value without another query
         answers[answer.parameter_id] = answer
