@@ -78,18 +78,25 @@ class ParameterRow:
     show_weight: bool = False
     stale: bool = False  # its Stand is older than the edition's reference date allows (Edition.is_stale_stand)
     source_label: str = ""  # the answer's get_source_kind_display(), translated once per page, not per row
+    stand: object = None  # the date the value refers to (an imported value without its own: its file's Stand)
+    official_source: str = ""  # an imported value's official source and file ("Bundesnetzagentur, … (…)")
 
-    @property
-    def stand(self):
-        """The date the value refers to (an imported value without its own: its file's Stand); None without."""
-        return self.answer.public_provenance[2] if self.answer else None
-
-    @property
-    def official_source(self) -> str:
-        """The official source and file of an imported value ("Bundesnetzagentur, Ladesäulenregister (…)")."""
-        if self.answer is None or self.answer.source_kind != Parameter.CollectionMode.OFFICIAL:
-            return ""
-        return self.answer.public_provenance[1] or ""
+    @classmethod
+    def of(cls, parameter: Parameter, answer: Answer | None, *, edition: Edition, source_labels: dict, **row):
+        """The row with what the page shows of the answer's provenance (public_provenance, read once)."""
+        if answer is None:
+            return cls(parameter=parameter, answer=None, **row)
+        _kind, source, stand = answer.public_provenance
+        official = answer.source_kind == Parameter.CollectionMode.OFFICIAL
+        return cls(
+            parameter=parameter,
+            answer=answer,
+            stale=edition.is_stale_stand(stand),
+            source_label=source_labels.get(answer.source_kind, ""),
+            stand=stand,
+            official_source=(source or "") if official else "",
+            **row,
+        )
 
 
 @dataclass
@@ -245,17 +252,14 @@ def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProf
             anchor=f"indikator-{domain_row.domain.key}-{indicator.key}",
             explanation=field_data.explain_indicator(indicator, stored),
             parameters=[
-                ParameterRow(
-                    parameter=parameter,
-                    answer=answers.get(parameter.pk),
+                ParameterRow.of(
+                    parameter,
+                    answers.get(parameter.pk),
+                    edition=edition,
+                    source_labels=source_labels,
                     points=field_data.points(parameter),
                     explanation=field_data.explain_parameter(parameter, answers.get(parameter.pk)),
                     show_weight=weights_differ,
-                    stale=parameter.pk in answers
-                    and edition.is_stale_stand(answers[parameter.pk].public_provenance[2]),
-                    source_label=source_labels.get(answers[parameter.pk].source_kind, "")
-                    if parameter.pk in answers
-                    else "",
                 )
                 for parameter in own_parameters
             ],
