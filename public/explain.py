@@ -6,7 +6,7 @@ format."""
 from __future__ import annotations
 
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, getcontext
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,6 +39,27 @@ class LanguageNumbers:
             value, self.decimal_separator, decimal_pos, self.grouping, self.thousand_separator, use_l10n=True
         )
 
+    def fixed(self, value, places: int) -> str:
+        """Django's floatformat(value, places) for a finite number and places >= 1 (rounded half up from the
+        number's shortest decimal form, exactly `places` decimals), without its lookups per call.
+        tests/public/test_explain_numbers.py holds it to floatformat."""
+        exact = Decimal(str(value))
+        _sign, digits, exponent = exact.as_tuple()
+        precision = max(getcontext().prec, places + len(digits) + abs(exponent) + 1)
+        rounded = exact.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, Context(prec=precision))
+        return self(rounded if rounded else abs(rounded), decimal_pos=places)  # never "-0,00"
+
+    def short(self, value) -> str:
+        """floatformat(value, -1): a whole number without decimals ("100"), else one decimal ("71,4")."""
+        exact = Decimal(str(value))
+        return self(int(exact), decimal_pos=0) if exact == int(exact) else self.fixed(value, 1)
+
+    def score(self, value) -> str:
+        """The `score` filter (public.templatetags.public): one decimal, "–" when missing."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        return self.fixed(value, 1)
+
 
 def _decimal(value: float, places: int, number=number_format) -> str:
     """A number in the active language with exactly `places` decimals ("0,62" / "0.62")."""
@@ -55,11 +76,6 @@ def _plain(value: float, number=number_format) -> str:
 
 def score_text(value: float) -> str:
     return floatformat(value, 1)
-
-
-def _short_score(value: float) -> str:
-    """A score without a needless ".0": 100, 0, 71,4."""
-    return floatformat(value, -1)
 
 
 def _points(value: float, number=number_format) -> str:
@@ -110,7 +126,7 @@ class FieldData:
                 "Indikator für sie nicht."
             )
         present = raw_column[~np.isnan(raw_column)]
-        values = {"raw": _points(stored.raw, self.number), "score": score_text(stored.score)}
+        values = {"raw": _points(stored.raw, self.number), "score": self.number.fixed(stored.score, 1)}
         if self.normalisation == Edition.Normalisation.TARGET:
             return _("Der Wert ist 100 × Rohwert: der Rohwert dieser Stadt (%(raw)s) ergibt %(score)s Punkte.") % values
         if present.min() == present.max():
@@ -126,9 +142,9 @@ class FieldData:
         ) % {
             **values,
             "best": self._cities_at(column, best),
-            "best_score": _short_score(best),
+            "best_score": self.number.short(best),  # a score without a needless ".0": 100, 0, 71,4
             "worst": self._cities_at(column, worst),
-            "worst_score": _short_score(worst),
+            "worst_score": self.number.short(worst),
         }
 
     def explain_parameter(self, parameter: Parameter, answer: Answer | None) -> list[str]:

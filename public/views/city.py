@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 
 from indicators.models import City
 from public import compare, profile
-from public.templatetags.public import score
+from public.explain import LanguageNumbers
 from scoring import selectors
 from smartcity.page_cache import public_page
 
@@ -33,7 +33,9 @@ def city_view(request, slug: str, year: int | None = None):
     context = {"edition": city_profile.edition, "profile": city_profile}
     # The breakdown (every parameter with its explanations) in Jinja2: jinja2/public/_city_breakdown.html says why.
     breakdown = render_to_string(
-        "public/_city_breakdown.html", {**context, "score": score, "floatformat": floatformat}, using="jinja2"
+        "public/_city_breakdown.html",
+        {**context, "numbers": LanguageNumbers(), "floatformat": floatformat},
+        using="jinja2",
     )
     return render(request, "public/city.html", {**context, "breakdown": mark_safe(breakdown)})  # escaped by Jinja2
 
