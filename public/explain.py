@@ -13,8 +13,7 @@ import numpy as np
 from django.template.defaultfilters import floatformat
 from django.utils import numberformat
 from django.utils.formats import get_format, number_format
-from django.utils.translation import get_language, ngettext
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext, ngettext
 
 from indicators.models import Answer, Edition, Indicator, Parameter
 from scoring.models import IndicatorScore
@@ -61,6 +60,27 @@ class LanguageNumbers:
         return self.fixed(value, 1)
 
 
+class PageTranslations:
+    """gettext and ngettext of the active language, each message looked up once per page (the object lives for
+    one page): a profile asks for the same dozen sentences some 500 times, and each lookup reads the active
+    language and searches every catalogue (German, the source language, is in none)."""
+
+    def __init__(self):
+        self.found: dict[tuple, str] = {}
+
+    def gettext(self, message: str) -> str:
+        key = (message,)
+        if key not in self.found:
+            self.found[key] = gettext(message)
+        return self.found[key]
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        key = (singular, plural, count)
+        if key not in self.found:
+            self.found[key] = ngettext(singular, plural, count)
+        return self.found[key]
+
+
 def _decimal(value: float, places: int, number=number_format) -> str:
     """A number in the active language with exactly `places` decimals ("0,62" / "0.62")."""
     return number(round(float(value), places), decimal_pos=places)
@@ -82,7 +102,7 @@ def _points(value: float, number=number_format) -> str:
     return _decimal(value, 2, number)
 
 
-def _names(names: list[str]) -> str:
+def _names(names: list[str], ngettext=ngettext) -> str:
     """One city's name, or "Bochum und 2 weitere" when several cities share the value."""
     if len(names) == 1:
         return names[0]
@@ -96,7 +116,8 @@ def _names(names: list[str]) -> str:
 class FieldData:
     """A published run's inputs and the engine's result on them, for explaining one city's points: the run's
     baseline as the simulator caches it (public.simulator.run_baseline: computed once per run and cached by run
-    id and input hash), so explaining a city reads no answers of the field."""
+    id and input hash), so explaining a city reads no answers of the field. One per page: its methods bind `_` to
+    the page's translations (PageTranslations), the messages still written `_("…")` for makemessages."""
 
     def __init__(self, baseline: Baseline, city_names: dict[int, str], city_id: int, methodology: dict):
         self.inputs = baseline
@@ -109,15 +130,19 @@ class FieldData:
         self.policy = methodology.get("missing_policy", baseline.methodology.missing_policy)
         self.normalisation = methodology.get("normalisation", baseline.methodology.normalisation)
         self.number = LanguageNumbers()
+        self.translations = PageTranslations()
 
     def _cities_at(self, column: np.ndarray, value: float) -> str:
-        return _names(sorted(self.names[index] for index in np.flatnonzero(column == value)))
+        return _names(
+            sorted(self.names[index] for index in np.flatnonzero(column == value)), self.translations.ngettext
+        )
 
     def points(self, parameter: Parameter) -> float | None:
         value = self.result.parameter_points[self.row, self.parameter_col[parameter.pk]]
         return None if math.isnan(value) else float(value)
 
     def explain_indicator(self, indicator: Indicator, stored: IndicatorScore) -> str:
+        _ = self.translations.gettext
         column = self.result.indicator_score[:, self.indicator_col[indicator.pk]]
         raw_column = self.result.indicator_raw[:, self.indicator_col[indicator.pk]]
         if stored.score is None:
@@ -149,6 +174,7 @@ class FieldData:
 
     def explain_parameter(self, parameter: Parameter, answer: Answer | None) -> list[str]:
         """Sentences: how the parameter turns answers into points, then what this city got."""
+        _ = self.translations.gettext
         col = self.parameter_col[parameter.pk]
         if parameter.kind == Parameter.Kind.YES_NO:
             rule = _("„Ja“ ergibt 1 Punkt, „Nein“ 0 Punkte.")
@@ -170,6 +196,7 @@ class FieldData:
         return values
 
     def _with_unit(self, parameter: Parameter, value: float) -> str:
+        _ = self.translations.gettext
         if parameter.per_capita:
             return _("%(value)s %(unit)s je 1.000 Einwohner") % {
                 "value": _plain(value, self.number),
@@ -178,6 +205,7 @@ class FieldData:
         return f"{_plain(value, self.number)} {parameter.unit}".strip()
 
     def _numeric_rule(self, parameter: Parameter, col: int) -> str:
+        _ = self.translations.gettext
         x = self._scaled(parameter, col)
         present = x[~np.isnan(x)]
         direction = "" if parameter.higher_is_better else " " + _("Niedrigere Werte sind besser.")
@@ -229,6 +257,7 @@ class FieldData:
         )
 
     def _city_sentence(self, parameter: Parameter, answer: Answer | None, col: int) -> str:
+        _ = self.translations.gettext
         points = self.points(parameter)
         if answer is None or not answer.has_value:
             if self.policy == Edition.MissingPolicy.EXCLUDE:

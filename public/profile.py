@@ -54,9 +54,11 @@ def city_history_of(slug: str) -> list[CityScore]:
     )
 
 
-def ranked_cities(run: ScoreRun) -> list[City]:
-    """The cities ranked in a run (those taking part in its edition), by name (1 query)."""
-    return list(City.objects.filter(pk__in=CityScore.objects.filter(run=run).values("city_id")).order_by("name", "id"))
+def ranked_cities(run: ScoreRun, *fields: str) -> list[City]:
+    """The cities ranked in a run (those taking part in its edition), by name (1 query); only `fields` loaded
+    when named (the profile names and links 81 other cities and reads nothing else of them)."""
+    cities = City.objects.filter(pk__in=CityScore.objects.filter(run=run).values("city_id")).order_by("name", "id")
+    return list(cities.only(*fields) if fields else cities)
 
 
 def run_domains(run: ScoreRun) -> list[Domain]:
@@ -210,7 +212,7 @@ def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProf
         .select_related("domain")
         .order_by("domain__position", "title")
     )
-    cities = ranked_cities(run)
+    cities = ranked_cities(run, "name", "slug")
     uncertainty = RankUncertainty.objects.filter(analysis__run=run, city=city).first()
     field_data = FieldData(baseline, {c.pk: c.name for c in cities}, city.pk, methodology)
     # The field's average and best per domain: the engine's domain scores of every city, as stored in the run.
