@@ -6,14 +6,14 @@ format."""
 from __future__ import annotations
 
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, getcontext
 from typing import TYPE_CHECKING
 
 import numpy as np
 from django.template.defaultfilters import floatformat
-from django.utils.formats import number_format
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils import numberformat
+from django.utils.formats import get_format, number_format
+from django.utils.translation import get_language, gettext, ngettext
 
 from indicators.models import Answer, Edition, Indicator, Parameter
 from scoring.models import IndicatorScore
@@ -22,33 +22,87 @@ if TYPE_CHECKING:
     from public.simulator import Baseline
 
 
-def _decimal(value: float, places: int) -> str:
+class LanguageNumbers:
+    """formats.number_format for the language active when it is made, its separators looked up once:
+    number_format asks for the active language on every call (a thread-local read, most of its cost), and a
+    city profile formats some 500 numbers. Same output."""
+
+    def __init__(self):
+        language = get_language()
+        self.decimal_separator = get_format("DECIMAL_SEPARATOR", language)
+        self.grouping = get_format("NUMBER_GROUPING", language)
+        self.thousand_separator = get_format("THOUSAND_SEPARATOR", language)
+
+    def __call__(self, value, decimal_pos: int | None = None) -> str:
+        return numberformat.format(
+            value, self.decimal_separator, decimal_pos, self.grouping, self.thousand_separator, use_l10n=True
+        )
+
+    def fixed(self, value, places: int) -> str:
+        """Django's floatformat(value, places) for a finite number and places >= 1 (rounded half up from the
+        number's shortest decimal form, exactly `places` decimals), without its lookups per call.
+        tests/public/test_explain_numbers.py holds it to floatformat."""
+        exact = Decimal(str(value))
+        _sign, digits, exponent = exact.as_tuple()
+        precision = max(getcontext().prec, places + len(digits) + abs(exponent) + 1)
+        rounded = exact.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, Context(prec=precision))
+        return self(rounded if rounded else abs(rounded), decimal_pos=places)  # never "-0,00"
+
+    def short(self, value) -> str:
+        """floatformat(value, -1): a whole number without decimals ("100"), else one decimal ("71,4")."""
+        exact = Decimal(str(value))
+        return self(int(exact), decimal_pos=0) if exact == int(exact) else self.fixed(value, 1)
+
+    def score(self, value) -> str:
+        """The `score` filter (public.templatetags.public): one decimal, "–" when missing."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        return self.fixed(value, 1)
+
+
+class PageTranslations:
+    """gettext and ngettext of the active language, each message looked up once per page (the object lives for
+    one page): a profile asks for the same dozen sentences some 500 times, and each lookup reads the active
+    language and searches every catalogue (German, the source language, is in none)."""
+
+    def __init__(self):
+        self.found: dict[tuple, str] = {}
+
+    def gettext(self, message: str) -> str:
+        key = (message,)
+        if key not in self.found:
+            self.found[key] = gettext(message)
+        return self.found[key]
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        key = (singular, plural, count)
+        if key not in self.found:
+            self.found[key] = ngettext(singular, plural, count)
+        return self.found[key]
+
+
+def _decimal(value: float, places: int, number=number_format) -> str:
     """A number in the active language with exactly `places` decimals ("0,62" / "0.62")."""
-    return number_format(round(float(value), places), decimal_pos=places)
+    return number(round(float(value), places), decimal_pos=places)
 
 
-def _plain(value: float) -> str:
+def _plain(value: float, number=number_format) -> str:
     """A measured value without trailing zeros: two decimals ("12,5", "3"), three significant digits
     below 1 ("0,0049"), so small per-capita values do not all read 0."""
     value = float(value)
     places = 2 if value == 0 else max(2, 2 - math.floor(math.log10(abs(value))))
-    return number_format(Decimal(str(round(value, places))).normalize())
+    return number(Decimal(str(round(value, places))).normalize())
 
 
 def score_text(value: float) -> str:
     return floatformat(value, 1)
 
 
-def _short_score(value: float) -> str:
-    """A score without a needless ".0": 100, 0, 71,4."""
-    return floatformat(value, -1)
+def _points(value: float, number=number_format) -> str:
+    return _decimal(value, 2, number)
 
 
-def _points(value: float) -> str:
-    return _decimal(value, 2)
-
-
-def _names(names: list[str]) -> str:
+def _names(names: list[str], ngettext=ngettext) -> str:
     """One city's name, or "Bochum und 2 weitere" when several cities share the value."""
     if len(names) == 1:
         return names[0]
@@ -62,7 +116,8 @@ def _names(names: list[str]) -> str:
 class FieldData:
     """A published run's inputs and the engine's result on them, for explaining one city's points: the run's
     baseline as the simulator caches it (public.simulator.run_baseline: computed once per run and cached by run
-    id and input hash), so explaining a city reads no answers of the field."""
+    id and input hash), so explaining a city reads no answers of the field. One per page: its methods bind `_` to
+    the page's translations (PageTranslations), the messages still written `_("…")` for makemessages."""
 
     def __init__(self, baseline: Baseline, city_names: dict[int, str], city_id: int, methodology: dict):
         self.inputs = baseline
@@ -74,15 +129,20 @@ class FieldData:
         self.indicator_col = {indicator.pk: index for index, indicator in enumerate(baseline.indicators)}
         self.policy = methodology.get("missing_policy", baseline.methodology.missing_policy)
         self.normalisation = methodology.get("normalisation", baseline.methodology.normalisation)
+        self.number = LanguageNumbers()
+        self.translations = PageTranslations()
 
     def _cities_at(self, column: np.ndarray, value: float) -> str:
-        return _names(sorted(self.names[index] for index in np.flatnonzero(column == value)))
+        return _names(
+            sorted(self.names[index] for index in np.flatnonzero(column == value)), self.translations.ngettext
+        )
 
     def points(self, parameter: Parameter) -> float | None:
         value = self.result.parameter_points[self.row, self.parameter_col[parameter.pk]]
         return None if math.isnan(value) else float(value)
 
     def explain_indicator(self, indicator: Indicator, stored: IndicatorScore) -> str:
+        _ = self.translations.gettext
         column = self.result.indicator_score[:, self.indicator_col[indicator.pk]]
         raw_column = self.result.indicator_raw[:, self.indicator_col[indicator.pk]]
         if stored.score is None:
@@ -91,7 +151,7 @@ class FieldData:
                 "Indikator für sie nicht."
             )
         present = raw_column[~np.isnan(raw_column)]
-        values = {"raw": _points(stored.raw), "score": score_text(stored.score)}
+        values = {"raw": _points(stored.raw, self.number), "score": self.number.fixed(stored.score, 1)}
         if self.normalisation == Edition.Normalisation.TARGET:
             return _("Der Wert ist 100 × Rohwert: der Rohwert dieser Stadt (%(raw)s) ergibt %(score)s Punkte.") % values
         if present.min() == present.max():
@@ -107,19 +167,21 @@ class FieldData:
         ) % {
             **values,
             "best": self._cities_at(column, best),
-            "best_score": _short_score(best),
+            "best_score": self.number.short(best),  # a score without a needless ".0": 100, 0, 71,4
             "worst": self._cities_at(column, worst),
-            "worst_score": _short_score(worst),
+            "worst_score": self.number.short(worst),
         }
 
     def explain_parameter(self, parameter: Parameter, answer: Answer | None) -> list[str]:
         """Sentences: how the parameter turns answers into points, then what this city got."""
+        _ = self.translations.gettext
         col = self.parameter_col[parameter.pk]
         if parameter.kind == Parameter.Kind.YES_NO:
             rule = _("„Ja“ ergibt 1 Punkt, „Nein“ 0 Punkte.")
         elif parameter.kind == Parameter.Kind.CHOICE:
             options = ", ".join(
-                f"{parameter.option_label(option['key'])} = {_plain(option['points'])}" for option in parameter.options
+                f"{parameter.option_label(option['key'])} = {_plain(option['points'], self.number)}"
+                for option in parameter.options
             )
             rule = _("Punkte je Antwort: %(options)s.") % {"options": options}
         else:
@@ -134,11 +196,16 @@ class FieldData:
         return values
 
     def _with_unit(self, parameter: Parameter, value: float) -> str:
+        _ = self.translations.gettext
         if parameter.per_capita:
-            return _("%(value)s %(unit)s je 1.000 Einwohner") % {"value": _plain(value), "unit": parameter.unit}
-        return f"{_plain(value)} {parameter.unit}".strip()
+            return _("%(value)s %(unit)s je 1.000 Einwohner") % {
+                "value": _plain(value, self.number),
+                "unit": parameter.unit,
+            }
+        return f"{_plain(value, self.number)} {parameter.unit}".strip()
 
     def _numeric_rule(self, parameter: Parameter, col: int) -> str:
+        _ = self.translations.gettext
         x = self._scaled(parameter, col)
         present = x[~np.isnan(x)]
         direction = "" if parameter.higher_is_better else " " + _("Niedrigere Werte sind besser.")
@@ -190,6 +257,7 @@ class FieldData:
         )
 
     def _city_sentence(self, parameter: Parameter, answer: Answer | None, col: int) -> str:
+        _ = self.translations.gettext
         points = self.points(parameter)
         if answer is None or not answer.has_value:
             if self.policy == Edition.MissingPolicy.EXCLUDE:
@@ -201,7 +269,7 @@ class FieldData:
                 return _(
                     "Keine freigegebene Antwort: nach der Regel dieser Ausgabe zählt der Mittelwert des Feldes "
                     "(%(points)s Punkte)."
-                ) % {"points": _points(points or 0.0)}
+                ) % {"points": _points(points or 0.0, self.number)}
             return _(
                 "Keine freigegebene Antwort: nach der Regel dieser Ausgabe zählt sie als schlechtester Wert (0 Punkte)."
             )
@@ -209,9 +277,9 @@ class FieldData:
             return _("Antwort dieser Stadt: %(value)s (%(scaled)s) ergibt %(points)s Punkte.") % {
                 "value": answer.display_value,
                 "scaled": self._with_unit(parameter, float(self._scaled(parameter, col)[self.row])),
-                "points": _points(points),
+                "points": _points(points, self.number),
             }
         return _("Antwort dieser Stadt: %(value)s ergibt %(points)s Punkte.") % {
             "value": answer.display_value,
-            "points": _points(points),
+            "points": _points(points, self.number),
         }

@@ -34,6 +34,20 @@ from scoring.inputs import EngineInputs
 from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun
 from smartcity import spreadsheet
 
+# What the public reads of an approved answer: its value, provenance and evidence link, the import's source
+# (public_provenance's inputs); the open data files and the city profile read these columns and no others.
+PUBLIC_ANSWER_COLUMNS = (
+    "value_bool",
+    "value_choice",
+    "value_number",
+    "evidence_url",
+    "as_of",
+    "source_kind",
+    "official_import__source_name",
+    "official_import__file_name",
+    "official_import__as_of",
+)
+
 RESULTS, ANSWERS = "results", "answers"
 DATASETS = (RESULTS, ANSWERS)
 FORMATS = ("csv", "json")
@@ -177,19 +191,7 @@ def load_approved_answers(edition: Edition, run: ScoreRun) -> list[tuple]:
     return list(
         selectors.approved_answers(run)
         .select_related(None)
-        .values_list(
-            "city_id",
-            "parameter_id",
-            "value_bool",
-            "value_choice",
-            "value_number",
-            "evidence_url",
-            "as_of",
-            "source_kind",
-            "official_import__source_name",
-            "official_import__file_name",
-            "official_import__as_of",
-        )
+        .values_list("city_id", "parameter_id", *PUBLIC_ANSWER_COLUMNS)
     )
 
 

@@ -8,15 +8,17 @@ baseline, public.simulator.run_baseline), not per page."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Max
 from django.utils.translation import gettext as _
 
-from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter, catalogue_order
+from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter
 from public.charts import chart
 from public.explain import FieldData, score_text
-from public.simulator import run_baseline
+from public.opendata import PUBLIC_ANSWER_COLUMNS
+from public.simulator import Baseline, run_baseline
 from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun
 from scoring.selectors import RankInterval, domain_interval, overall_interval
 
@@ -38,9 +40,25 @@ def city_history(city: City) -> list[CityScore]:
     )
 
 
-def ranked_cities(run: ScoreRun) -> list[City]:
-    """The cities ranked in a run (those taking part in its edition), by name (1 query)."""
-    return list(City.objects.filter(pk__in=CityScore.objects.filter(run=run).values("city_id")).order_by("name", "id"))
+def city_history_of(slug: str) -> list[CityScore]:
+    """city_history of the city with this slug, each row with `city` loaded too (1 query); [] for an unknown
+    city and one never ranked in a public edition (the profile's 404 either way)."""
+    return list(
+        CityScore.objects.filter(
+            city__slug=slug,
+            run__is_published=True,
+            run__edition__phase__in=Edition.PUBLIC_PHASES,
+        )
+        .select_related("city", "run__edition")
+        .order_by("run__edition__year")
+    )
+
+
+def ranked_cities(run: ScoreRun, *fields: str) -> list[City]:
+    """The cities ranked in a run (those taking part in its edition), by name (1 query); only `fields` loaded
+    when named (the profile names and links 81 other cities and reads nothing else of them)."""
+    cities = City.objects.filter(pk__in=CityScore.objects.filter(run=run).values("city_id")).order_by("name", "id")
+    return list(cities.only(*fields) if fields else cities)
 
 
 def run_domains(run: ScoreRun) -> list[Domain]:
@@ -61,18 +79,26 @@ class ParameterRow:
     explanation: list[str]
     show_weight: bool = False
     stale: bool = False  # its Stand is older than the edition's reference date allows (Edition.is_stale_stand)
+    source_label: str = ""  # the answer's get_source_kind_display(), translated once per page, not per row
+    stand: object = None  # the date the value refers to (an imported value without its own: its file's Stand)
+    official_source: str = ""  # an imported value's official source and file ("Bundesnetzagentur, … (…)")
 
-    @property
-    def stand(self):
-        """The date the value refers to (an imported value without its own: its file's Stand); None without."""
-        return self.answer.public_provenance[2] if self.answer else None
-
-    @property
-    def official_source(self) -> str:
-        """The official source and file of an imported value ("Bundesnetzagentur, Ladesäulenregister (…)")."""
-        if self.answer is None or self.answer.source_kind != Parameter.CollectionMode.OFFICIAL:
-            return ""
-        return self.answer.public_provenance[1] or ""
+    @classmethod
+    def of(cls, parameter: Parameter, answer: Answer | None, *, edition: Edition, source_labels: dict, **row):
+        """The row with what the page shows of the answer's provenance (public_provenance, read once)."""
+        if answer is None:
+            return cls(parameter=parameter, answer=None, **row)
+        _kind, source, stand = answer.public_provenance
+        official = answer.source_kind == Parameter.CollectionMode.OFFICIAL
+        return cls(
+            parameter=parameter,
+            answer=answer,
+            stale=edition.is_stale_stand(stand),
+            source_label=source_labels.get(answer.source_kind, ""),
+            stand=stand,
+            official_source=(source or "") if official else "",
+            **row,
+        )
 
 
 @dataclass
@@ -119,36 +145,66 @@ class CityProfile:
     indistinguishable: list[City] = field(default_factory=list)
 
 
-def city_profile(*, city: City, run: ScoreRun, history: list[CityScore]) -> CityProfile | None:
-    """Everything the city page shows for one published run; None when the city is not ranked in it.
+class _Baselines:
+    """The baselines of the runs this process showed profiles of (public.simulator.run_baseline's), by run,
+    input hash and time of publishing: a published run never changes (a re-publish is a new time), so a profile
+    neither fetches nor unpickles the run's inputs and engine result on every page. A few runs, most recent."""
 
-    `history` is city_history(city). Runs 10 queries whatever the number of cities, plus, the first time for
-    a run (its baseline not cached yet: public.simulator.run_baseline), load_inputs() and 3.
+    KEPT = 4
+
+    def __init__(self):
+        self.entries: OrderedDict[tuple, Baseline] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, edition: Edition, run: ScoreRun) -> Baseline:
+        key = (run.pk, run.input_hash, run.published_at)
+        with self.lock:
+            baseline = self.entries.get(key)
+            if baseline is not None:
+                self.entries.move_to_end(key)
+                return baseline
+        baseline = run_baseline(edition, run)
+        with self.lock:
+            self.entries[key] = baseline
+            while len(self.entries) > self.KEPT:
+                self.entries.popitem(last=False)
+        return baseline
+
+
+_run_baseline = _Baselines().get
+
+
+def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProfile | None:
+    """Everything the city page shows for its published run of `year`; None when the city is not ranked in it
+    (an unknown year, an edition not public or without a published run: `history` holds none of those).
+
+    `history` is city_history(city) (or city_history_of, which loads the city with it): its row of the year
+    names the run and the edition, so they cost no query. Runs 6 queries whatever the number of cities and
+    parameters: the city's own domain and indicator scores, approved answers and projects, the ranked cities
+    (their names), its rank uncertainty. The catalogue and the field (each domain's average and best, the
+    parameters' best and worst values) come from the run's baseline (public.simulator.run_baseline: cached
+    per run; the first time for a run load_inputs() and 3 more).
 
     Long: it assembles the page's rows from a fixed set of reads (pinned query count); the explanations
     are public.explain's.
     """
-    score = next((row for row in history if row.run_id == run.pk), None)
+    score = next((row for row in history if row.run.edition.year == year), None)
     if score is None:
         return None
-    edition = score.run.edition
+    run = score.run
+    edition = run.edition
     methodology = run.methodology
-    domains = run_domains(run)
-    field_stats = {
-        row["domain_id"]: row
-        for row in DomainScore.objects.filter(run=run).values("domain_id").annotate(avg=Avg("score"), best=Max("score"))
-    }
+    baseline = _run_baseline(edition, run)
+    domains, indicators, parameters = baseline.domains, baseline.indicators, baseline.parameters
     domain_scores = {row.domain_id: row for row in DomainScore.objects.filter(run=run, city=city)}
-    indicators = run_indicators(run)
     indicator_scores = {row.indicator_id: row for row in IndicatorScore.objects.filter(run=run, city=city)}
-    parameters = list(
-        Parameter.objects.filter(indicator__domain__edition_id=run.edition_id).order_by(*catalogue_order())
-    )
     parameters_by_pk = {parameter.pk: parameter for parameter in parameters}
     answers = {}
-    for answer in Answer.objects.filter(
-        edition_id=run.edition_id, city=city, status=Answer.Status.APPROVED
-    ).select_related("official_import"):
+    for answer in (
+        Answer.objects.filter(edition_id=run.edition_id, city=city, status=Answer.Status.APPROVED)
+        .select_related("official_import")
+        .only("parameter_id", *PUBLIC_ANSWER_COLUMNS)
+    ):
         answer.parameter = parameters_by_pk[answer.parameter_id]  # formats its value without another query
         answers[answer.parameter_id] = answer
     projects = list(
@@ -156,9 +212,17 @@ def city_profile(*, city: City, run: ScoreRun, history: list[CityScore]) -> City
         .select_related("domain")
         .order_by("domain__position", "title")
     )
-    cities = ranked_cities(run)
+    cities = ranked_cities(run, "name", "slug")
     uncertainty = RankUncertainty.objects.filter(analysis__run=run, city=city).first()
-    field_data = FieldData(run_baseline(edition, run), {c.pk: c.name for c in cities}, city.pk, methodology)
+    field_data = FieldData(baseline, {c.pk: c.name for c in cities}, city.pk, methodology)
+    # The field's average and best per domain: the engine's domain scores of every city, as stored in the run.
+    field_scores = baseline.result.domain_score
+    field_stats = {
+        domain.pk: {"avg": float(field_scores[:, index].mean()), "best": float(field_scores[:, index].max())}
+        for index, domain in enumerate(domains)
+    }
+
+    source_labels = {key: str(label) for key, label in Answer._meta.get_field("source_kind").flatchoices}
 
     parameters_by_indicator: dict[int, list[Parameter]] = {}
     for parameter in parameters:
@@ -190,14 +254,14 @@ def city_profile(*, city: City, run: ScoreRun, history: list[CityScore]) -> City
             anchor=f"indikator-{domain_row.domain.key}-{indicator.key}",
             explanation=field_data.explain_indicator(indicator, stored),
             parameters=[
-                ParameterRow(
-                    parameter=parameter,
-                    answer=answers.get(parameter.pk),
+                ParameterRow.of(
+                    parameter,
+                    answers.get(parameter.pk),
+                    edition=edition,
+                    source_labels=source_labels,
                     points=field_data.points(parameter),
                     explanation=field_data.explain_parameter(parameter, answers.get(parameter.pk)),
                     show_weight=weights_differ,
-                    stale=parameter.pk in answers
-                    and edition.is_stale_stand(answers[parameter.pk].public_provenance[2]),
                 )
                 for parameter in own_parameters
             ],

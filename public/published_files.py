@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
@@ -57,8 +57,12 @@ class StoredFile:
 
 def folder(edition: Edition, run: ScoreRun, analysis_id: int | None) -> str:
     """Where a run's files live as published now (see the module's docstring)."""
-    published = run.published_at.strftime("%Y%m%dT%H%M%S%f") if run.published_at else "0"
-    return f"{edition.year}/run-{run.pk}-{published}-a{analysis_id or 0}"
+    return folder_of(edition.year, run.pk, run.published_at, analysis_id)
+
+
+def folder_of(year: int, run_id: int, published_at, analysis_id: int | None) -> str:
+    published = published_at.strftime("%Y%m%dT%H%M%S%f") if published_at else "0"
+    return f"{year}/run-{run_id}-{published}-a{analysis_id or 0}"
 
 
 def storage_name(edition: Edition, run: ScoreRun, analysis_id: int | None, dataset: str, fmt: str) -> str:
@@ -82,6 +86,22 @@ def read_stored(name: str, dataset: str, fmt: str, year: int) -> StoredFile | No
     except (OSError, ValueError):
         return None
     return _described(name, meta, dataset, fmt, year)
+
+
+# The descriptions the open data view read from storage, by storage name. A name's bytes never change (a new
+# publication or analysis is a new name), so they are kept as long as the process lives (a handful of names);
+# dropped by `discard` when the bytes went missing. Only the view trusts them; writers read the storage.
+_read_by_name: dict[str, StoredFile] = {}
+
+
+def discard(name: str) -> None:
+    """Forget a stored file found incomplete (its bytes gone, its meta left): its meta deleted, so the next
+    request builds and stores it again."""
+    _read_by_name.pop(name, None)
+    try:
+        storage().delete(_meta_name(name))
+    except OSError:
+        logger.warning("could not delete the meta of the incomplete published file %s", name, exc_info=True)
 
 
 def _described(name: str, meta: dict, dataset: str, fmt: str, year: int) -> StoredFile:
@@ -137,39 +157,86 @@ def published_file(
         cache.delete(claim)
 
 
-def _remembered_key(generation: str, year: int, dataset: str, fmt: str) -> str:
-    return f"public:published-file:{generation}:{year}:{dataset}:{fmt}"
+class _Remembered:
+    """The descriptions of the files this process served since the public pages were last cleared: (year,
+    dataset, format) -> (the generation it was found in, StoredFile). Process-local, like the page cache's own
+    copies: a hit costs no round trip, and a clear (a new generation: a publish, an analysis, an archive
+    import, a withdrawal) reaches this process as it reaches its pages (at once here, within
+    GENERATION_TRUST_SECONDS elsewhere). Bounded: only addresses of published files enter it."""
+
+    def __init__(self):
+        self.entries: dict[tuple[int, str, str], tuple[str, StoredFile]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[int, str, str], generation: str) -> StoredFile | None:
+        entry = self.entries.get(key)
+        return entry[1] if entry is not None and entry[0] == generation else None
+
+    def put(self, key: tuple[int, str, str], generation: str, stored: StoredFile) -> None:
+        with self.lock:
+            # A new generation makes every older entry useless: drop them rather than let them pile up.
+            stale = [other for other, (seen, _stored) in self.entries.items() if seen != generation]
+            for other in stale:
+                del self.entries[other]
+            self.entries[key] = (generation, stored)
+
+    def pop(self, key: tuple[int, str, str]) -> None:
+        with self.lock:
+            self.entries.pop(key, None)
 
 
-def remembered(year: int, dataset: str, fmt: str) -> StoredFile | None:
-    """The description of the file the open data view served last for this address, as long as the public
-    pages have not been cleared since (a publish, an analysis, an archive import: the generation changes, so
-    an unpublished edition is never served from here); None otherwise, or when the cache cannot be read."""
+_remembered = _Remembered()
+
+
+def _generation() -> str | None:
     try:
-        generation = page_cache_generation()
-        return cache.get(_remembered_key(generation, year, dataset, fmt)) if generation else None
+        return page_cache_generation()
     except CACHE_ERRORS:
         return None
 
 
+def remembered(year: int, dataset: str, fmt: str) -> StoredFile | None:
+    """The description of the file the open data view served last for this address in this process, as long
+    as the public pages have not been cleared since (a publish, an analysis, an archive import, a withdrawal:
+    the generation changes, so an unpublished edition is never served from here); None otherwise, or when the
+    cache holding the generation cannot be read. No query, no round trip while the generation is trusted."""
+    generation = _generation()
+    return _remembered.get((year, dataset, fmt), generation) if generation else None
+
+
 def remember(year: int, dataset: str, fmt: str, stored: StoredFile | None) -> None:
-    if stored is None:
-        return
-    try:
-        generation = page_cache_generation()
-        if generation:
-            cache.set(_remembered_key(generation, year, dataset, fmt), stored, settings.PUBLIC_CACHE_SECONDS)
-    except CACHE_ERRORS:
-        logger.warning("could not remember a published file's description", exc_info=True)
+    generation = _generation()
+    if stored is not None and generation:
+        _remembered.put((year, dataset, fmt), generation, stored)
 
 
 def forget(year: int, dataset: str, fmt: str) -> None:
-    try:
-        generation = page_cache_generation()
-        if generation:
-            cache.delete(_remembered_key(generation, year, dataset, fmt))
-    except CACHE_ERRORS:
-        pass  # it expires by itself, and the view finds the file again
+    _remembered.pop((year, dataset, fmt))
+
+
+def stored_file(year: int, dataset: str, fmt: str) -> tuple[StoredFile | None, bytes | None] | None:
+    """The file of the published run of the public edition of `year` as published_file gives it; None when
+    there is none (an unknown year, an edition not public or without a published run: the view's 404).
+    1 query (the run's id, time of publishing and analysis) while the file is stored, read from its storage
+    name alone; the run and edition are loaded (1 more) only to build a missing file."""
+    found = (
+        ScoreRun.objects.filter(is_published=True, edition__year=year, edition__phase__in=Edition.PUBLIC_PHASES)
+        .order_by("pk")
+        .values_list("pk", "published_at", "uncertainty__id")
+        .first()
+    )
+    if found is None:
+        return None
+    run_id, published_at, analysis = found
+    name = f"{folder_of(year, run_id, published_at, analysis)}/{opendata.filename(year, dataset, fmt)}"
+    stored = _read_by_name.get(name) or read_stored(name, dataset, fmt, year)
+    if stored is None:
+        run = ScoreRun.objects.select_related("edition").get(pk=run_id)
+        stored, content = published_file(run.edition, run, dataset, fmt, analysis=analysis, known=True)
+        if stored is None:
+            return None, content
+    _read_by_name[name] = stored
+    return stored, None
 
 
 def published_files_write() -> list[str]:

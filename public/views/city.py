@@ -2,12 +2,16 @@
 
 from django import forms
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
+from django.template.defaultfilters import floatformat
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from indicators.models import City
 from public import compare, profile
+from public.explain import LanguageNumbers
 from scoring import selectors
 from smartcity.page_cache import public_page
 
@@ -18,19 +22,22 @@ def city_view(request, slug: str, year: int | None = None):
 
     404 for an unknown city, an unpublished or unknown year, and a city not ranked in that edition.
     """
-    city = get_object_or_404(City, slug=slug)
-    history = profile.city_history(city)
-    if year is None:
-        if not history:
-            raise Http404
-        year = history[-1].run.edition.year
-    edition, run, _editions = selectors.published(year)
-    if run is None:
+    history = profile.city_history_of(slug)
+    if not history:
         raise Http404
-    city_profile = profile.city_profile(city=city, run=run, history=history)
+    if year is None:
+        year = history[-1].run.edition.year
+    city_profile = profile.city_profile(city=history[0].city, history=history, year=year)
     if city_profile is None:
         raise Http404
-    return render(request, "public/city.html", {"edition": edition, "profile": city_profile})
+    context = {"edition": city_profile.edition, "profile": city_profile}
+    # The breakdown (every parameter with its explanations) in Jinja2: jinja2/public/_city_breakdown.html says why.
+    breakdown = render_to_string(
+        "public/_city_breakdown.html",
+        {**context, "numbers": LanguageNumbers(), "floatformat": floatformat},
+        using="jinja2",
+    )
+    return render(request, "public/city.html", {**context, "breakdown": mark_safe(breakdown)})  # escaped by Jinja2
 
 
 class CompareForm(forms.Form):

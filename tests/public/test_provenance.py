@@ -138,7 +138,7 @@ def test_the_drill_down_shows_the_source_kind_and_stand(client, editor):
 def test_the_profile_with_official_values_keeps_its_query_pin(client, editor, cities, django_assert_num_queries):
     edition, first = provenance_edition(editor, cities=cities)
 
-    with django_assert_num_queries(25):  # as test_city's pin: the import is joined, not queried per answer
+    with django_assert_num_queries(18):  # as test_city's pin: the import is joined, not queried per answer
         response = client.get(f"/stadt/{first.slug}/2040/")
 
     assert response.content.decode().count('<dd class="source-kind">Amtliche Quelle: ') == 1

@@ -102,8 +102,8 @@ def test_a_file_deleted_from_storage_is_rebuilt_once_with_the_same_bytes(
     for name in stored_names():
         storage.delete(name)
 
-    # when: the first request builds it (editions, run, analysis + 6 to build)
-    with django_assert_num_queries(9):
+    # when: the first request builds it (the storage name, the run with its edition, + 6 to build)
+    with django_assert_num_queries(8):
         rebuilt = client.get("/daten/2040/answers.csv")
     # then: stored again, the next request reads it without a query (its description remembered)
     with django_assert_num_queries(0):
@@ -163,8 +163,8 @@ def test_a_file_is_served_without_a_query_until_the_public_pages_are_cleared(
     # when: the public pages cleared (as after any publish)
     page_cache_clear()
 
-    # then: editions, run, analysis again, the same file
-    with django_assert_num_queries(3):
+    # then: the published run's storage name again (one query), the same file
+    with django_assert_num_queries(1):
         found = client.get("/daten/2040/results.json")
     assert file_content(remembered) == file_content(found)
     assert remembered["ETag"] == found["ETag"]
@@ -180,3 +180,43 @@ def test_an_edition_taken_back_from_publication_has_no_file_once_the_pages_are_c
     page_cache_clear()
 
     assert client.get("/daten/2040/results.csv").status_code == 404
+
+
+def test_a_remembered_description_is_dropped_by_a_clear_so_a_withdrawn_edition_is_404_at_once(
+    client, editor, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    # given: the file served and its description remembered in this process
+    edition = published_with_files(editor, django_capture_on_commit_callbacks)
+    client.get("/daten/2040/answers.json")
+    with django_assert_num_queries(0):
+        assert client.get("/daten/2040/answers.json").status_code == 200
+
+    # when: the edition taken back, the public pages cleared
+    Edition.objects.filter(pk=edition.pk).update(phase=Edition.Phase.REVIEW)
+    page_cache_clear()
+
+    # then: looked up again (one query) and not found
+    with django_assert_num_queries(1):
+        assert client.get("/daten/2040/answers.json").status_code == 404
+    assert published_files.remembered(2040, "answers", "json") is None
+
+
+def test_a_file_whose_bytes_are_gone_but_its_meta_is_left_is_built_and_stored_again(
+    client, editor, django_capture_on_commit_callbacks
+):
+    # given: the file served once (its description read), then its bytes lost, its meta left behind
+    published_with_files(editor, django_capture_on_commit_callbacks)
+    before = file_content(client.get("/daten/2040/answers.json", HTTP_ACCEPT_ENCODING="identity"))
+    storage = storages["published"]
+    for name in stored_names():
+        if name.endswith("answers.json") or name.endswith("answers.json.gz"):
+            storage.delete(name)
+    page_cache_clear()
+
+    # when
+    response = client.get("/daten/2040/answers.json", HTTP_ACCEPT_ENCODING="identity")
+
+    # then: the same bytes, stored again with their gzipped copy and meta
+    assert response.status_code == 200
+    assert file_content(response) == before
+    assert len([name for name in stored_names() if "answers.json" in name]) == 3
