@@ -23,8 +23,16 @@ from django.template.defaultfilters import date, filesizeformat
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import formats
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext, ngettext, npgettext, pgettext
+
 from jinja2 import Environment
+
+
+def local_date(value, arg=None) -> str:
+    """Django's `date` filter as its templates apply it: an aware datetime in the current time zone first
+    (Django's template engine does that for filters marked expects_localtime; Jinja2 would not)."""
+    return date(template_localtime(value), arg)
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -36,7 +44,7 @@ def environment(**options) -> Environment:
     env.install_gettext_callables(gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext)
     env.globals.update(url=url, static=static)
     env.filters.update(
-        date=date,
+        date=local_date,
         filesizeformat=filesizeformat,
         localize=formats.localize,
         unlocalize=str,
