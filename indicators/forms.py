@@ -40,16 +40,105 @@ class AnswerForm(forms.Form):
         the same HTML as Django's widget templates give, built from the widgets' contexts by string formatting:
         at 162 rows the ~1,500 template renders of labels and widgets were half the page's time
         (tests/indicators/test_questionnaire_rows.py compares both renderings for every kind of value)."""
-        parts = []
-        for field in self.visible_fields():
-            errors = field.errors
-            css = "field has-error" if errors else "field"
-            parts.append(
-                f'<div class="{css}">\n        {_label_html(field)} {_widget_html(field)}'
-                f"\n        {_errors_html(errors)}\n      </div>"
-            )
+        parts = [_field_html(_label_html(field), _widget_html(field), field.errors) for field in self.visible_fields()]
         parts.extend(_widget_html(field) for field in self.hidden_fields())
         return mark_safe("\n".join(parts))  # every value and label is escaped by the helpers below
+
+
+def answer_fields_html(parameter: Parameter, answer: Answer | None) -> SafeString:
+    """What `AnswerForm(parameter=parameter, answer=answer).fields_html()` gives (an unbound form: no errors),
+    built from the answer without a form: the questionnaire shows 162 rows, and building a form per row (its
+    fields deep-copied, a BoundField and a widget context per field) cost a third of the page. A row with errors
+    (a posted form) is shown with fields_html; tests/indicators/test_questionnaire_rows.py compares both."""
+    key = _escaped(parameter.key)  # a slug: the same escaped, but written into the HTML directly below
+    initial = initial_for(answer) if answer is not None else {}
+    suffix = ":"  # Form.label_suffix, left out after punctuation as BoundField.label_tag does
+    punctuation = gettext(":?.!")
+
+    def label(text, for_id: str | None) -> str:
+        text = _escaped(text)
+        if text and text[-1] not in punctuation:
+            text += suffix
+        return f'<label for="id_{key}-{for_id}">{text}</label>' if for_id else f"<label>{text}</label>"
+
+    value = initial.get("value")
+    name = f"{key}-value"
+    if parameter.kind == Parameter.Kind.YES_NO:
+        checked = "" if value is None else value
+        options = "".join(
+            f'<div>\n    <label for="id_{name}_{n}">{_input_html(_option(name, n, option, checked, "checked"))}\n '
+            f"{_escaped(text)}</label>\n\n</div>"
+            for n, (option, text) in enumerate(YES_NO_CHOICES)
+        )
+        value_label, value_widget = label(parameter.name, None), f'<div id="id_{name}">{options}\n</div>'
+    elif parameter.kind == Parameter.Kind.CHOICE:
+        selected = value or ""
+        choices = [("", "—")] + [(o["key"], parameter.option_label(o["key"])) for o in parameter.options]
+        options = "".join(
+            f'\n  <option value="{_escaped(option)}"{mark}>{_escaped(text)}</option>'
+            for option, text in choices
+            for mark in [" selected" if option == selected else ""]
+        )
+        value_label = label(parameter.name, "value")
+        value_widget = f'<select name="{_escaped(name)}" id="id_{name}">{options}\n</select>'
+    else:
+        attrs = value_field(parameter).widget.attrs
+        shown = {"value": None if value is None else NumberField().prepare_value(value)}
+        value_label = label(parameter.name, "value")
+        value_widget = _input_html({"type": "text", "name": name, **shown, "attrs": {**attrs, "id": f"id_{name}"}})
+    url, note, as_of = initial.get("evidence_url") or None, initial.get("note") or "", initial.get("as_of")
+    fields = AnswerForm.base_fields
+    parts = [
+        _field_html(value_label, value_widget, ()),
+        _field_html(
+            label(fields["evidence_url"].label, "evidence_url"),
+            _input_html(
+                {
+                    "type": "url",
+                    "name": f"{key}-evidence_url",
+                    "value": url,
+                    "attrs": {"maxlength": "500", "id": f"id_{key}-evidence_url"},
+                }
+            ),
+            (),
+        ),
+        _field_html(
+            label(fields["note"].label, "note"),
+            f'<textarea name="{key}-note" cols="40" rows="2" id="id_{key}-note">\n{_escaped(note)}</textarea>',
+            (),
+        ),
+        _field_html(
+            label(fields["as_of"].label, "as_of"),
+            _input_html(
+                {
+                    "type": "date",
+                    "name": f"{key}-as_of",
+                    "value": as_of.strftime("%Y-%m-%d") if as_of else None,
+                    "attrs": {"id": f"id_{key}-as_of"},
+                }
+            ),
+            (),
+        ),
+        _input_html(
+            {
+                "type": "hidden",
+                "name": f"{key}-version",
+                "value": answer.version if answer else 0,
+                "attrs": {"id": f"id_{key}-version"},
+            }
+        ),
+    ]
+    return mark_safe("\n".join(parts))  # every value and label is escaped
+
+
+def _option(name: str, n: int, option: str, chosen: str, flag: str) -> dict:
+    attrs = {"id": f"id_{name}_{n}", flag: True} if option == chosen else {"id": f"id_{name}_{n}"}
+    return {"type": "radio", "name": name, "value": option, "attrs": attrs}
+
+
+def _field_html(label_html: str, widget_html: str, errors) -> str:
+    css = "field has-error" if errors else "field"
+    return f'<div class="{css}">\n        {label_html} {widget_html}\n        {_errors_html(errors)}\n      </div>'
 
 
 class ResearchForm(AnswerForm):

@@ -18,11 +18,12 @@ from django.template import engines
 from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from indicators import questionnaire_io, selectors, services
-from indicators.forms import AnswerForm, CommentForm
+from indicators.forms import AnswerForm, CommentForm, answer_fields_html
 from indicators.models import Answer, City, CityMembership, Domain, Edition, EvidenceFile, Parameter
 from indicators.services import checks, comments, evidence
 
@@ -103,6 +104,7 @@ class RowRenderer:
             "edition": edition,
             "previous_edition": previous_edition,
             "csrf_input": csrf_input(request),  # one token for the page, not one per row
+            "LANGUAGE_CODE": get_language(),  # looked up once, not per translated string (smartcity/jinja2.py)
             "request": request,
             "htmx": False,
             "conflict": None,
@@ -111,9 +113,10 @@ class RowRenderer:
         }
 
     def render(self, row: selectors.ParameterRow, **context) -> SafeString:
-        """The row's HTML; `context` adds conflict, saved, progress, htmx and messages."""
-        if getattr(row, "form", None) is None:
-            row.form = AnswerForm(parameter=row.parameter, answer=row.answer)
+        """The row's HTML; `context` adds conflict, saved, progress, htmx and messages. A posted form (`row.form`)
+        is shown with what was typed and its errors; else the fields are built from the answer."""
+        form = getattr(row, "form", None)
+        row.fields_html = form.fields_html() if form else answer_fields_html(row.parameter, row.answer)
         self.links.attach(row)
         return mark_safe(self.template.render({**self.shared, "row": row, **context}))  # Jinja2 escaped it
 
@@ -134,7 +137,7 @@ def _render_row(request, city, edition, parameter, *, form=None, conflict=None, 
     """The answer's row alone (htmx) or on its own page: only this row and the overall progress are read."""
     data = selectors.questionnaire_row(edition=edition, city=city, parameter=parameter)
     row = data.row
-    row.form = form or AnswerForm(parameter=parameter, answer=row.answer)
+    row.form = form
     context = {
         "row": row,
         "city": city,

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from indicators import selectors
-from indicators.forms import AnswerForm
+from indicators.forms import AnswerForm, answer_fields_html
 from indicators.models import Answer, Edition, Participation
 from indicators.views.questionnaire import RowLinks
 from tests import factories
@@ -68,6 +68,42 @@ def test_the_rows_fields_are_the_html_of_djangos_widgets_for_every_kind_stored_a
     with translation.override(language):
         for form in forms_of_every_kind(edition):
             assert parse_html(str(form.fields_html())) == parse_html(DJANGO_FIELDS.render({"form": form}))
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_fields_built_from_the_answer_are_those_of_the_unbound_form_for_every_kind(edition, language):
+    # given: every kind stored (a URL, a note and a Stand to escape) and unanswered, "ja", "nein", a name to escape
+    city = factories.CityFactory()
+    cases = []
+    for key, value in {
+        "online-termine": {"value_bool": False},
+        "smart-meter": {"value_choice": "rollout"},
+        "busse": {"value_number": Decimal("1234.5")},
+    }.items():
+        p = parameter(edition, key)
+        p.name_de = p.name_en = f'{p.name_de} <b>"&"</b>'
+        answer = Answer.objects.create(
+            edition=edition,
+            city=city,
+            parameter=p,
+            evidence_url="https://example.org/a?b=1&c=<2>",
+            note='Zeile 1\n"Zeile" <2>',
+            as_of=date(2024, 3, 31),
+            version=3,
+            **value,
+        )
+        cases += [(p, answer), (p, None), (p, Answer(parameter=p))]
+    yes = parameter(edition, "online-termine")
+    cases.append((yes, Answer(parameter=yes, value_bool=True)))
+    cases.append((parameter(edition, "busse"), Answer(parameter=parameter(edition, "busse"), value_number=Decimal(0))))
+
+    with translation.override(language):
+        for p, answer in cases:
+            # when
+            fast = str(answer_fields_html(p, answer))
+
+            # then
+            assert fast == str(AnswerForm(parameter=p, answer=answer).fields_html()), (p.key, answer)
 
 
 def test_a_stored_number_shows_in_german_in_the_rows_field(edition):
