@@ -1,12 +1,13 @@
 """Portal forms: they parse what the user typed; the services decide what is allowed and valid."""
 
+import functools
 import html
 from decimal import Decimal
 
 from django import forms
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Answer, Parameter, plain_number
@@ -52,13 +53,12 @@ def answer_fields_html(parameter: Parameter, answer: Answer | None) -> SafeStrin
     (a posted form) is shown with fields_html; tests/indicators/test_questionnaire_rows.py compares both."""
     key = _escaped(parameter.key)  # a slug: the same escaped, but written into the HTML directly below
     initial = initial_for(answer) if answer is not None else {}
-    suffix = ":"  # Form.label_suffix, left out after punctuation as BoundField.label_tag does
-    punctuation = gettext(":?.!")
+    fixed = _fixed_texts(get_language())
 
     def label(text, for_id: str | None) -> str:
         text = _escaped(text)
-        if text and text[-1] not in punctuation:
-            text += suffix
+        if text and text[-1] not in fixed["punctuation"]:
+            text += ":"  # Form.label_suffix, left out after punctuation as BoundField.label_tag does
         return f'<label for="id_{key}-{for_id}">{text}</label>' if for_id else f"<label>{text}</label>"
 
     value = initial.get("value")
@@ -68,7 +68,7 @@ def answer_fields_html(parameter: Parameter, answer: Answer | None) -> SafeStrin
         options = "".join(
             f'<div>\n    <label for="id_{name}_{n}">{_input_html(_option(name, n, option, checked, "checked"))}\n '
             f"{_escaped(text)}</label>\n\n</div>"
-            for n, (option, text) in enumerate(YES_NO_CHOICES)
+            for n, (option, text) in enumerate(fixed["yes_no"])
         )
         value_label, value_widget = label(parameter.name, None), f'<div id="id_{name}">{options}\n</div>'
     elif parameter.kind == Parameter.Kind.CHOICE:
@@ -87,11 +87,10 @@ def answer_fields_html(parameter: Parameter, answer: Answer | None) -> SafeStrin
         value_label = label(parameter.name, "value")
         value_widget = _input_html({"type": "text", "name": name, **shown, "attrs": {**attrs, "id": f"id_{name}"}})
     url, note, as_of = initial.get("evidence_url") or None, initial.get("note") or "", initial.get("as_of")
-    fields = AnswerForm.base_fields
     parts = [
         _field_html(value_label, value_widget, ()),
         _field_html(
-            label(fields["evidence_url"].label, "evidence_url"),
+            label(fixed["evidence_url"], "evidence_url"),
             _input_html(
                 {
                     "type": "url",
@@ -103,12 +102,12 @@ def answer_fields_html(parameter: Parameter, answer: Answer | None) -> SafeStrin
             (),
         ),
         _field_html(
-            label(fields["note"].label, "note"),
+            label(fixed["note"], "note"),
             f'<textarea name="{key}-note" cols="40" rows="2" id="id_{key}-note">\n{_escaped(note)}</textarea>',
             (),
         ),
         _field_html(
-            label(fields["as_of"].label, "as_of"),
+            label(fixed["as_of"], "as_of"),
             _input_html(
                 {
                     "type": "date",
@@ -129,6 +128,18 @@ def answer_fields_html(parameter: Parameter, answer: Answer | None) -> SafeStrin
         ),
     ]
     return mark_safe("\n".join(parts))  # every value and label is escaped
+
+
+@functools.lru_cache(maxsize=8)
+def _fixed_texts(language: str | None) -> dict:
+    """The labels every row has, translated once per language (not twice per row and field)."""
+    with translation.override(language):
+        fields = AnswerForm.base_fields
+        return {
+            "punctuation": gettext(":?.!"),
+            "yes_no": [(value, str(text)) for value, text in YES_NO_CHOICES],
+            **{name: str(fields[name].label) for name in ("evidence_url", "note", "as_of")},
+        }
 
 
 def _option(name: str, n: int, option: str, chosen: str, flag: str) -> dict:
