@@ -29,8 +29,9 @@ DJANGO_FIELDS = engines["django"].from_string(
 )
 
 
-def forms_of_every_kind(edition):
-    """Unbound forms with stored values, and bound forms with wrong input, for every kind of parameter."""
+def stored_answers(edition, name_suffix: str = ""):
+    """(parameter, answer) of every kind, stored with a URL, a note and a Stand to escape; `name_suffix` goes into
+    the parameter's name (not saved)."""
     city = factories.CityFactory()
     stored = {
         "online-termine": {"value_bool": False},
@@ -39,6 +40,8 @@ def forms_of_every_kind(edition):
     }
     for key, value in stored.items():
         p = parameter(edition, key)
+        if name_suffix:
+            p.name_de = p.name_en = p.name_de + name_suffix
         answer = Answer.objects.create(
             edition=edition,
             city=city,
@@ -46,8 +49,16 @@ def forms_of_every_kind(edition):
             evidence_url="https://example.org/a?b=1&c=<2>",
             note='Zeile 1\n"Zeile" <2>',
             as_of=date(2024, 3, 31),
+            version=3,
             **value,
         )
+        yield p, answer
+
+
+def forms_of_every_kind(edition):
+    """Unbound forms with stored values, and bound forms with wrong input, for every kind of parameter."""
+    for p, answer in stored_answers(edition):
+        key = p.key
         yield AnswerForm(parameter=p, answer=answer)
         yield AnswerForm(parameter=p)
         bound = AnswerForm(
@@ -73,25 +84,8 @@ def test_the_rows_fields_are_the_html_of_djangos_widgets_for_every_kind_stored_a
 @pytest.mark.parametrize("language", ["de", "en"])
 def test_the_fields_built_from_the_answer_are_those_of_the_unbound_form_for_every_kind(edition, language):
     # given: every kind stored (a URL, a note and a Stand to escape) and unanswered, "ja", "nein", a name to escape
-    city = factories.CityFactory()
     cases = []
-    for key, value in {
-        "online-termine": {"value_bool": False},
-        "smart-meter": {"value_choice": "rollout"},
-        "busse": {"value_number": Decimal("1234.5")},
-    }.items():
-        p = parameter(edition, key)
-        p.name_de = p.name_en = f'{p.name_de} <b>"&"</b>'
-        answer = Answer.objects.create(
-            edition=edition,
-            city=city,
-            parameter=p,
-            evidence_url="https://example.org/a?b=1&c=<2>",
-            note='Zeile 1\n"Zeile" <2>',
-            as_of=date(2024, 3, 31),
-            version=3,
-            **value,
-        )
+    for p, answer in stored_answers(edition, name_suffix=' <b>"&"</b>'):
         cases += [(p, answer), (p, None), (p, Answer(parameter=p))]
     yes = parameter(edition, "online-termine")
     cases.append((yes, Answer(parameter=yes, value_bool=True)))
