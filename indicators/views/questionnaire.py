@@ -106,7 +106,6 @@ class RowRenderer:
             "csrf_input": csrf_input(request),  # one token for the page, not one per row
             "LANGUAGE_CODE": get_language(),  # looked up once, not per translated string (smartcity/jinja2.py)
             "status_labels": {status: str(label) for status, label in Answer.Status.choices},  # not once per row
-            "request": request,
             "htmx": False,
             "conflict": None,
             "saved": False,
