@@ -82,8 +82,8 @@ def answer_fields_html(parameter: Parameter, answer: Answer | None) -> SafeStrin
         value_label = label(parameter.name, "value")
         value_widget = f'<select name="{_escaped(name)}" id="id_{name}">{options}\n</select>'
     else:
-        attrs = value_field(parameter).widget.attrs
-        shown = {"value": None if value is None else NumberField().prepare_value(value)}
+        attrs = _number_attrs(parameter)  # as value_field's widget has them, without building the field
+        shown = {"value": None if value is None else formats.localize_input(value)}  # NumberField.prepare_value
         value_label = label(parameter.name, "value")
         value_widget = _input_html({"type": "text", "name": name, **shown, "attrs": {**attrs, "id": f"id_{name}"}})
     url, note, as_of = initial.get("evidence_url") or None, initial.get("note") or "", initial.get("as_of")
@@ -166,13 +166,19 @@ def value_field(parameter: Parameter) -> forms.Field:
     if parameter.kind == Parameter.Kind.CHOICE:
         choices = [("", "—")] + [(o["key"], parameter.option_label(o["key"])) for o in parameter.options]
         return forms.ChoiceField(label=label, choices=choices, required=False)
+    # Read by indicators.values (as the import and the API read it); range and kind are the service's checks.
+    return NumberField(
+        label=label, required=False, unit=parameter.unit, widget=forms.TextInput(attrs=_number_attrs(parameter))
+    )
+
+
+def _number_attrs(parameter: Parameter) -> dict:
     attrs = {"inputmode": "decimal", "autocomplete": "off"}
     if parameter.min_value is not None:
         attrs["data-min"] = plain_number(parameter.min_value)
     if parameter.max_value is not None:
         attrs["data-max"] = plain_number(parameter.max_value)
-    # Read by indicators.values (as the import and the API read it); range and kind are the service's checks.
-    return NumberField(label=label, required=False, unit=parameter.unit, widget=forms.TextInput(attrs=attrs))
+    return attrs
 
 
 class NumberField(forms.CharField):

@@ -51,18 +51,31 @@ def _translated(language: str | None, message: str) -> tuple[Markup, Markup | No
     return text, plain
 
 
+def _filled(translated: tuple[Markup, Markup | None], variables: dict) -> Markup:
+    text, plain = translated
+    return text % variables if variables or plain is None else plain
+
+
 @pass_context
 def translate(context, message: str, **variables) -> Markup:
     """`_("…", name=value)` as jinja2.ext.i18n's new-style gettext gives it (the translation, then %(name)s
-    filled in with the values escaped), remembered per language: a row shows ~12 strings and a page 162 rows,
+    filled in with the values escaped), remembered per language: a row shows ~14 strings and a page 162 rows,
     and each lookup (the active language, then Django's catalogue chain, through two wrappers) cost ~9 µs, a third
-    of a row's render. The language is the context's LANGUAGE_CODE where the caller set it once for many renders
-    (the name Django's i18n context processor gives it), else the active one. The messages are the templates'
-    literals (a bounded set); the catalogues do not change while the process runs."""
-    text, plain = _translated(context.get("LANGUAGE_CODE") or get_language(), message)
-    if variables or plain is None:
-        return text % variables
-    return plain
+    of a row's render. The language is the context's LANGUAGE_CODE where the caller set it (the name Django's i18n
+    context processor gives it), else the active one. The messages are the templates' literals (a bounded set);
+    the catalogues do not change while the process runs."""
+    return _filled(_translated(context.get("LANGUAGE_CODE") or get_language(), message), variables)
+
+
+def translator(language: str | None = None):
+    """`_` for many renders in one language (the active one unless given), passed in their context: `translate`
+    without looking up the language or the context on every string (~1.5 µs a string instead of ~3)."""
+    language = language or get_language()
+
+    def translate_in(message: str, **variables) -> Markup:
+        return _filled(_translated(language, message), variables)
+
+    return translate_in
 
 
 def url(name: str, *args, **kwargs) -> str:

@@ -18,7 +18,6 @@ from django.template import engines
 from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,6 +25,7 @@ from indicators import questionnaire_io, selectors, services
 from indicators.forms import AnswerForm, CommentForm, answer_fields_html
 from indicators.models import Answer, City, CityMembership, Domain, Edition, EvidenceFile, Parameter
 from indicators.services import checks, comments, evidence
+from smartcity.jinja2 import translator
 
 # Model field names in service errors, mapped to the form's fields.
 FORM_FIELD_OF = {"value_bool": "value", "value_choice": "value", "value_number": "value"}
@@ -104,7 +104,7 @@ class RowRenderer:
             "edition": edition,
             "previous_edition": previous_edition,
             "csrf_input": csrf_input(request),  # one token for the page, not one per row
-            "LANGUAGE_CODE": get_language(),  # looked up once, not per translated string (smartcity/jinja2.py)
+            "_": translator(),  # the language looked up once, not per translated string (smartcity/jinja2.py)
             "status_labels": {status: str(label) for status, label in Answer.Status.choices},  # not once per row
             "htmx": False,
             "conflict": None,
