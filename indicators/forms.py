@@ -38,12 +38,13 @@ class AnswerForm(forms.Form):
 
     def fields_html(self) -> SafeString:
         """The form's fields as the questionnaire row shows them (label, widget, errors; the hidden version),
-        the same HTML as Django's widget templates give, built from the widgets' contexts by string formatting:
-        at 162 rows the ~1,500 template renders of labels and widgets were half the page's time
-        (tests/indicators/test_questionnaire_rows.py compares both renderings for every kind of value)."""
+        the same HTML as Django's widget templates give (without their blank space between tags), built from the
+        widgets' contexts by string formatting: at 162 rows the ~1,500 template renders of labels and widgets were
+        half the page's time (tests/indicators/test_questionnaire_rows.py compares both renderings for every kind
+        of value)."""
         parts = [_field_html(_label_html(field), _widget_html(field), field.errors) for field in self.visible_fields()]
         parts.extend(_widget_html(field) for field in self.hidden_fields())
-        return mark_safe("\n".join(parts))  # every value and label is escaped by the helpers below
+        return mark_safe("".join(parts))  # every value and label is escaped by the helpers below
 
 
 def answer_fields_html(parameter: Parameter, answer: Answer | None) -> SafeString:
@@ -66,21 +67,21 @@ def answer_fields_html(parameter: Parameter, answer: Answer | None) -> SafeStrin
     if parameter.kind == Parameter.Kind.YES_NO:
         checked = "" if value is None else value
         options = "".join(
-            f'<div>\n    <label for="id_{name}_{n}">{_input_html(_option(name, n, option, checked, "checked"))}\n '
-            f"{_escaped(text)}</label>\n\n</div>"
+            f'<div><label for="id_{name}_{n}">{_input_html(_option(name, n, option, checked, "checked"))} '
+            f"{_escaped(text)}</label></div>"
             for n, (option, text) in enumerate(fixed["yes_no"])
         )
-        value_label, value_widget = label(parameter.name, None), f'<div id="id_{name}">{options}\n</div>'
+        value_label, value_widget = label(parameter.name, None), f'<div id="id_{name}">{options}</div>'
     elif parameter.kind == Parameter.Kind.CHOICE:
         selected = value or ""
         choices = [("", "—")] + [(o["key"], parameter.option_label(o["key"])) for o in parameter.options]
         options = "".join(
-            f'\n  <option value="{_escaped(option)}"{mark}>{_escaped(text)}</option>'
+            f'<option value="{_escaped(option)}"{mark}>{_escaped(text)}</option>'
             for option, text in choices
             for mark in [" selected" if option == selected else ""]
         )
         value_label = label(parameter.name, "value")
-        value_widget = f'<select name="{_escaped(name)}" id="id_{name}">{options}\n</select>'
+        value_widget = f'<select name="{_escaped(name)}" id="id_{name}">{options}</select>'
     else:
         attrs = _number_attrs(parameter)  # as value_field's widget has them, without building the field
         shown = {"value": None if value is None else formats.localize_input(value)}  # NumberField.prepare_value
@@ -127,7 +128,7 @@ def answer_fields_html(parameter: Parameter, answer: Answer | None) -> SafeStrin
             }
         ),
     ]
-    return mark_safe("\n".join(parts))  # every value and label is escaped
+    return mark_safe("".join(parts))  # every value and label is escaped
 
 
 @functools.lru_cache(maxsize=8)
@@ -149,7 +150,7 @@ def _option(name: str, n: int, option: str, chosen: str, flag: str) -> dict:
 
 def _field_html(label_html: str, widget_html: str, errors) -> str:
     css = "field has-error" if errors else "field"
-    return f'<div class="{css}">\n        {label_html} {widget_html}\n        {_errors_html(errors)}\n      </div>'
+    return f'<div class="{css}">{label_html} {widget_html}{_errors_html(errors)}</div>'
 
 
 class ResearchForm(AnswerForm):
@@ -246,17 +247,16 @@ def _widget_html(field: forms.BoundField) -> str:
         return f'<textarea name="{_escaped(widget["name"])}"{_attrs_html(widget["attrs"])}>\n{text}</textarea>'
     if template == "select.html":
         rendered = "".join(
-            f'\n  <option value="{_escaped(o["value"])}"{_attrs_html(o["attrs"])}>{_escaped(o["label"])}</option>'
+            f'<option value="{_escaped(o["value"])}"{_attrs_html(o["attrs"])}>{_escaped(o["label"])}</option>'
             for o in options
         )
-        return f'<select name="{_escaped(widget["name"])}"{_attrs_html(widget["attrs"])}>{rendered}\n</select>'
+        return f'<select name="{_escaped(widget["name"])}"{_attrs_html(widget["attrs"])}>{rendered}</select>'
     if template == "radio.html":
         rendered = "".join(
-            f'<div>\n    <label for="{_escaped(o["attrs"]["id"])}">{_input_html(o)}\n {_escaped(o["label"])}'
-            "</label>\n\n</div>"
+            f'<div><label for="{_escaped(o["attrs"]["id"])}">{_input_html(o)} {_escaped(o["label"])}</label></div>'
             for o in options
         )
-        return f'<div id="{_escaped(widget["attrs"]["id"])}">{rendered}\n</div>'
+        return f'<div id="{_escaped(widget["attrs"]["id"])}">{rendered}</div>'
     return _input_html(widget)
 
 
