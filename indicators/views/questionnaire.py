@@ -95,6 +95,7 @@ class RowRenderer:
     the CSRF field, the addresses) is computed once; a row is a Jinja2 render, output as safe HTML."""
 
     TEMPLATE = "indicators/_answer_row.html"
+    DOMAINS = "indicators/_domains.html"
 
     def __init__(self, request, city: City, edition: Edition, previous_edition: Edition | None):
         self.template = engines["jinja2"].env.get_template(self.TEMPLATE)
@@ -112,13 +113,29 @@ class RowRenderer:
             "progress": None,
         }
 
-    def render(self, row: selectors.ParameterRow, **context) -> SafeString:
-        """The row's HTML; `context` adds conflict, saved, progress, htmx and messages. A posted form (`row.form`)
-        is shown with what was typed and its errors; else the fields are built from the answer."""
+    def prepare(self, row: selectors.ParameterRow) -> None:
+        """Give the row its addresses and its fields' HTML: a posted form (`row.form`) with what was typed and its
+        errors, else built from the answer."""
         form = getattr(row, "form", None)
         row.fields_html = form.fields_html() if form else answer_fields_html(row.parameter, row.answer)
         self.links.attach(row)
+
+    def render(self, row: selectors.ParameterRow, **context) -> SafeString:
+        """The row's HTML; `context` adds conflict, saved, progress, htmx and messages."""
+        self.prepare(row)
         return mark_safe(self.template.render({**self.shared, "row": row, **context}))  # Jinja2 escaped it
+
+    def domains(self, data: selectors.Questionnaire) -> SafeString:
+        """The questionnaire's domain sections with every row, in one render (jinja2/indicators/_domains.html)."""
+        for row in data.rows():
+            self.prepare(row)
+        edition = self.shared["edition"]
+        context = {
+            **self.shared,
+            "q": data,
+            "submit_complete_url": reverse("indicators:submit_complete", args=[self.shared["city"].slug, edition.year]),
+        }
+        return mark_safe(self.template.environment.get_template(self.DOMAINS).render(context))  # Jinja2 escaped it
 
 
 @login_required
@@ -126,10 +143,14 @@ def questionnaire(request, city_slug: str, year: int):
     """The questionnaire to fill in, or, once the edition is published, to read (nothing editable)."""
     city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year, read_only=True)
     data = selectors.questionnaire(edition=edition, city=city)
-    rows = RowRenderer(request, city, edition, data.previous_edition)
-    for row in data.rows():
-        row.html = rows.render(row)
-    context = {"q": data, "city": city, "edition": edition, "previous_edition": data.previous_edition}
+    domains = RowRenderer(request, city, edition, data.previous_edition).domains(data)
+    context = {
+        "q": data,
+        "city": city,
+        "edition": edition,
+        "previous_edition": data.previous_edition,
+        "domains": domains,
+    }
     return render(request, "indicators/questionnaire.html", context)
 
 
