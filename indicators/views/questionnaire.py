@@ -90,9 +90,10 @@ class RowLinks:
 
 
 class RowRenderer:
-    """Renders answer rows with the one row template (jinja2/indicators/_answer_row.html) for the questionnaire
-    page, the autosave's htmx response and the row's own page. What every row of a page shares (city, edition,
-    the CSRF field, the addresses) is computed once; a row is a Jinja2 render, output as safe HTML."""
+    """Renders answer rows with the one row template (jinja2/indicators/_answer_row.html): the questionnaire's
+    domain sections with all rows in one render (`domains`), one row for the autosave's htmx response and the
+    row's own page (`render`). What every row of a page shares (city, edition, the CSRF field, the addresses, `_`
+    in the page's language) is computed once; the HTML goes into the Django page as safe HTML."""
 
     TEMPLATE = "indicators/_answer_row.html"
     DOMAINS = "indicators/_domains.html"
