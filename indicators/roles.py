@@ -44,11 +44,33 @@ def member_city_ids(user: User | AnonymousUser) -> set[int]:
     return cached
 
 
+def note_member_of(user: User | AnonymousUser, city_id: int) -> None:
+    """Note, for this request, that a query has just read the user's membership of the city (a lookup joined to
+    the memberships: selectors.questionnaire_or_404), so that `belongs_to_city` asks no query again for that
+    city (the autosave's view and its service). Only a membership read is noted, never a guess: for any other
+    city `belongs_to_city` still reads the user's cities (`member_city_ids`)."""
+    if user.is_authenticated:
+        noted = getattr(user, "_noted_member_of", None)
+        if noted is None:
+            noted = set()
+            user._noted_member_of = noted
+        noted.add(city_id)
+
+
+def forget_member_cities(user: User | AnonymousUser) -> None:
+    """Forget what this request knows of the user's cities (after a change of the user's memberships)."""
+    for name in ("_member_city_ids", "_noted_member_of"):
+        if hasattr(user, name):
+            delattr(user, name)
+
+
 @rules.predicate
 def belongs_to_city(user: User, obj) -> bool:
     """True when obj (a City, or anything with a city_id) is one of the user's cities."""
     city_id = _city_id(obj)
-    return city_id is not None and city_id in member_city_ids(user)
+    if city_id is None:
+        return False
+    return city_id in getattr(user, "_noted_member_of", ()) or city_id in member_city_ids(user)
 
 
 @rules.predicate

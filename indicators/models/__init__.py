@@ -12,6 +12,7 @@ from indicators.models.answers import (
     city_enters,
     evidence_upload_to,
     private_evidence_storage,
+    progress_conditions,
     public_provenance,
 )
 from indicators.models.assignments import ReviewAssignment
@@ -42,6 +43,7 @@ __all__ = [
     "ReviewAssignment",
     "catalogue_order",
     "city_enters",
+    "progress_conditions",
     "months_before",
     "Answer",
     "AnswerComment",

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import get_language, gettext
@@ -220,6 +220,14 @@ class Edition(models.Model):
         """The earlier editions that got past their draft, latest first (`previous` is the first; a subquery of
         its id finds last year's value and its edition in one query)."""
         return Edition.objects.filter(year__lt=self.year).exclude(phase=self.Phase.DRAFT).order_by("-year")
+
+    def previous_parameters(self, key: str):
+        """The parameter with `key` in the previous edition (`previous`), as a queryset to filter answers by
+        (`parameter__in=`): last year's answer of a city is then found by the (city, parameter) index, in the
+        same query as this year's (selectors.questionnaire_row, services.previous_answer)."""
+        return Parameter.objects.filter(
+            key=key, indicator__domain__edition=Subquery(self.earlier_editions().values("pk")[:1])
+        ).values("pk")
 
     @property
     def stale_after_months(self) -> int:

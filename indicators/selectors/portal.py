@@ -4,12 +4,27 @@ answers, and the lookup that answers 404 for a city the user may not see."""
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from indicators import roles
 from indicators.models import (
     Answer,
     AnswerCheck,
@@ -24,6 +39,7 @@ from indicators.models import (
     ReviewAssignment,
     catalogue_order,
     city_enters,
+    progress_conditions,
 )
 from indicators.selectors.review_flags import JUMP, OUTLIER, plausibility_flags
 
@@ -108,7 +124,6 @@ class ParameterRow:
     previous: Answer | None
     evidence_files: list[EvidenceFile] = field(default_factory=list)
     plausibility: list[str] = field(default_factory=list)  # review_flags.OUTLIER / JUMP, as reviewers see them
-    files_exist: bool | None = None  # whether the answer has files, where they are not loaded (the progress)
 
     @cached_property
     def status(self) -> str:
@@ -190,8 +205,7 @@ class ParameterRow:
     @cached_property
     def evidence_missing(self) -> bool:
         answer = self.answer or Answer(parameter=self.parameter)  # unanswered: no URL, no file
-        has_files = bool(self.evidence_files) if self.files_exist is None else self.files_exist
-        return answer.lacks_evidence(has_files=has_files)
+        return answer.lacks_evidence(has_files=bool(self.evidence_files))
 
 
 @dataclass(frozen=True)
@@ -287,26 +301,38 @@ PREVIOUS_VALUE_FIELDS = (
 )
 
 
-def _row_answers(*, edition: Edition, city: City):
-    """The city's answers as a row shows them: with the import, the city's verdict, the number of comments and
-    the evidence files (2 queries)."""
-    return (
-        Answer.objects.filter(edition=edition, city=city)
-        .select_related("official_import", "city_check")
-        .annotate(comment_count=Count("comments"))
-        .prefetch_related(Prefetch("evidence_files", queryset=EvidenceFile.objects.order_by("uploaded_at", "id")))
+# A row's evidence files in the order the row lists them.
+ROW_FILES = Prefetch("evidence_files", queryset=EvidenceFile.objects.order_by("uploaded_at", "id"))
+
+
+def _as_rows_show_them(answers):
+    """Answers with what a row shows beside the value: the import, the city's verdict, the number of comments
+    (a subquery, not Count: no GROUP BY over every selected column)."""
+    comments = AnswerComment.objects.filter(answer=OuterRef("pk")).order_by().values("answer")
+    return answers.select_related("official_import", "city_check").annotate(
+        comment_count=Coalesce(Subquery(comments.annotate(n=Count("pk")).values("n")), 0)
     )
 
 
-def _row(parameter: Parameter, answer: Answer | None, previous: Answer | None, city: City, edition: Edition):
+def _row_answers(*, edition: Edition, city: City):
+    """The city's answers as a row shows them, with their evidence files (2 queries)."""
+    return _as_rows_show_them(Answer.objects.filter(edition=edition, city=city)).prefetch_related(ROW_FILES)
+
+
+def _row(
+    parameter: Parameter,
+    answer: Answer | None,
+    previous: Answer | None,
+    city: City,
+    edition: Edition,
+    evidence_files: list[EvidenceFile] | None = None,
+) -> ParameterRow:
+    """A row of the answer; its evidence files as prefetched (`_row_answers`) unless given."""
     if answer is not None:
         answer.parameter, answer.city, answer.edition = parameter, city, edition  # no query per answer
-    return ParameterRow(
-        parameter=parameter,
-        answer=answer,
-        previous=previous,
-        evidence_files=list(answer.evidence_files.all()) if answer else [],
-    )
+    if evidence_files is None:
+        evidence_files = list(answer.evidence_files.all()) if answer else []
+    return ParameterRow(parameter=parameter, answer=answer, previous=previous, evidence_files=evidence_files)
 
 
 def _flag(rows: list[ParameterRow]) -> None:
@@ -362,21 +388,24 @@ class QuestionnaireRow:
 
 def questionnaire_row(*, edition: Edition, city: City, parameter: Parameter) -> QuestionnaireRow:
     """The row of `parameter` exactly as `questionnaire` builds it (answer, last year's value, evidence files,
-    comment count, verdict, plausibility flags) and the overall progress, in at most 8 queries whatever the
-    number of parameters (the progress reads every parameter and answer, but only the columns it counts)."""
-    answer = _row_answers(edition=edition, city=city).filter(parameter=parameter).first()
-    # Last year's value with its edition in one query: the edition `Edition.previous` names, as a subquery.
-    previous = (
-        Answer.objects.filter(
-            edition=Subquery(edition.earlier_editions().values("pk")[:1]),
-            city=city,
-            status=Status.APPROVED,
-            parameter__key=parameter.key,
+    comment count, verdict, plausibility flags) and the overall progress, whatever the number of parameters:
+    3 queries (this year's and last year's answer in one; the field of the outlier flag; the progress), one
+    more when the answer has evidence files, one more for a per-capita parameter's population figures."""
+    answers = list(
+        _as_rows_show_them(
+            Answer.objects.filter(city=city).filter(
+                Q(parameter=parameter)
+                | Q(parameter__in=edition.previous_parameters(parameter.key), status=Status.APPROVED)
+            )
         )
-        .select_related("parameter", "edition")
-        .first()
+        .select_related("edition", "parameter")  # last year's, shown with its edition's year
+        .annotate(has_files=Exists(EvidenceFile.objects.filter(answer=OuterRef("pk"))))
     )
-    row = _row(parameter, answer, previous, city, edition)
+    answer = next((a for a in answers if a.parameter_id == parameter.pk), None)
+    previous = next((a for a in answers if a.parameter_id != parameter.pk), None)
+    # The files only where there are any (Exists above).
+    files = list(ROW_FILES.queryset.filter(answer=answer)) if answer is not None and answer.has_files else []
+    row = _row(parameter, answer, previous, city, edition, evidence_files=files)
     _flag([row])
     return QuestionnaireRow(
         row=row,
@@ -386,35 +415,36 @@ def questionnaire_row(*, edition: Edition, city: City, parameter: Parameter) -> 
 
 
 def questionnaire_progress(*, edition: Edition, city: City) -> Progress:
-    """The city's overall progress as `questionnaire` counts it, from the counted columns only (2 queries)."""
-    parameters = Parameter.objects.filter(indicator__domain__edition=edition).only(
-        "id", "kind", "collection_mode", "evidence_required"
+    """The city's overall progress as `questionnaire` counts it, counted in the database in one query: every
+    parameter of the edition with the city's answer to it (a left join) and whether that answer has files, by
+    the rules of Progress.add as SQL conditions (models.progress_conditions), summed per status (a few rows).
+    Each condition is compiled once: the ORM's compiling, not the database, is what such a count costs."""
+    rule = progress_conditions("city_answer", has_files="files_exist")
+
+    def rows_where(condition: Q) -> Sum:
+        return Sum(Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField()))
+
+    by_status = (
+        Parameter.objects.filter(indicator__domain__edition=edition)
+        .annotate(
+            city_answer=FilteredRelation("answers", condition=Q(answers__city=city)),
+            files_exist=Exists(EvidenceFile.objects.filter(answer=OuterRef("city_answer__id"))),
+        )
+        .values_list("city_answer__status")
+        .order_by()
+        .annotate(
+            counted=rows_where(rule["counted"]),
+            answered=rows_where(rule["answered"]),
+            missing_evidence=rows_where(rule["answered"] & rule["lacks_evidence"]),
+        )
     )
-    answers = {
-        a.parameter_id: a
-        for a in Answer.objects.filter(edition=edition, city=city)
-        .only(
-            "parameter_id",
-            "status",
-            "source_kind",
-            "value_bool",
-            "value_choice",
-            "value_number",
-            "evidence_url",
-            "official_import_id",
-        )
-        .annotate(files_exist=Exists(EvidenceFile.objects.filter(answer=OuterRef("pk"))))
-    }
     progress = Progress()
-    for parameter in parameters:
-        answer = answers.get(parameter.pk)
-        if answer is not None:
-            answer.parameter = parameter
-        progress.add(
-            ParameterRow(
-                parameter=parameter, answer=answer, previous=None, files_exist=answer is not None and answer.files_exist
-            )
-        )
+    for status, counted, answered, missing_evidence in by_status:
+        progress.total += counted
+        progress.answered += answered
+        progress.missing_evidence += missing_evidence
+        if status:  # no answer: nothing answered
+            setattr(progress, status, getattr(progress, status) + answered)
     return progress
 
 
@@ -555,10 +585,14 @@ def questionnaire_or_404(*, user, city_slug: str, year: int, read_only: bool = F
     )
     if participation is None:
         raise Http404
+    roles.note_member_of(user, participation.city_id)  # read by the query above: the services ask no more
     return participation.city, participation.edition
 
 
 def parameter_or_404(edition: Edition, key: str) -> Parameter:
-    return get_object_or_404(
+    """The edition's parameter with `key`, with its indicator, domain and (the given) edition."""
+    parameter = get_object_or_404(
         Parameter.objects.select_related("indicator__domain"), indicator__domain__edition=edition, key=key
     )
+    parameter.indicator.domain.edition = edition  # the one it was looked up in: no query for it
+    return parameter

@@ -167,12 +167,12 @@ def answer_save(
 
 
 def previous_answer(*, city: City, parameter: Parameter) -> Answer | None:
-    """The city's approved answer to the same parameter (by key) in the previous edition."""
-    before = parameter.indicator.domain.edition.previous()
-    if before is None:
-        return None
+    """The city's approved answer to the same parameter (by key) in the previous edition (one query)."""
+    edition = parameter.indicator.domain.edition
     return (
-        Answer.objects.filter(edition=before, city=city, parameter__key=parameter.key, status=Status.APPROVED)
+        Answer.objects.filter(
+            city=city, parameter__in=edition.previous_parameters(parameter.key), status=Status.APPROVED
+        )
         .select_related("parameter", "edition")
         .first()
     )

@@ -52,11 +52,6 @@ def _lock_city(city_id: int) -> City:
     return City.objects.select_for_update().get(pk=city_id)
 
 
-def _forget_member_cities(user) -> None:
-    # roles.member_city_ids caches the user's cities on the user object for the request.
-    user.__dict__.pop("_member_city_ids", None)
-
-
 # --- Questionnaire sign-off -------------------------------------------------------------------
 
 
@@ -275,7 +270,7 @@ def _accept(invitation: StaffInvitation, *, user) -> CityMembership:
         membership.full_clean()
         record_history(membership, user=user, reason=_("Einladung angenommen"))
         membership.save()
-        _forget_member_cities(user)
+        roles.forget_member_cities(user)
     invitation.accepted_at, invitation.accepted_by = timezone.now(), user
     record_history(invitation, user=user, reason=_("angenommen"))
     invitation.save(update_fields=["accepted_at", "accepted_by"])
@@ -298,9 +293,9 @@ def staff_remove(*, user, membership: CityMembership) -> None:
         raise ValidationError(_("Die Stadt braucht mindestens eine Koordination."))
     record_history(membership, user=user, reason=_("aus dem Team entfernt"))
     membership.delete()
-    _forget_member_cities(membership.user)
+    roles.forget_member_cities(membership.user)
     if membership.user_id == user.pk:
-        _forget_member_cities(user)
+        roles.forget_member_cities(user)
 
 
 # --- Innovation projects ----------------------------------------------------------------------

@@ -247,9 +247,10 @@ def answer_submit(request, city_slug: str, year: int, parameter_key: str):
     city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
     parameter = selectors.parameter_or_404(edition, parameter_key)
     answer = get_object_or_404(Answer, edition=edition, city=city, parameter=parameter)
+    answer.parameter = parameter  # the form's initial values read it: no query
     version = _posted_version(request, parameter)
     form = AnswerForm(request.POST, parameter=parameter, answer=answer)
-    if form.add_prefix("version") in request.POST and form.has_changed():
+    if f"{parameter.key}-version" in request.POST and form.has_changed():
         answer = _save_posted(request, city, edition, parameter, form)
         if isinstance(answer, HttpResponse):
             return answer

@@ -183,36 +183,153 @@ def test_the_autosaves_row_and_progress_are_those_of_the_whole_questionnaire(db)
         assert alone.previous_edition == whole.previous_edition
 
 
+def test_the_progress_counted_in_the_database_is_the_questionnaires_on_rows_of_every_kind(edition, city):
+    """models.progress_conditions is Progress.add's rules in SQL: both must count every kind of row alike."""
+    # given: evidence required everywhere; the city's answers of every status, kind of value, evidence and origin
+    Parameter = type(parameter(edition, "busse"))
+    Parameter.objects.filter(indicator__domain__edition=edition).update(evidence_required=True)
+    indicator = parameter(edition, "busse").indicator
+    Mode, Status = Parameter.CollectionMode, Answer.Status
+    kinds = [
+        # (collection mode, answer: None or its fields, files)
+        (Mode.CITY, None, 0),  # unanswered
+        (Mode.CITY, {"value_bool": False}, 0),  # "no" is a value; evidence missing
+        (Mode.CITY, {"value_bool": True, "status": Status.SUBMITTED}, 1),  # a file is evidence
+        (Mode.CITY, {"value_choice": "x", "status": Status.APPROVED, "evidence_url": "https://e.org"}, 0),
+        (Mode.CITY, {"value_number": Decimal(0), "status": Status.CHANGES_REQUESTED}, 0),  # 0 is a value
+        (Mode.CITY, {"evidence_url": "https://e.org"}, 1),  # evidence but no value: not answered
+        (Mode.CITY, {"value_number": Decimal(5), "source_kind": Mode.RESEARCH}, 0),  # researched: not the city's
+        (Mode.CITY, {"value_number": Decimal(5), "official": True}, 0),  # an import is its own evidence
+        (Mode.OFFICIAL, None, 0),  # not the city's parameter
+        (Mode.RESEARCH, {"value_number": Decimal(7), "source_kind": Mode.RESEARCH}, 0),
+    ]
+    for n, (mode, fields, files) in enumerate(kinds):
+        p = factories.ParameterFactory(
+            indicator=indicator, key=f"kind-{n}", position=20 + n, collection_mode=mode, evidence_required=True
+        )
+        if fields is not None:
+            fields = dict(fields)
+            if fields.pop("official", False):
+                fields.update(source_kind=Mode.CITY, official_import=factories.OfficialImportFactory(parameter=p))
+            answer = Answer.objects.create(edition=edition, city=city, parameter=p, **fields)
+            for _ in range(files):
+                factories.EvidenceFileFactory(answer=answer)
+
+    # when
+    counted = selectors.questionnaire_progress(edition=edition, city=city)
+
+    # then
+    assert counted == selectors.questionnaire(edition=edition, city=city).progress
+    assert (counted.total, counted.answered, counted.missing_evidence) == (12, 5, 2)  # 5 + 7 of the kinds; 5 answered
+
+
 def autosave(client, city, edition, key, value, version):
     data = {f"{key}-value": value, f"{key}-version": version, f"{key}-evidence_url": "", f"{key}-note": ""}
     data[f"{key}-as_of"] = ""
     return client.post(f"/portal/{city.slug}/{edition.year}/answer/{key}/", data, HTTP_HX_REQUEST="true")
 
 
-@pytest.mark.parametrize("extra_parameters", [0, 55])  # 5 and 60 parameters, all answered
+def questionnaire_of_size(edition, city, *, parameters: int, peers: int):
+    """The city's questionnaire with `parameters` more parameters than the small edition's five, all answered,
+    `peers` more cities answering "busse" (the outlier's field) and last year's approved "busse" of the city,
+    as drafts; the query counts of a row's POST must not grow with any of these."""
+    before = factories.small_edition(cities=0, year=edition.year - 1, phase=Edition.Phase.PUBLISHED)
+    Participation.objects.create(edition=before, city=city)
+    Answer.objects.create(
+        edition=before, city=city, parameter=parameter(before, "busse"), value_number=11, status=Answer.Status.APPROVED
+    )
+    busse = parameter(edition, "busse")
+    answer = Answer.objects.create(
+        edition=edition, city=city, parameter=busse, value_number=10, evidence_url="https://example.org/busse"
+    )
+    for n in range(parameters):
+        extra = factories.ParameterFactory(indicator=busse.indicator, key=f"extra-{n}", position=10 + n)
+        Answer.objects.create(edition=edition, city=city, parameter=extra, value_bool=True)
+    for peer in factories.CityFactory.create_batch(peers):
+        Answer.objects.create(edition=edition, city=peer, parameter=busse, value_number=peer.pk % 7 + 10)
+    return answer
+
+
+SIZES = [pytest.param(0, 0, id="5 parameters, 1 answer"), pytest.param(30, 20, id="35 parameters, 31 answers")]
+
+
+@pytest.mark.parametrize("parameters, peers", SIZES)
 def test_the_autosave_runs_a_fixed_number_of_queries(
-    client, staff, edition, city, extra_parameters, django_assert_num_queries
+    client, staff, edition, city, parameters, peers, django_assert_num_queries
 ):
     # given
     client.force_login(staff)
-    busse = parameter(edition, "busse")
-    Answer.objects.create(edition=edition, city=city, parameter=busse, value_number=10)
-    for n in range(extra_parameters):
-        extra = factories.ParameterFactory(indicator=busse.indicator, key=f"extra-{n}", position=10 + n)
-        Answer.objects.create(edition=edition, city=city, parameter=extra, value_bool=True)
+    questionnaire_of_size(edition, city, parameters=parameters, peers=peers)
 
-    # when: session, user, city, parameter (4); the save: savepoint (the test's transaction), edition and answer
-    # locked, membership, update, history row, release (7); the row: answer, files, last year's value with its
-    # edition, the field of the outlier flag (4); the progress: parameters, answers (2)
-    with django_assert_num_queries(17):
+    # when: session, user, city with edition (its membership noted), parameter (4); the save: savepoint (the
+    # test's transaction), edition and answer locked, update, history row, release (6); the row: this year's and
+    # last year's answer, the field of the outlier flag, the progress (3)
+    with django_assert_num_queries(13):
         response = autosave(client, city, edition, "busse", "12", version=1)
 
     # then
     content = response.content.decode()
     assert response.status_code == 200
     assert content.count('<article class="answer') == 1
-    assert f'data-answered="{1 + extra_parameters}"' in content
-    assert Answer.objects.get(parameter=busse, city=city).value_number == Decimal(12)
+    assert f'data-answered="{1 + parameters}"' in content
+    assert "Vorjahr (2029)" in content
+    assert Answer.objects.get(parameter__key="busse", city=city, edition=edition).value_number == Decimal(12)
+
+
+@pytest.mark.parametrize("parameters, peers", SIZES)
+def test_the_autosave_of_an_answer_with_files_reads_them_in_one_more_query(
+    client, staff, edition, city, parameters, peers, django_assert_num_queries
+):
+    # given
+    client.force_login(staff)
+    answer = questionnaire_of_size(edition, city, parameters=parameters, peers=peers)
+    files = [factories.EvidenceFileFactory(answer=answer) for _ in range(2)]
+
+    # when: as without files, and the files (one query)
+    with django_assert_num_queries(14):
+        response = autosave(client, city, edition, "busse", "12", version=1)
+
+    # then
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert all(reverse("indicators:evidence_file_download", args=[f.pk]) in content for f in files)
+
+
+# A row's other POSTs answer with the row as the autosave does: its queries, the service's own ones added.
+ROW_ACTIONS = [
+    # the answer looked up by the view; the webhooks' subscriptions to a status change
+    pytest.param("submit/", {"version": 1}, 15, "status", Answer.Status.SUBMITTED, id="submit"),
+    # last year's answer (one query)
+    pytest.param(
+        "carry-over/",
+        {"version": 1, "evidence_url": "https://example.org/neu"},
+        14,
+        "value_number",
+        Decimal(11),
+        id="carry-over",
+    ),
+]
+
+
+@pytest.mark.parametrize("parameters, peers", SIZES)
+@pytest.mark.parametrize("action, data, queries, field, value", ROW_ACTIONS)
+def test_a_row_action_runs_a_fixed_number_of_queries(
+    client, staff, edition, city, parameters, peers, action, data, queries, field, value, django_assert_num_queries
+):
+    # given
+    client.force_login(staff)
+    questionnaire_of_size(edition, city, parameters=parameters, peers=peers)
+
+    # when
+    with django_assert_num_queries(queries):
+        response = client.post(
+            f"/portal/{city.slug}/{edition.year}/answer/busse/{action}", data, HTTP_HX_REQUEST="true"
+        )
+
+    # then
+    assert response.status_code == 200
+    assert response.content.decode().count('<article class="answer') == 1
+    assert getattr(Answer.objects.get(parameter__key="busse", city=city, edition=edition), field) == value
 
 
 def test_the_questionnaire_goes_gzipped_to_a_client_that_accepts_it_and_reads_the_same(client, staff, edition, city):

@@ -150,3 +150,51 @@ def test_a_staff_membership_does_not_make_a_coordinator(world):
 
     assert CityMembership.objects.get(user=staff, city=a).role == "staff"
     assert roles.is_coordinator_of(staff, a) is False
+
+
+def test_a_noted_membership_answers_for_its_city_without_a_query_and_only_for_it(world, django_assert_num_queries):
+    # given: the membership of A read by the portal's lookup (selectors.questionnaire_or_404)
+    a, b = world["A"]["city"], world["B"]["city"]
+    user = world["users"]["staff of A"]
+    roles.note_member_of(user, a.pk)
+
+    # when / then: A needs no query; B (not noted) is asked of the database and is not the user's
+    with django_assert_num_queries(0):
+        assert roles.belongs_to_city(user, world["A"]["answer"]) is True
+    with django_assert_num_queries(1):
+        assert roles.belongs_to_city(user, b) is False
+
+
+def test_the_portal_lookup_notes_the_membership_it_read_and_no_other(world, django_assert_num_queries):
+    from django.http import Http404
+
+    from indicators import selectors
+
+    # given
+    a, b = world["A"]["city"], world["B"]["city"]
+    edition = world["A"]["answer"].edition
+    user = world["users"]["staff of A"]
+
+    # when: B's lookup fails, A's succeeds
+    with pytest.raises(Http404):
+        selectors.questionnaire_or_404(user=user, city_slug=b.slug, year=edition.year)
+    selectors.questionnaire_or_404(user=user, city_slug=a.slug, year=edition.year)
+
+    # then: only A is noted (no query), B is still the database's answer
+    with django_assert_num_queries(0):
+        assert roles.belongs_to_city(user, a) is True
+    assert roles.belongs_to_city(user, b) is False
+
+
+def test_forgetting_the_member_cities_drops_a_noted_membership_too(world):
+    # given
+    a = world["A"]["city"]
+    user = world["users"]["staff of A"]
+    roles.note_member_of(user, a.pk)
+    CityMembership.objects.filter(user=user, city=a).delete()
+
+    # when
+    roles.forget_member_cities(user)
+
+    # then
+    assert roles.belongs_to_city(user, a) is False
