@@ -5,6 +5,7 @@ Size: the queue's forms, filters, cell rendering and actions share one queryset 
 from html import escape
 
 from django import forms
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.templatetags.admin_list import result_headers
@@ -512,6 +513,10 @@ class AnswerAdmin(SimpleHistoryAdmin):
         changelist = getattr(response, "context_data", {}).get("cl")
         if isinstance(changelist, AnswerChangeList):  # the list itself (not a redirect or an action's page)
             response.context_data.update(changelist.result_table())
+            if changelist.count_is_bounded:  # Django's "Alle 5.001 ausgewählt" would name the bound as the count
+                response.context_data["selection_note_all"] = gettext(
+                    "Alle Antworten der Auswahl ausgewählt (mehr als %(count)s)"
+                ) % {"count": intcomma(QueuePaginator.COUNT_LIMIT)}
         return response
 
     def get_urls(self):

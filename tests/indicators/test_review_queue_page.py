@@ -134,6 +134,8 @@ def test_the_queue_counts_only_up_to_its_limit_and_says_more_than(admin_login, r
     # then: "mehr als 10", pages up to the limit; an exact count below it
     assert "mehr als 10 Antworten" in page
     assert "&amp;p=3" in page and "&amp;p=4" not in page  # 11 counted, 5 a page: 3 pages linked (not 5)
+    assert "Alle Antworten der Auswahl auswählen (mehr als 10)" in page
+    assert "Alle Antworten der Auswahl ausgewählt (mehr als 10)" in page
     assert "5 Antworten" in exact and "mehr als" not in exact
 
 
