@@ -72,10 +72,10 @@ def test_the_queue_takes_the_same_number_of_queries_for_5_and_15_cities_whatever
     client = admin_login(reviewer)
     url = f"{QUEUE}?edition__id__exact={edition.pk}{filters_of(edition)[name]}"
 
-    # when: session, user, the user's and the groups' permissions (4); the chosen edition, and the editions,
-    # domains, indicators and cities of the filters (5); count, the page's ids, its rows (3); last edition's
-    # id, parameters and answers (3); evidence files (1)
-    with django_assert_num_queries(16):
+    # when: session, user, the user's and the groups' permissions (4); the editions, domains, indicators and
+    # cities of the filters (4); count, the page's ids, its rows with their files (3); last edition's id,
+    # parameters and answers (3)
+    with django_assert_num_queries(14):
         response = client.get(url)
 
     # then
@@ -103,7 +103,9 @@ def test_the_queue_rows_are_the_cells_django_draws(reviewer, db):
     first = table["queue_rows"][0][0]
     assert f'href="/admin/indicators/answer/{changelist.result_list[0].pk}/change/?_changelist_filters=' in first
     assert "status__exact%3Dsubmitted" in first
-    assert '<td class="field-flags">Ausreißer, Sprung zum Vorjahr</td>' in "".join(r[0] for r in table["queue_rows"])
+    page = "".join(row[0] for row in table["queue_rows"])
+    assert '<td class="field-flags">Ausreißer, Sprung zum Vorjahr</td>' in page
+    assert "(+733,3 %)</td>" in page  # 100 against last year's 12
 
 
 def test_the_queue_lists_its_answers_by_city_and_parameter(admin_login, reviewer):
@@ -118,6 +120,8 @@ def test_the_queue_lists_its_answers_by_city_and_parameter(admin_login, reviewer
 
     stored = list(Answer.objects.filter(edition=edition).order_by("city_id", "parameter_id"))
     assert [answer.pk for answer in shown] == [answer.pk for answer in stored]
+    assert [answer.evidence_count for answer in shown] == [answer.evidence_files.count() for answer in stored]
+    assert sum(answer.evidence_count for answer in shown) == 5
 
 
 def test_the_queue_counts_only_up_to_its_limit_and_says_more_than(admin_login, reviewer, monkeypatch):
