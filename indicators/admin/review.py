@@ -348,7 +348,12 @@ class AnswerChangeList(ChangeList):
             .annotate(evidence_count=Coalesce(Subquery(files.values("count")), 0))
             .in_bulk(ids)
         )
+        # their edition from the editions the filters read (one object, not one per row)
+        editions = {edition.pk: edition for edition in queue_editions(request)}
         self.result_list = [rows[pk] for pk in ids if pk in rows]
+        for answer in self.result_list:
+            if answer.edition_id in editions:  # (else an edition made since: read on access)
+                answer.edition = editions[answer.edition_id]
         # Django links every row with a reverse() and a resolve() of the link (add_preserved_filters): a tenth
         # of the page at 100 rows. The filters are put into the link here, so that Django finds none to add.
         self._change_url = reverse("admin:indicators_answer_change", args=[self.PK]).split(str(self.PK))
@@ -439,7 +444,8 @@ class AnswerAdmin(SimpleHistoryAdmin):
     # Facets would count the answers of every filter's every choice (every city's) on each page.
     show_facets = admin.ShowFacets.NEVER
     search_fields = ["city__name", "parameter__name_de", "parameter__key", "note"]
-    list_select_related = ["city", "parameter", "edition"]
+    # (each row's edition is the one the filters read: AnswerChangeList.get_results)
+    list_select_related = ["city", "parameter"]
     # By city, then parameter: the order of the unique index (city, parameter), so a page of any edition reads
     # about three times its rows from the index instead of sorting every answer the filters leave.
     ordering = ["city_id", "parameter_id"]
