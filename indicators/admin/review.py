@@ -5,12 +5,12 @@ Size: the queue's forms, filters, cell rendering and actions share one queryset 
 from html import escape
 
 from django import forms
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.templatetags.admin_list import result_headers
 from django.contrib.admin.utils import display_for_field
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
@@ -330,7 +330,7 @@ class QueuePaginator(Paginator):
 
 class AnswerChangeList(ChangeList):
     """Loads the current page's answers with their number of evidence files, and attaches their stored flags and
-    last edition's comparison (5 queries with the page's ids whatever the page's or the edition's size); links
+    last edition's comparison (4 queries with the page's ids whatever the page's or the edition's size); links
     the rows to their answers with the queue's filters kept, the route reversed once per page."""
 
     PK = 9_876_543_210  # a stand-in for an answer's id in the reversed route
@@ -359,7 +359,7 @@ class AnswerChangeList(ChangeList):
         self._change_url = reverse("admin:indicators_answer_change", args=[self.PK]).split(str(self.PK))
         self._row_filters = f"?{self.preserved_filters}" if self.preserved_filters else ""
         self.preserved_filters = ""
-        reviews = previous_reviews(self.result_list)
+        reviews = previous_reviews(self.result_list, queue_editions(request))
         for answer in self.result_list:
             answer.review = reviews.get(answer.pk, Review())
 

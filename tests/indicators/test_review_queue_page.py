@@ -73,9 +73,9 @@ def test_the_queue_takes_the_same_number_of_queries_for_5_and_15_cities_whatever
     url = f"{QUEUE}?edition__id__exact={edition.pk}{filters_of(edition)[name]}"
 
     # when: session, user, the user's and the groups' permissions (4); the editions, domains, indicators and
-    # cities of the filters (4); count, the page's ids, its rows with their files (3); last edition's id,
-    # parameters and answers (3)
-    with django_assert_num_queries(14):
+    # cities of the filters (4); count, the page's ids, its rows with their files (3); last edition's
+    # parameters and answers (2)
+    with django_assert_num_queries(13):
         response = client.get(url)
 
     # then
