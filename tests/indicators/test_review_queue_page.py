@@ -25,15 +25,10 @@ def queue_edition(cities_count: int, reviewer) -> Edition:
     file for every city, and every city assigned to `reviewer`: every filter of the queue shows some rows."""
     edition = factories.flagged_edition(cities_count, 2040)
     previous = factories.small_edition(cities=0, year=2039, phase=Edition.Phase.PUBLISHED)
+    busse = parameter(previous, "busse")
     for city in cities_of(edition):
         Participation.objects.create(edition=previous, city=city)
-        Answer.objects.create(
-            edition=previous,
-            city=city,
-            parameter=parameter(previous, "busse"),
-            value_number=Decimal(12),
-            status=Answer.Status.APPROVED,
-        )
+        Answer.objects.create(edition=previous, city=city, parameter=busse, value_number=Decimal(12), status="approved")
         for key in ("online-termine", "smart-meter", "wartezeit", "ladepunkte"):
             answer = Answer.objects.create(
                 edition=edition, city=city, parameter=parameter(edition, key), status="draft", **VALID_VALUE[key]
