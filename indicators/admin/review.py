@@ -22,7 +22,7 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import conditional_escape
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
@@ -406,6 +406,12 @@ class AnswerChangeList(ChangeList):
                     value = getattr(answer, name)
                     return empty if value is None else conditional_escape(str(value))
 
+            elif field.flatchoices:
+                labels = dict(field.flatchoices)  # what display_for_field builds for every row
+
+                def text(answer):
+                    return conditional_escape(labels.get(getattr(answer, field.attname), empty))
+
             else:
 
                 def text(answer):
@@ -498,17 +504,15 @@ class AnswerAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("Nachweis"))
     def evidence(self, answer: Answer) -> str:
+        # f-strings with escape(), not format_html: a hundred rows a page
         parts = []
         if answer.evidence_url:
-            parts.append(
-                format_html(
-                    '<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', answer.evidence_url, _("Link")
-                )
-            )
+            url, text = escape(answer.evidence_url), escape(gettext("Link"))
+            parts.append(f'<a href="{url}" rel="noopener noreferrer" target="_blank">{text}</a>')
         count = getattr(answer, "evidence_count", 0)
         if count:
-            parts.append(ngettext("%(count)d Datei", "%(count)d Dateien", count) % {"count": count})
-        return format_html_join(" · ", "{}", ((part,) for part in parts)) if parts else "—"
+            parts.append(escape(ngettext("%(count)d Datei", "%(count)d Dateien", count) % {"count": count}))
+        return mark_safe(" · ".join(parts)) if parts else "—"
 
     def get_changelist(self, request, **kwargs):
         return AnswerChangeList
