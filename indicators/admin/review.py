@@ -7,7 +7,7 @@ from html import escape
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.templatetags.admin_list import result_headers
+from django.contrib.admin.templatetags.admin_list import ResultList, result_headers
 from django.contrib.admin.utils import display_for_field
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -376,7 +376,8 @@ class AnswerChangeList(ChangeList):
         for name in self.list_display:
             link = name in (self.list_display_links or ()) and not any(link for _cell, link in cells)
             cells.append((self._cell(name, link), link))
-        rows = [[mark_safe("".join(cell(answer) for cell, _link in cells))] for answer in self.result_list]
+        # Django's ResultList (a row without a form): the template asks each row for its form
+        rows = [ResultList(None, [mark_safe("".join(cell(a) for cell, _link in cells))]) for a in self.result_list]
         return {
             "queue_headers": headers,
             "queue_sorted_fields": sum(1 for header in headers if header["sortable"] and header["sorted"]),
