@@ -169,17 +169,32 @@ class EditionFilter(admin.SimpleListFilter):
         return queryset.filter(edition_id=self.value()) if (self.value() or "").isdigit() else queryset
 
 
+def queue_indicators(request, edition: Edition) -> list[Indicator]:
+    """The indicators of `edition` with their domains, in catalogue order, read once per request: the domain and
+    the indicator filter both list them."""
+    cache = request.__dict__.setdefault("queue_indicators", {})
+    if edition.pk not in cache:
+        cache[edition.pk] = list(
+            Indicator.objects.filter(domain__edition=edition)
+            .select_related("domain")
+            .order_by("domain__position", "domain_id", "position", "id")
+        )
+    return cache[edition.pk]
+
+
 class DomainFilter(admin.SimpleListFilter):
-    """Domains by name: those of the chosen edition, else those of every edition once per key."""
+    """Domains by name: those of the chosen edition (with indicators; a domain without any has no answers),
+    else those of every edition once per key."""
 
     title = _("Themenbereich")
     parameter_name = "domain"
 
     def lookups(self, request, model_admin):
         edition = queue_edition(request)
-        domains = Domain.objects.order_by("-edition__year", "position", "id")
         if edition is not None:
-            domains = domains.filter(edition=edition)
+            domains = [indicator.domain for indicator in queue_indicators(request, edition)]
+        else:
+            domains = Domain.objects.order_by("-edition__year", "position", "id")
         names = {}
         for domain in domains:
             names.setdefault(domain.key, domain.name)
@@ -199,12 +214,12 @@ class IndicatorFilter(admin.SimpleListFilter):
         edition = queue_edition(request) or default_queue_edition(queue_editions(request))
         if edition is None:
             return []
-        indicators = Indicator.objects.filter(domain__edition=edition).select_related("domain")
         domain = request.GET.get(DomainFilter.parameter_name)
-        if domain:
-            indicators = indicators.filter(domain__key=domain)
-        indicators = indicators.order_by("domain__position", "position", "id")
-        return [(str(indicator.pk), f"{indicator.domain.name} · {indicator.name}") for indicator in indicators]
+        return [
+            (str(indicator.pk), f"{indicator.domain.name} · {indicator.name}")
+            for indicator in queue_indicators(request, edition)
+            if not domain or indicator.domain.key == domain
+        ]
 
     def queryset(self, request, queryset):
         return queryset.filter(parameter__indicator_id=self.value()) if (self.value() or "").isdigit() else queryset

@@ -67,10 +67,10 @@ def test_the_queue_takes_the_same_number_of_queries_for_5_and_15_cities_whatever
     client = admin_login(reviewer)
     url = f"{QUEUE}?edition__id__exact={edition.pk}{filters_of(edition)[name]}"
 
-    # when: session, user, the user's and the groups' permissions (4); the editions, domains, indicators and
-    # cities of the filters (4); count, the page's ids, its rows with their files (3); last edition's
-    # parameters and answers (2)
-    with django_assert_num_queries(13):
+    # when: session, user, the user's and the groups' permissions (4); the editions, indicators with their
+    # domains, and cities of the filters (3); count, the page's ids, its rows with their files (3); last
+    # edition's parameters and answers (2)
+    with django_assert_num_queries(12):
         response = client.get(url)
 
     # then
