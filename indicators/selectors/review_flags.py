@@ -119,7 +119,7 @@ def _previous_edition_ids(answers: list[Answer], editions: list[Edition] | None 
     """Edition id -> id of its previous edition (as Edition.previous(): latest earlier non-draft), 1 query; none
     when the caller has every edition at hand (`editions`)."""
     years = {a.edition_id: a.edition.year for a in answers}
-    if editions is not None:
+    if editions is not None:  # the same rule as the query below, on the editions at hand
         earlier = sorted(
             ((e.pk, e.year) for e in editions if e.year < max(years.values()) and e.phase != Edition.Phase.DRAFT),
             key=lambda pair: -pair[1],

@@ -1,6 +1,7 @@
 """The review queue's page (issue 17): a fixed number of queries for any filter, the rows Django would draw,
 a bounded count, the city filter as one drop-down, the order by city and parameter."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -83,6 +84,12 @@ def test_the_queue_rows_are_the_cells_django_draws(reviewer, db):
     edition = queue_edition(5, reviewer)
     reviewer.is_staff = True
     reviewer.save()
+    # (times in the same minute and in another: the queue formats a time once per minute)
+    busse = Answer.objects.filter(edition=edition, parameter__key="busse").order_by("pk")
+    for index, answer in enumerate(busse):
+        Answer.objects.filter(pk=answer.pk).update(
+            updated_at=datetime(2040, 3, 1, 9, index // 2, 5 + 50 * (index % 2), tzinfo=UTC)
+        )
     request = RequestFactory().get(QUEUE, {"edition__id__exact": edition.pk, "status__exact": "submitted"})
     request.user, request.resolver_match = reviewer, resolve(QUEUE)
     model_admin = admin.site._registry[Answer]
@@ -99,6 +106,7 @@ def test_the_queue_rows_are_the_cells_django_draws(reviewer, db):
     assert f'href="/admin/indicators/answer/{changelist.result_list[0].pk}/change/?_changelist_filters=' in first
     assert "status__exact%3Dsubmitted" in first
     page = "".join(row[0] for row in table["queue_rows"])
+    assert page.count("1. März 2040 10:00") == 2 and page.count("1. März 2040 10:01") == 2
     assert '<td class="field-flags">Ausreißer, Sprung zum Vorjahr</td>' in page
     assert "(+733,3 %)</td>" in page  # 100 against last year's 12
 
