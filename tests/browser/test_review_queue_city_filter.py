@@ -15,16 +15,10 @@ def test_a_reviewer_picks_a_city_from_the_drop_down_and_keeps_the_status_filter(
     live_server, chromium, role_groups, edition
 ):
     # given: every city submitted "busse", the second city also has a draft
-    cities = cities_of(edition)
+    cities, busse = cities_of(edition), parameter(edition, "busse")
+    submitted = {"value_number": Decimal(40), "evidence_url": "https://example.org/b.pdf", "status": "submitted"}
     for city in cities:
-        Answer.objects.create(
-            edition=edition,
-            city=city,
-            parameter=parameter(edition, "busse"),
-            value_number=Decimal(40),
-            evidence_url="https://example.org/b.pdf",
-            status=Answer.Status.SUBMITTED,
-        )
+        Answer.objects.create(edition=edition, city=city, parameter=busse, **submitted)
     Answer.objects.create(
         edition=edition, city=cities[1], parameter=parameter(edition, "wartezeit"), value_number=Decimal(3)
     )
