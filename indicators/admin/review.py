@@ -437,10 +437,11 @@ class AnswerChangeList(ChangeList):
                     return shown[key]
 
             elif field.flatchoices:
-                labels = dict(field.flatchoices)  # what display_for_field builds for every row
+                # what display_for_field builds for every row, translated once
+                labels = {value: conditional_escape(label) for value, label in field.flatchoices}
 
                 def text(answer):
-                    return conditional_escape(labels.get(getattr(answer, field.attname), empty))
+                    return labels.get(getattr(answer, field.attname), empty)
 
             else:
 

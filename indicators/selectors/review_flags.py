@@ -160,6 +160,11 @@ def _is_jump(parameter: Parameter, answer: Answer, old: Answer) -> bool:
     return False
 
 
+# What last edition's answer is read for (its value shown and compared, the jump rule): not its note, source
+# rows or history fields, a hundred times a page of the queue.
+OLD_ANSWER_FIELDS = ("edition_id", "city_id", "parameter", "status", "value_bool", "value_choice", "value_number")
+
+
 def _previous_by_answer(answers: list[Answer], editions: list[Edition] | None = None) -> dict[int, Answer]:
     """Answer id -> the city's approved answer to the same parameter key in the previous edition (≤ 3 queries;
     ≤ 2 given every edition, see _previous_edition_ids)."""
@@ -187,7 +192,9 @@ def _previous_by_answer(answers: list[Answer], editions: list[Edition] | None = 
     pairs = Q()
     for city_keys, city_ids in cities_of_keys.items():
         pairs |= Q(city_id__in=city_ids, parameter_id__in=[pk for key in city_keys for pk in old_parameters[key]])
-    old_answers = Answer.objects.filter(pairs, status=Answer.Status.APPROVED).select_related("parameter")
+    old_answers = (
+        Answer.objects.filter(pairs, status=Answer.Status.APPROVED).select_related("parameter").only(*OLD_ANSWER_FIELDS)
+    )
     old_by_key = {(old.edition_id, old.city_id, old.parameter.key): old for old in old_answers}
     result = {}
     for answer in answered:
