@@ -335,10 +335,11 @@ def _row(
     return ParameterRow(parameter=parameter, answer=answer, previous=previous, evidence_files=evidence_files)
 
 
-def _flag(rows: list[ParameterRow]) -> None:
-    """The reviewers' plausibility flags on the rows' answers (1 query, 2 with a per-capita parameter)."""
+def _flag(rows: list[ParameterRow], *, stored_outliers: bool = False) -> None:
+    """The reviewers' plausibility flags on the rows' answers (1 query, 2 with a per-capita parameter; none with
+    the outliers as stored: review_flags.plausibility_flags)."""
     rows = [row for row in rows if row.answer is not None]
-    flags = plausibility_flags([(row.answer, row.previous) for row in rows])
+    flags = plausibility_flags([(row.answer, row.previous) for row in rows], stored_outliers=stored_outliers)
     for row in rows:
         row.plausibility = flags.get(row.answer.pk, [])
 
@@ -372,7 +373,9 @@ def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
             indicator_blocks.append(IndicatorBlock(indicator=indicator, rows=rows))
         blocks.append(DomainBlock(domain=domain, indicators=indicator_blocks, progress=progress))
     data = Questionnaire(edition=edition, city=city, previous_edition=before, domains=blocks, progress=overall)
-    _flag(list(data.rows()))
+    # The outliers as stored, the reviewers' own flags: refreshed after every change of the parameter's field
+    # (review_flags_refresh_task), so a reload shows what the row showed when it was saved.
+    _flag(list(data.rows()), stored_outliers=True)
     return data
 
 

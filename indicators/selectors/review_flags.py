@@ -279,12 +279,18 @@ def _reviews(stored: list[Answer]) -> dict[int, Review]:
     return reviews
 
 
-def plausibility_flags(pairs: list[tuple[Answer, Answer | None]]) -> dict[int, list[str]]:
+def plausibility_flags(
+    pairs: list[tuple[Answer, Answer | None]], *, stored_outliers: bool = False
+) -> dict[int, list[str]]:
     """The flags a city's staff see before submitting, by the reviewers' rules: outlier and jump, by answer id,
     for (answer, last edition's approved answer or None) pairs of one city (1 query, 2 with a per-capita
-    parameter). The answers need their parameter, city and edition loaded."""
+    parameter). The answers need their parameter, city and edition loaded.
+
+    `stored_outliers`: the outlier flag as stored on the answers (the column the queue filters by; no query),
+    for the whole questionnaire, whose live outliers would read every city's values of every parameter (at
+    1,000 cities 160,000 rows per page). The row just saved computes it live (its field, one query)."""
     answered = [answer for answer, _old in pairs if answer.pk and answer.has_value]
-    outliers = _outlier_ids(answered)
+    outliers = {a.pk for a in answered if a.flag_outlier} if stored_outliers else _outlier_ids(answered)
     result = {}
     for answer, old in pairs:
         flags = [OUTLIER] if answer.pk in outliers else []
