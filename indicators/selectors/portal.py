@@ -41,7 +41,7 @@ from indicators.models import (
     city_enters,
     progress_conditions,
 )
-from indicators.selectors.review_flags import JUMP, OUTLIER, plausibility_flags
+from indicators.selectors.review_flags import JUMP, OLD_ANSWER_FIELDS, OUTLIER, plausibility_flags
 
 Status = Answer.Status
 
@@ -286,19 +286,9 @@ def previous_answers(*, edition: Edition | None, city: City) -> dict[str, Answer
 
 
 # What last year's value is read with: its typed value and display (Parameter.typed_value, format_value), the jump
-# flag (review_flags._is_jump) and the questionnaire file's column (questionnaire_io.template.file_value).
-PREVIOUS_VALUE_FIELDS = (
-    "edition_id",
-    "city_id",
-    "status",
-    "value_bool",
-    "value_choice",
-    "value_number",
-    "parameter__key",
-    "parameter__kind",
-    "parameter__unit",
-    "parameter__options",
-)
+# flag (review_flags._is_jump) and the questionnaire file's column (questionnaire_io.template.file_value): the
+# fields the review queue reads last edition's answers with.
+PREVIOUS_VALUE_FIELDS = OLD_ANSWER_FIELDS
 
 
 # A row's evidence files in the order the row lists them.
