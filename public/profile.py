@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter
 from public.charts import chart
-from public.explain import FieldData, score_text
+from public.explain import FieldData, FieldStats, score_text
 from public.opendata import PUBLIC_ANSWER_COLUMNS
 from public.simulator import Baseline, run_baseline
 from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun
@@ -82,6 +82,7 @@ class ParameterRow:
     source_label: str = ""  # the answer's get_source_kind_display(), translated once per page, not per row
     stand: object = None  # the date the value refers to (an imported value without its own: its file's Stand)
     official_source: str = ""  # an imported value's official source and file ("Bundesnetzagentur, … (…)")
+    display_value: str = ""  # the answer's display_value, formatted once (the explanation says it too)
 
     @classmethod
     def of(cls, parameter: Parameter, answer: Answer | None, *, edition: Edition, source_labels: dict, **row):
@@ -153,22 +154,24 @@ class _Baselines:
     KEPT = 4
 
     def __init__(self):
-        self.entries: OrderedDict[tuple, Baseline] = OrderedDict()
+        self.entries: OrderedDict[tuple, tuple[Baseline, FieldStats]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, edition: Edition, run: ScoreRun) -> Baseline:
+    def get(self, edition: Edition, run: ScoreRun) -> tuple[Baseline, FieldStats]:
+        """The run's baseline and what the explanations say of its field (FieldStats: per run, not per page)."""
         key = (run.pk, run.input_hash, run.published_at)
         with self.lock:
-            baseline = self.entries.get(key)
-            if baseline is not None:
+            entry = self.entries.get(key)
+            if entry is not None:
                 self.entries.move_to_end(key)
-                return baseline
+                return entry
         baseline = run_baseline(edition, run)
+        entry = (baseline, FieldStats.of(baseline))
         with self.lock:
-            self.entries[key] = baseline
+            self.entries[key] = entry
             while len(self.entries) > self.KEPT:
                 self.entries.popitem(last=False)
-        return baseline
+        return entry
 
 
 _run_baseline = _Baselines().get
@@ -194,7 +197,7 @@ def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProf
     run = score.run
     edition = run.edition
     methodology = run.methodology
-    baseline = _run_baseline(edition, run)
+    baseline, stats = _run_baseline(edition, run)
     domains, indicators, parameters = baseline.domains, baseline.indicators, baseline.parameters
     domain_scores = {row.domain_id: row for row in DomainScore.objects.filter(run=run, city=city)}
     indicator_scores = {row.indicator_id: row for row in IndicatorScore.objects.filter(run=run, city=city)}
@@ -214,7 +217,7 @@ def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProf
     )
     cities = ranked_cities(run, "name", "slug")
     uncertainty = RankUncertainty.objects.filter(analysis__run=run, city=city).first()
-    field_data = FieldData(baseline, {c.pk: c.name for c in cities}, city.pk, methodology)
+    field_data = FieldData(baseline, {c.pk: c.name for c in cities}, city.pk, methodology, stats)
     # The field's average and best per domain: the engine's domain scores of every city, as stored in the run.
     field_scores = baseline.result.domain_score
     field_stats = {
@@ -253,19 +256,23 @@ def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProf
             score=stored,
             anchor=f"indikator-{domain_row.domain.key}-{indicator.key}",
             explanation=field_data.explain_indicator(indicator, stored),
-            parameters=[
+            parameters=[],
+        )
+        for parameter in own_parameters:
+            answer = answers.get(parameter.pk)
+            display_value = answer.display_value if answer is not None else ""
+            row.parameters.append(
                 ParameterRow.of(
                     parameter,
-                    answers.get(parameter.pk),
+                    answer,
                     edition=edition,
                     source_labels=source_labels,
                     points=field_data.points(parameter),
-                    explanation=field_data.explain_parameter(parameter, answers.get(parameter.pk)),
+                    explanation=field_data.explain_parameter(parameter, answer, display_value),
                     show_weight=weights_differ,
+                    display_value=display_value,
                 )
-                for parameter in own_parameters
-            ],
-        )
+            )
         domain_row.indicators.append(row)
         indicator_rows.append(row)
     for domain_row in domain_rows.values():

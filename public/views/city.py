@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 
 from indicators.models import City
 from public import compare, profile
-from public.explain import LanguageNumbers
+from public.explain import LanguageNumbers, PageDates
 from scoring import selectors
 from smartcity.page_cache import public_page
 
@@ -34,7 +34,7 @@ def city_view(request, slug: str, year: int | None = None):
     # The breakdown (every parameter with its explanations) in Jinja2: jinja2/public/_city_breakdown.html says why.
     breakdown = render_to_string(
         "public/_city_breakdown.html",
-        {**context, "numbers": LanguageNumbers(), "floatformat": floatformat},
+        {**context, "numbers": LanguageNumbers(), "dates": PageDates(), "floatformat": floatformat},
         using="jinja2",
     )
     return render(request, "public/city.html", {**context, "breakdown": mark_safe(breakdown)})  # escaped by Jinja2
