@@ -1,15 +1,19 @@
-"""public.explain.LanguageNumbers: the profile's numbers with the language's separators looked up once, held to
-Django's own formatting (number_format, floatformat) and the score filter, in German and English."""
+"""public.explain.LanguageNumbers and PageDates: the profile's numbers and dates with the language's formats looked
+up once (and each value remembered per page), held to Django's own formatting (number_format, floatformat, the date
+filter) and the score filter, in German and English."""
 
+import datetime
 import math
 import random
+from decimal import Decimal
 
+import numpy as np
 import pytest
-from django.template.defaultfilters import floatformat
+from django.template.defaultfilters import date, floatformat
 from django.utils import translation
 from django.utils.formats import number_format
 
-from public.explain import LanguageNumbers
+from public.explain import LanguageNumbers, PageDates
 from public.templatetags.public import score
 
 # Ties that rounding half up and binary rounding disagree on, whole numbers, tiny and large values, and a spread.
@@ -41,3 +45,46 @@ def test_the_separators_are_the_language_active_when_made():
 
     assert (german.fixed(1234.5, 2), english.fixed(1234.5, 2)) == ("1234,50", "1234.50")
     assert (german.short(71.96), english.short(71.96)) == ("72,0", "72.0")  # as floatformat(-1) rounds
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_points_are_those_number_format_gives_for_the_rounded_value_also_when_remembered(language):
+    signed = VALUES + [-value for value in VALUES[:40]] + [-0.0, -0.001, 0.001, 0.0]
+    with translation.override(language):
+        numbers = LanguageNumbers()
+        for _round in range(2):  # the second time from what the page remembered
+            for value in signed:
+                expected = number_format(round(float(value), 2), decimal_pos=2)
+                assert numbers.decimal(value, 2) == expected, value
+                assert numbers.decimal(value, 3) == number_format(round(float(value), 3), decimal_pos=3), value
+
+
+def test_a_remembered_number_is_the_same_whatever_type_it_came_as():
+    with translation.override("de"):
+        numbers = LanguageNumbers()
+        for value in [
+            1,
+            1.0,
+            Decimal("1.000"),
+            np.float64(1.0),
+            -0.0,
+            0,
+            Decimal("0.125"),
+            0.125,
+            2.675,
+            Decimal("2.675"),
+        ]:
+            assert numbers.fixed(value, 2) == floatformat(value, 2), value
+            assert numbers.fixed(value, 1) == floatformat(value, 1), value
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_page_dates_are_the_date_filters_in_the_language(language):
+    days = [datetime.date(2023, 12, 31), datetime.date(2019, 7, 1), datetime.date(2023, 12, 31)]
+    moments = [datetime.datetime(2023, 12, 31, 0, 0), datetime.datetime(2023, 12, 31, 23, 59)]
+    with translation.override(language):
+        dates = PageDates()
+        for _round in range(2):
+            for value in days + moments:
+                for arg in ["SHORT_DATE_FORMAT", "m/Y", "DATE_FORMAT", None]:
+                    assert dates(value, arg) == date(value, arg), (value, arg)
