@@ -65,6 +65,15 @@ class LanguageNumbers:
             text = self.formatted[key] = self(rounded, decimal_pos=places)
         return text
 
+    def plain(self, value) -> str:
+        """A measured value without trailing zeros (_plain), remembered per value."""
+        value = float(value)
+        key = ("plain", value, math.copysign(1.0, value))
+        text = self.formatted.get(key)
+        if text is None:
+            text = self.formatted[key] = _plain(value, self)
+        return text
+
     def _fixed(self, value, places: int) -> str:
         exact = Decimal(str(value))
         _sign, digits, exponent = exact.as_tuple()
@@ -284,7 +293,7 @@ class FieldData:
             rule = _("„Ja“ ergibt 1 Punkt, „Nein“ 0 Punkte.")
         elif parameter.kind == Parameter.Kind.CHOICE:
             options = ", ".join(
-                f"{parameter.option_label(option['key'])} = {_plain(option['points'], self.number)}"
+                f"{parameter.option_label(option['key'])} = {self.number.plain(option['points'])}"
                 for option in parameter.options
             )
             rule = _("Punkte je Antwort: %(options)s.") % {"options": options}
@@ -296,10 +305,10 @@ class FieldData:
         _ = self.translations.gettext
         if parameter.per_capita:
             return _("%(value)s %(unit)s je 1.000 Einwohner") % {
-                "value": _plain(value, self.number),
+                "value": self.number.plain(value),
                 "unit": parameter.unit,
             }
-        return f"{_plain(value, self.number)} {parameter.unit}".strip()
+        return f"{self.number.plain(value)} {parameter.unit}".strip()
 
     def _numeric_rule(self, parameter: Parameter, col: int) -> str:
         _ = self.translations.gettext

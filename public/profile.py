@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -54,11 +55,28 @@ def city_history_of(slug: str) -> list[CityScore]:
     )
 
 
-def ranked_cities(run: ScoreRun, *fields: str) -> list[City]:
-    """The cities ranked in a run (those taking part in its edition), by name (1 query); only `fields` loaded
-    when named (the profile names and links 81 other cities and reads nothing else of them)."""
-    cities = City.objects.filter(pk__in=CityScore.objects.filter(run=run).values("city_id")).order_by("name", "id")
-    return list(cities.only(*fields) if fields else cities)
+class CityLink(NamedTuple):
+    """A city as the profile names and links it (the 81 other cities of the comparison's choice)."""
+
+    pk: int
+    name: str
+    slug: str
+
+
+def _ranked_in(run: ScoreRun):
+    """The cities ranked in a run (those taking part in its edition), by name."""
+    return City.objects.filter(pk__in=CityScore.objects.filter(run=run).values("city_id")).order_by("name", "id")
+
+
+def ranked_city_links(run: ScoreRun) -> list[CityLink]:
+    """The cities ranked in a run as plain rows (1 query): the profile names and links 81 other cities and reads
+    nothing else of them."""
+    return [CityLink(*row) for row in _ranked_in(run).values_list("pk", "name", "slug")]
+
+
+def ranked_cities(run: ScoreRun) -> list[City]:
+    """The cities ranked in a run, by name (1 query)."""
+    return list(_ranked_in(run))
 
 
 def run_domains(run: ScoreRun) -> list[Domain]:
@@ -136,14 +154,14 @@ class CityProfile:
     strongest: list[IndicatorRow]
     weakest: list[IndicatorRow]
     projects: list[InnovationProject]
-    other_cities: list[City]
+    other_cities: list[CityLink]
     total_explanation: str
     missing_policy: str
     charts: dict[str, dict]
     # The robustness analysis of the run: the overall rank's 5–95 % interval (None while not computed) and
     # the cities whose intervals overlap it, nearest official rank first.
     interval: RankInterval | None = None
-    indistinguishable: list[City] = field(default_factory=list)
+    indistinguishable: list[CityLink] = field(default_factory=list)
 
 
 class _Baselines:
@@ -215,7 +233,7 @@ def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProf
         .select_related("domain")
         .order_by("domain__position", "title")
     )
-    cities = ranked_cities(run, "name", "slug")
+    cities = ranked_city_links(run)
     uncertainty = RankUncertainty.objects.filter(analysis__run=run, city=city).first()
     field_data = FieldData(baseline, {c.pk: c.name for c in cities}, city.pk, methodology, stats)
     # The field's average and best per domain: the engine's domain scores of every city, as stored in the run.
