@@ -8,14 +8,16 @@ baseline, public.simulator.run_baseline), not per page."""
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
-from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter
+from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter, public_provenance
 from public.charts import chart
 from public.explain import FieldData, FieldStats, score_text
 from public.opendata import PUBLIC_ANSWER_COLUMNS
@@ -89,10 +91,43 @@ def run_indicators(run: ScoreRun) -> list[Indicator]:
     )
 
 
+@dataclass(slots=True)
+class PublicAnswer:
+    """An approved answer as the profile shows it, read as a plain row (PUBLIC_ANSWER_COLUMNS): a profile reads
+    162 answers per page and needs no model instance of them. Its value, display value and provenance are the
+    model's own rules (Answer's properties and public_provenance) over these columns."""
+
+    parameter: Parameter
+    value_bool: bool | None
+    value_choice: str
+    value_number: Decimal | None
+    evidence_url: str
+    as_of: datetime.date | None
+    source_kind: str
+    official_source_name: str | None  # the official import's, None without one
+    official_file_name: str | None
+    official_as_of: datetime.date | None
+
+    has_value = Answer.has_value
+    value = Answer.value
+    display_value = Answer.display_value
+
+    @property
+    def public_provenance(self) -> tuple[str, str | None, object]:
+        return public_provenance(
+            source_kind=self.source_kind,
+            evidence_url=self.evidence_url,
+            official_source=self.official_source_name or "",
+            official_file=self.official_file_name or "",
+            as_of=self.as_of,
+            official_as_of=self.official_as_of,
+        )
+
+
 @dataclass
 class ParameterRow:
     parameter: Parameter
-    answer: Answer | None
+    answer: PublicAnswer | None
     points: float | None  # 0..1 after the missing-data policy; None where it is excluded
     explanation: list[str]
     show_weight: bool = False
@@ -103,7 +138,7 @@ class ParameterRow:
     display_value: str = ""  # the answer's display_value, formatted once (the explanation says it too)
 
     @classmethod
-    def of(cls, parameter: Parameter, answer: Answer | None, *, edition: Edition, source_labels: dict, **row):
+    def of(cls, parameter: Parameter, answer: PublicAnswer | None, *, edition: Edition, source_labels: dict, **row):
         """The row with what the page shows of the answer's provenance (public_provenance, read once)."""
         if answer is None:
             return cls(parameter=parameter, answer=None, **row)
@@ -220,14 +255,12 @@ def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProf
     domain_scores = {row.domain_id: row for row in DomainScore.objects.filter(run=run, city=city)}
     indicator_scores = {row.indicator_id: row for row in IndicatorScore.objects.filter(run=run, city=city)}
     parameters_by_pk = {parameter.pk: parameter for parameter in parameters}
-    answers = {}
-    for answer in (
-        Answer.objects.filter(edition_id=run.edition_id, city=city, status=Answer.Status.APPROVED)
-        .select_related("official_import")
-        .only("parameter_id", *PUBLIC_ANSWER_COLUMNS)
-    ):
-        answer.parameter = parameters_by_pk[answer.parameter_id]  # formats its value without another query
-        answers[answer.parameter_id] = answer
+    answers = {
+        row[0]: PublicAnswer(parameters_by_pk[row[0]], *row[1:])
+        for row in Answer.objects.filter(
+            edition_id=run.edition_id, city=city, status=Answer.Status.APPROVED
+        ).values_list("parameter_id", *PUBLIC_ANSWER_COLUMNS)
+    }
     projects = list(
         InnovationProject.objects.filter(edition_id=run.edition_id, city=city)
         .select_related("domain")
