@@ -9,8 +9,10 @@ baseline, public.simulator.run_baseline), not per page."""
 from __future__ import annotations
 
 import datetime
+import functools
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
@@ -138,8 +140,9 @@ class ParameterRow:
     display_value: str = ""  # the answer's display_value, formatted once (the explanation says it too)
 
     @classmethod
-    def of(cls, parameter: Parameter, answer: PublicAnswer | None, *, edition: Edition, source_labels: dict, **row):
-        """The row with what the page shows of the answer's provenance (public_provenance, read once)."""
+    def of(cls, parameter: Parameter, answer: PublicAnswer | None, *, is_stale: Callable, source_labels: dict, **row):
+        """The row with what the page shows of the answer's provenance (public_provenance, read once); `is_stale`:
+        the edition's is_stale_stand (remembered per Stand for the page: most answers share a few)."""
         if answer is None:
             return cls(parameter=parameter, answer=None, **row)
         _kind, source, stand = answer.public_provenance
@@ -147,7 +150,7 @@ class ParameterRow:
         return cls(
             parameter=parameter,
             answer=answer,
-            stale=edition.is_stale_stand(stand),
+            stale=is_stale(stand),
             source_label=source_labels.get(answer.source_kind, ""),
             stand=stand,
             official_source=(source or "") if official else "",
@@ -276,6 +279,7 @@ def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProf
         for index, domain in enumerate(domains)
     }
 
+    is_stale = functools.cache(edition.is_stale_stand)
     source_labels = {key: str(label) for key, label in Answer._meta.get_field("source_kind").flatchoices}
 
     parameters_by_indicator: dict[int, list[Parameter]] = {}
@@ -316,7 +320,7 @@ def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProf
                 ParameterRow.of(
                     parameter,
                     answer,
-                    edition=edition,
+                    is_stale=is_stale,
                     source_labels=source_labels,
                     points=field_data.points(parameter),
                     explanation=field_data.explain_parameter(parameter, answer, display_value),
