@@ -8,7 +8,8 @@ Usage, from the repository root (PostgreSQL at 127.0.0.1:5432, user postgres; Re
 Set-up (not timed): a database DATABASE (dropped and created fresh, dropped again at the end) gets the demo
 (``seed_demo``: the 82 real cities x 162 parameters x 3 editions, two published, 2024 collecting), and a second
 one, DATABASE_scale, the same demo with 918 synthetic cities added first (bench/recompute.py's
-``create_cities``), so its three editions have 1,000 cities. Redis db REDIS_DB is flushed before each.
+``create_cities``), so its three editions have 1,000 cities; each is then vacuumed and analysed (the planner's
+statistics of a database in steady state). Redis db REDIS_DB is flushed before each.
 The static files are collected into a temporary folder (as in production: hashed names).
 
 Measured (in a child process per database, Django with DEBUG off and the real settings: PostgreSQL, Redis
@@ -592,6 +593,16 @@ def seed(cities: int) -> None:
     from public.published_files import published_files_write
 
     published_files_write()
+    # Likewise the stored review flags (the coalesced task after each save): without them every flag filter of
+    # the queue would measure an empty list.
+    with open(os.devnull, "w") as sink:
+        call_command("review_flags_refresh", verbosity=0, stdout=sink)
+    # Fresh statistics and visibility map, as on a database in steady state (bench/recompute.py does the same):
+    # without them PostgreSQL plans every query as if each table had a few rows (autovacuum may be off here).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
 
 
 def verdict(target: Target, ratio: float, queries: int, compressed: bool) -> str:

@@ -1,12 +1,13 @@
 """Portal forms: they parse what the user typed; the services decide what is allowed and valid."""
 
+import functools
 import html
 from decimal import Decimal
 
 from django import forms
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Answer, Parameter, plain_number
@@ -37,19 +38,119 @@ class AnswerForm(forms.Form):
 
     def fields_html(self) -> SafeString:
         """The form's fields as the questionnaire row shows them (label, widget, errors; the hidden version),
-        the same HTML as Django's widget templates give, built from the widgets' contexts by string formatting:
-        at 162 rows the ~1,500 template renders of labels and widgets were half the page's time
-        (tests/indicators/test_questionnaire_rows.py compares both renderings for every kind of value)."""
-        parts = []
-        for field in self.visible_fields():
-            errors = field.errors
-            css = "field has-error" if errors else "field"
-            parts.append(
-                f'<div class="{css}">\n        {_label_html(field)} {_widget_html(field)}'
-                f"\n        {_errors_html(errors)}\n      </div>"
-            )
+        the same HTML as Django's widget templates give (without their blank space between tags), built from the
+        widgets' contexts by string formatting: at 162 rows the ~1,500 template renders of labels and widgets were
+        half the page's time (tests/indicators/test_questionnaire_rows.py compares both renderings for every kind
+        of value)."""
+        parts = [_field_html(_label_html(field), _widget_html(field), field.errors) for field in self.visible_fields()]
         parts.extend(_widget_html(field) for field in self.hidden_fields())
-        return mark_safe("\n".join(parts))  # every value and label is escaped by the helpers below
+        return mark_safe("".join(parts))  # every value and label is escaped by the helpers below
+
+
+def answer_fields_html(parameter: Parameter, answer: Answer | None) -> SafeString:
+    """What `AnswerForm(parameter=parameter, answer=answer).fields_html()` gives (an unbound form: no errors),
+    built from the answer without a form: the questionnaire shows 162 rows, and building a form per row (its
+    fields deep-copied, a BoundField and a widget context per field) cost a third of the page. A row with errors
+    (a posted form) is shown with fields_html; tests/indicators/test_questionnaire_rows.py compares both."""
+    key = _escaped(parameter.key)  # a slug: the same escaped, but written into the HTML directly below
+    initial = initial_for(answer) if answer is not None else {}
+    fixed = _fixed_texts(get_language())
+
+    def label(text, for_id: str | None) -> str:
+        text = _escaped(text)
+        if text and text[-1] not in fixed["punctuation"]:
+            text += ":"  # Form.label_suffix, left out after punctuation as BoundField.label_tag does
+        return f'<label for="id_{key}-{for_id}">{text}</label>' if for_id else f"<label>{text}</label>"
+
+    value = initial.get("value")
+    name = f"{key}-value"
+    if parameter.kind == Parameter.Kind.YES_NO:
+        checked = "" if value is None else value
+        options = "".join(
+            f'<div><label for="id_{name}_{n}">{_input_html(_option(name, n, option, checked, "checked"))} '
+            f"{_escaped(text)}</label></div>"
+            for n, (option, text) in enumerate(fixed["yes_no"])
+        )
+        value_label, value_widget = label(parameter.name, None), f'<div id="id_{name}">{options}</div>'
+    elif parameter.kind == Parameter.Kind.CHOICE:
+        selected = value or ""
+        choices = [("", "—")] + [(o["key"], parameter.option_label(o["key"])) for o in parameter.options]
+        options = "".join(
+            f'<option value="{_escaped(option)}"{mark}>{_escaped(text)}</option>'
+            for option, text in choices
+            for mark in [" selected" if option == selected else ""]
+        )
+        value_label = label(parameter.name, "value")
+        value_widget = f'<select name="{_escaped(name)}" id="id_{name}">{options}</select>'
+    else:
+        attrs = _number_attrs(parameter)  # as value_field's widget has them, without building the field
+        shown = {"value": None if value is None else formats.localize_input(value)}  # NumberField.prepare_value
+        value_label = label(parameter.name, "value")
+        value_widget = _input_html({"type": "text", "name": name, **shown, "attrs": {**attrs, "id": f"id_{name}"}})
+    url, note, as_of = initial.get("evidence_url") or None, initial.get("note") or "", initial.get("as_of")
+    parts = [
+        _field_html(value_label, value_widget, ()),
+        _field_html(
+            label(fixed["evidence_url"], "evidence_url"),
+            _input_html(
+                {
+                    "type": "url",
+                    "name": f"{key}-evidence_url",
+                    "value": url,
+                    "attrs": {"maxlength": "500", "id": f"id_{key}-evidence_url"},
+                }
+            ),
+            (),
+        ),
+        _field_html(
+            label(fixed["note"], "note"),
+            f'<textarea name="{key}-note" cols="40" rows="2" id="id_{key}-note">\n{_escaped(note)}</textarea>',
+            (),
+        ),
+        _field_html(
+            label(fixed["as_of"], "as_of"),
+            _input_html(
+                {
+                    "type": "date",
+                    "name": f"{key}-as_of",
+                    "value": as_of.strftime("%Y-%m-%d") if as_of else None,
+                    "attrs": {"id": f"id_{key}-as_of"},
+                }
+            ),
+            (),
+        ),
+        _input_html(
+            {
+                "type": "hidden",
+                "name": f"{key}-version",
+                "value": answer.version if answer else 0,
+                "attrs": {"id": f"id_{key}-version"},
+            }
+        ),
+    ]
+    return mark_safe("".join(parts))  # every value and label is escaped
+
+
+@functools.lru_cache(maxsize=8)
+def _fixed_texts(language: str | None) -> dict:
+    """The labels every row has, translated once per language (not twice per row and field)."""
+    with translation.override(language):
+        fields = AnswerForm.base_fields
+        return {
+            "punctuation": gettext(":?.!"),
+            "yes_no": [(value, str(text)) for value, text in YES_NO_CHOICES],
+            **{name: str(fields[name].label) for name in ("evidence_url", "note", "as_of")},
+        }
+
+
+def _option(name: str, n: int, option: str, chosen: str, flag: str) -> dict:
+    attrs = {"id": f"id_{name}_{n}", flag: True} if option == chosen else {"id": f"id_{name}_{n}"}
+    return {"type": "radio", "name": name, "value": option, "attrs": attrs}
+
+
+def _field_html(label_html: str, widget_html: str, errors) -> str:
+    css = "field has-error" if errors else "field"
+    return f'<div class="{css}">{label_html} {widget_html}{_errors_html(errors)}</div>'
 
 
 class ResearchForm(AnswerForm):
@@ -66,13 +167,19 @@ def value_field(parameter: Parameter) -> forms.Field:
     if parameter.kind == Parameter.Kind.CHOICE:
         choices = [("", "—")] + [(o["key"], parameter.option_label(o["key"])) for o in parameter.options]
         return forms.ChoiceField(label=label, choices=choices, required=False)
+    # Read by indicators.values (as the import and the API read it); range and kind are the service's checks.
+    return NumberField(
+        label=label, required=False, unit=parameter.unit, widget=forms.TextInput(attrs=_number_attrs(parameter))
+    )
+
+
+def _number_attrs(parameter: Parameter) -> dict:
     attrs = {"inputmode": "decimal", "autocomplete": "off"}
     if parameter.min_value is not None:
         attrs["data-min"] = plain_number(parameter.min_value)
     if parameter.max_value is not None:
         attrs["data-max"] = plain_number(parameter.max_value)
-    # Read by indicators.values (as the import and the API read it); range and kind are the service's checks.
-    return NumberField(label=label, required=False, unit=parameter.unit, widget=forms.TextInput(attrs=attrs))
+    return attrs
 
 
 class NumberField(forms.CharField):
@@ -140,17 +247,16 @@ def _widget_html(field: forms.BoundField) -> str:
         return f'<textarea name="{_escaped(widget["name"])}"{_attrs_html(widget["attrs"])}>\n{text}</textarea>'
     if template == "select.html":
         rendered = "".join(
-            f'\n  <option value="{_escaped(o["value"])}"{_attrs_html(o["attrs"])}>{_escaped(o["label"])}</option>'
+            f'<option value="{_escaped(o["value"])}"{_attrs_html(o["attrs"])}>{_escaped(o["label"])}</option>'
             for o in options
         )
-        return f'<select name="{_escaped(widget["name"])}"{_attrs_html(widget["attrs"])}>{rendered}\n</select>'
+        return f'<select name="{_escaped(widget["name"])}"{_attrs_html(widget["attrs"])}>{rendered}</select>'
     if template == "radio.html":
         rendered = "".join(
-            f'<div>\n    <label for="{_escaped(o["attrs"]["id"])}">{_input_html(o)}\n {_escaped(o["label"])}'
-            "</label>\n\n</div>"
+            f'<div><label for="{_escaped(o["attrs"]["id"])}">{_input_html(o)} {_escaped(o["label"])}</label></div>'
             for o in options
         )
-        return f'<div id="{_escaped(widget["attrs"]["id"])}">{rendered}\n</div>'
+        return f'<div id="{_escaped(widget["attrs"]["id"])}">{rendered}</div>'
     return _input_html(widget)
 
 

@@ -50,3 +50,17 @@ def test_no_entry_is_fuzzy_plural_forms_included():
     # msgmerge guesses a translation for a new msgid from a similar old one and marks it fuzzy; a fuzzy
     # plural ("3 answers still need evidence") would otherwise pass unnoticed
     assert [line for line in PO.read_text(encoding="utf-8").splitlines() if line.startswith("#, fuzzy")] == []
+
+
+def test_every_string_of_the_jinja2_templates_has_an_english_translation():
+    # makemessages does not read Jinja2 templates (smartcity/jinja2.py): their _("…") literals are checked here
+    templates = Path(__file__).resolve().parents[1] / "jinja2"
+    translated = {msgid for msgid, msgstr, _fuzzy in po_entries() if msgstr}
+    literals = {
+        match.group(2)
+        for path in templates.rglob("*.html")
+        for match in re.finditer(r"""\b_\(\s*(["'])(.*?)\1""", path.read_text(encoding="utf-8"))
+    }
+
+    assert len(literals) > 40
+    assert sorted(literals - translated) == []

@@ -272,13 +272,33 @@ class Questionnaire:
 
 
 def previous_answers(*, edition: Edition | None, city: City) -> dict[str, Answer]:
-    """The city's approved answers of an (earlier) edition by parameter key: last year's values (1 query)."""
+    """The city's approved answers of an (earlier) edition by parameter key: last year's values (1 query). Only
+    what a value is read and shown with (its columns; the parameter's kind, unit and options): the questionnaire
+    reads 162 of them on every page."""
     if edition is None:
         return {}
-    return {
-        a.parameter.key: a
-        for a in Answer.objects.filter(edition=edition, city=city, status=Status.APPROVED).select_related("parameter")
-    }
+    answers = (
+        Answer.objects.filter(edition=edition, city=city, status=Status.APPROVED)
+        .select_related("parameter")
+        .only(*PREVIOUS_VALUE_FIELDS)
+    )
+    return {a.parameter.key: a for a in answers}
+
+
+# What last year's value is read with: its typed value and display (Parameter.typed_value, format_value), the jump
+# flag (review_flags._is_jump) and the questionnaire file's column (questionnaire_io.template.file_value).
+PREVIOUS_VALUE_FIELDS = (
+    "edition_id",
+    "city_id",
+    "status",
+    "value_bool",
+    "value_choice",
+    "value_number",
+    "parameter__key",
+    "parameter__kind",
+    "parameter__unit",
+    "parameter__options",
+)
 
 
 # A row's evidence files in the order the row lists them.

@@ -115,15 +115,22 @@ def _outlier_ids(answers: list[Answer]) -> set[int]:
     return flagged
 
 
-def _previous_edition_ids(answers: list[Answer]) -> dict[int, int]:
-    """Edition id -> id of its previous edition (as Edition.previous(): latest earlier non-draft), 1 query."""
+def _previous_edition_ids(answers: list[Answer], editions: list[Edition] | None = None) -> dict[int, int]:
+    """Edition id -> id of its previous edition (as Edition.previous(): latest earlier non-draft), 1 query; none
+    when the caller has every edition at hand (`editions`)."""
     years = {a.edition_id: a.edition.year for a in answers}
-    earlier = list(
-        Edition.objects.filter(year__lt=max(years.values()))
-        .exclude(phase=Edition.Phase.DRAFT)
-        .order_by("-year")
-        .values_list("id", "year")
-    )
+    if editions is not None:  # the same rule as the query below, on the editions at hand
+        earlier = sorted(
+            ((e.pk, e.year) for e in editions if e.year < max(years.values()) and e.phase != Edition.Phase.DRAFT),
+            key=lambda pair: -pair[1],
+        )
+    else:
+        earlier = list(
+            Edition.objects.filter(year__lt=max(years.values()))
+            .exclude(phase=Edition.Phase.DRAFT)
+            .order_by("-year")
+            .values_list("id", "year")
+        )
     result = {}
     for edition_id, year in years.items():
         previous = next((pk for pk, earlier_year in earlier if earlier_year < year), None)
@@ -153,12 +160,18 @@ def _is_jump(parameter: Parameter, answer: Answer, old: Answer) -> bool:
     return False
 
 
-def _previous_by_answer(answers: list[Answer]) -> dict[int, Answer]:
-    """Answer id -> the city's approved answer to the same parameter key in the previous edition (≤ 3 queries)."""
+# What last edition's answer is read for (its value shown and compared, the jump rule): not its note, source
+# rows or history fields, a hundred times a page of the queue.
+OLD_ANSWER_FIELDS = ("edition_id", "city_id", "parameter", "status", "value_bool", "value_choice", "value_number")
+
+
+def _previous_by_answer(answers: list[Answer], editions: list[Edition] | None = None) -> dict[int, Answer]:
+    """Answer id -> the city's approved answer to the same parameter key in the previous edition (≤ 3 queries;
+    ≤ 2 given every edition, see _previous_edition_ids)."""
     answered = [a for a in answers if a.has_value]
     if not answered:
         return {}
-    previous_of = _previous_edition_ids(answered)
+    previous_of = _previous_edition_ids(answered, editions)
     answered = [a for a in answered if a.edition_id in previous_of]
     if not answered:
         return {}
@@ -179,7 +192,9 @@ def _previous_by_answer(answers: list[Answer]) -> dict[int, Answer]:
     pairs = Q()
     for city_keys, city_ids in cities_of_keys.items():
         pairs |= Q(city_id__in=city_ids, parameter_id__in=[pk for key in city_keys for pk in old_parameters[key]])
-    old_answers = Answer.objects.filter(pairs, status=Answer.Status.APPROVED).select_related("parameter")
+    old_answers = (
+        Answer.objects.filter(pairs, status=Answer.Status.APPROVED).select_related("parameter").only(*OLD_ANSWER_FIELDS)
+    )
     old_by_key = {(old.edition_id, old.city_id, old.parameter.key): old for old in old_answers}
     result = {}
     for answer in answered:
@@ -296,10 +311,11 @@ def flagged(code: str) -> Q:
     return Q(**{ANSWER_FLAG_FIELDS[code]: True})
 
 
-def previous_reviews(answers: list[Answer]) -> dict[int, Review]:
+def previous_reviews(answers: list[Answer], editions: list[Edition] | None = None) -> dict[int, Review]:
     """Last edition's approved answer and the change in % by answer id, without the flags (the queue's page
-    reads those from their columns): at most 3 queries. The answers need their parameter and edition loaded."""
-    previous = _previous_by_answer(answers)
+    reads those from their columns): at most 3 queries, 2 given every edition (`editions`, as the queue's
+    filters read them). The answers need their parameter and edition loaded."""
+    previous = _previous_by_answer(answers, editions)
     return {
         answer.pk: Review(
             flags=stored_flags(answer),

@@ -10,17 +10,22 @@ import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import engines
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from indicators import questionnaire_io, selectors, services
-from indicators.forms import AnswerForm, CommentForm
+from indicators.forms import AnswerForm, CommentForm, answer_fields_html
 from indicators.models import Answer, City, CityMembership, Domain, Edition, EvidenceFile, Parameter
 from indicators.services import checks, comments, evidence
+from smartcity.jinja2 import translator
 
 # Model field names in service errors, mapped to the form's fields.
 FORM_FIELD_OF = {"value_bool": "value", "value_choice": "value", "value_number": "value"}
@@ -84,16 +89,69 @@ class RowLinks:
             row.city_check.download_url = str(row.city_check.pk).join(self._check_download)
 
 
+class RowRenderer:
+    """Renders answer rows with the one row template (jinja2/indicators/_answer_row.html): the questionnaire's
+    domain sections with all rows in one render (`domains`), one row for the autosave's htmx response and the
+    row's own page (`render`). What every row of a page shares (city, edition, the CSRF field, the addresses, `_`
+    in the page's language) is computed once; the HTML goes into the Django page as safe HTML."""
+
+    TEMPLATE = "indicators/_answer_row.html"
+    DOMAINS = "indicators/_domains.html"
+
+    def __init__(self, request, city: City, edition: Edition, previous_edition: Edition | None):
+        self.template = engines["jinja2"].env.get_template(self.TEMPLATE)
+        self.links = RowLinks(city, edition)
+        self.shared = {
+            "city": city,
+            "edition": edition,
+            "previous_edition": previous_edition,
+            "csrf_input": csrf_input(request),  # one token for the page, not one per row
+            "_": translator(),  # the language looked up once, not per translated string (smartcity/jinja2.py)
+            "status_labels": {status: str(label) for status, label in Answer.Status.choices},  # not once per row
+            "htmx": False,
+            "conflict": None,
+            "saved": False,
+            "progress": None,
+        }
+
+    def prepare(self, row: selectors.ParameterRow) -> None:
+        """Give the row its addresses and its fields' HTML: a posted form (`row.form`) with what was typed and its
+        errors, else built from the answer."""
+        form = getattr(row, "form", None)
+        row.fields_html = form.fields_html() if form else answer_fields_html(row.parameter, row.answer)
+        self.links.attach(row)
+
+    def render(self, row: selectors.ParameterRow, **context) -> SafeString:
+        """The row's HTML; `context` adds conflict, saved, progress, htmx and messages."""
+        self.prepare(row)
+        return mark_safe(self.template.render({**self.shared, "row": row, **context}))  # Jinja2 escaped it
+
+    def domains(self, data: selectors.Questionnaire) -> SafeString:
+        """The questionnaire's domain sections with every row, in one render (jinja2/indicators/_domains.html)."""
+        for row in data.rows():
+            self.prepare(row)
+        edition = self.shared["edition"]
+        context = {
+            **self.shared,
+            "q": data,
+            "submit_complete_url": reverse("indicators:submit_complete", args=[self.shared["city"].slug, edition.year]),
+        }
+        return mark_safe(self.template.environment.get_template(self.DOMAINS).render(context))  # Jinja2 escaped it
+
+
 @login_required
 def questionnaire(request, city_slug: str, year: int):
     """The questionnaire to fill in, or, once the edition is published, to read (nothing editable)."""
     city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year, read_only=True)
     data = selectors.questionnaire(edition=edition, city=city)
-    links = RowLinks(city, edition)
-    for row in data.rows():
-        row.form = AnswerForm(parameter=row.parameter, answer=row.answer)
-        links.attach(row)
-    context = {"q": data, "city": city, "edition": edition, "previous_edition": data.previous_edition}
+    domains = RowRenderer(request, city, edition, data.previous_edition).domains(data)
+    context = {
+        "q": data,
+        "city": city,
+        "edition": edition,
+        "previous_edition": data.previous_edition,
+        "domains": domains,
+    }
     return render(request, "indicators/questionnaire.html", context)
 
 
@@ -101,8 +159,7 @@ def _render_row(request, city, edition, parameter, *, form=None, conflict=None, 
     """The answer's row alone (htmx) or on its own page: only this row and the overall progress are read."""
     data = selectors.questionnaire_row(edition=edition, city=city, parameter=parameter)
     row = data.row
-    row.form = form or AnswerForm(parameter=parameter, answer=row.answer)
-    RowLinks(city, edition).attach(row)
+    row.form = form
     context = {
         "row": row,
         "city": city,
@@ -112,8 +169,17 @@ def _render_row(request, city, edition, parameter, *, form=None, conflict=None, 
         "progress": data.progress,
         "previous_edition": data.previous_edition,
     }
-    template = "indicators/_answer_row.html" if request.htmx else "indicators/answer_edit.html"
-    return render(request, template, context, status=200 if request.htmx else status)
+    html = RowRenderer(request, city, edition, data.previous_edition).render(
+        row,
+        conflict=conflict,
+        saved=saved,
+        progress=data.progress,
+        htmx=bool(request.htmx),
+        messages=list(get_messages(request)) if request.htmx else (),
+    )
+    if request.htmx:
+        return HttpResponse(html)
+    return render(request, "indicators/answer_edit.html", {**context, "row_html": html}, status=status)
 
 
 def _add_service_errors(form: AnswerForm, error: ValidationError) -> None:
@@ -130,12 +196,23 @@ def _add_service_errors(form: AnswerForm, error: ValidationError) -> None:
 def answer_save(request, city_slug: str, year: int, parameter_key: str):
     city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
     parameter = selectors.parameter_or_404(edition, parameter_key)
-    form = AnswerForm(request.POST, parameter=parameter)
+    saved = _save_posted(request, city, edition, parameter, AnswerForm(request.POST, parameter=parameter))
+    if isinstance(saved, HttpResponse):
+        return saved
+    if request.htmx:
+        return _render_row(request, city, edition, parameter, saved=True)
+    messages.success(request, _("„%(name)s“ gespeichert.") % {"name": parameter.name})
+    return redirect(_row_url(city, edition, parameter))
+
+
+def _save_posted(request, city, edition, parameter, form: AnswerForm) -> Answer | HttpResponse:
+    """Save the answer's fields as posted (answer_save with the posted version): the saved answer, or the row
+    with the form's errors (400) or the conflict (409), and then nothing was saved."""
     if not form.is_valid():
         return _render_row(request, city, edition, parameter, form=form, status=400)
     data = form.cleaned_data
     try:
-        services.answer_save(
+        return services.answer_save(
             user=request.user,
             city=city,
             parameter=parameter,
@@ -153,10 +230,6 @@ def answer_save(request, city_slug: str, year: int, parameter_key: str):
     except ValidationError as error:
         _add_service_errors(form, error)
         return _render_row(request, city, edition, parameter, form=form, status=400)
-    if request.htmx:
-        return _render_row(request, city, edition, parameter, saved=True)
-    messages.success(request, _("„%(name)s“ gespeichert.") % {"name": parameter.name})
-    return redirect(_row_url(city, edition, parameter))
 
 
 def _row_url(city: City, edition: Edition, parameter: Parameter) -> str:
@@ -167,13 +240,28 @@ def _row_url(city: City, edition: Edition, parameter: Parameter) -> str:
 @login_required
 @require_POST
 def answer_submit(request, city_slug: str, year: int, parameter_key: str):
-    return _stored_answer_action(
+    """ "Einreichen" submits the answer as the row shows it: the row's one form posts its fields with every
+    button, and what was typed but not saved yet (the autosave runs 400 ms after a change, and not at all without
+    JavaScript) is saved first, with the posted version. A refused save (wrong input, a colleague's change)
+    submits nothing and shows the row with its message; a POST without the fields submits the stored answer."""
+    city, edition = selectors.questionnaire_or_404(user=request.user, city_slug=city_slug, year=year)
+    parameter = selectors.parameter_or_404(edition, parameter_key)
+    answer = get_object_or_404(Answer, edition=edition, city=city, parameter=parameter)
+    answer.parameter = parameter  # the form's initial values read it: no query
+    version = _posted_version(request, parameter)
+    form = AnswerForm(request.POST, parameter=parameter, answer=answer)
+    if f"{parameter.key}-version" in request.POST and form.has_changed():
+        answer = _save_posted(request, city, edition, parameter, form)
+        if isinstance(answer, HttpResponse):
+            return answer
+        version = answer.version  # the save's: a colleague's write between save and submit is still a conflict
+    return _row_action(
         request,
-        city_slug,
-        year,
-        parameter_key,
-        lambda answer, version: services.answer_submit(user=request.user, answer=answer, expected_version=version),
-        _("„%(name)s“ eingereicht."),
+        city,
+        edition,
+        parameter,
+        lambda: services.answer_submit(user=request.user, answer=answer, expected_version=version),
+        _("„%(name)s“ eingereicht.") % {"name": parameter.name},
     )
 
 
@@ -188,7 +276,7 @@ def _stored_answer_action(request, city_slug: str, year: int, parameter_key: str
         city,
         edition,
         parameter,
-        lambda: service(answer, _posted_version(request)),
+        lambda: service(answer, _posted_version(request, parameter)),
         success % {"name": parameter.name},
     )
 
@@ -215,9 +303,11 @@ def _after_action(request, city, edition, parameter, *, status=200, conflict=Non
     return redirect(_row_url(city, edition, parameter))
 
 
-def _posted_version(request) -> int | None:
+def _posted_version(request, parameter: Parameter) -> int | None:
+    """The answer's version the posting row was built from: `version`, or the row's form field `<key>-version`
+    (its one form posts the answer's fields with every button)."""
     try:
-        return int(request.POST.get("version", ""))
+        return int(request.POST.get("version", request.POST.get(f"{parameter.key}-version", "")))
     except ValueError:
         return None
 
@@ -287,7 +377,7 @@ def answer_carry_over(request, city_slug: str, year: int, parameter_key: str):
             user=request.user,
             city=city,
             parameter=parameter,
-            expected_version=_posted_version(request),
+            expected_version=_posted_version(request, parameter),
             evidence_url=request.POST.get("evidence_url", ""),
             confirmed_unchanged=request.POST.get("confirmed_unchanged") == "1",
         ),
@@ -309,7 +399,10 @@ def evidence_upload(request, city_slug: str, year: int, parameter_key: str):
         if "file" not in request.FILES:
             raise ValidationError(_("Bitte wählen Sie eine Datei aus."))
         evidence.evidence_file_add(
-            user=request.user, answer=answer, uploaded=request.FILES["file"], expected_version=_posted_version(request)
+            user=request.user,
+            answer=answer,
+            uploaded=request.FILES["file"],
+            expected_version=_posted_version(request, parameter),
         )
 
     return _row_action(request, city, edition, parameter, upload, _("Nachweis hochgeladen."))
@@ -329,7 +422,7 @@ def evidence_remove(request, city_slug: str, year: int, pk: int):
         edition,
         parameter,
         lambda: evidence.evidence_file_remove(
-            user=request.user, evidence_file=evidence_file, expected_version=_posted_version(request)
+            user=request.user, evidence_file=evidence_file, expected_version=_posted_version(request, parameter)
         ),
         _("Nachweis entfernt."),
     )

@@ -4,8 +4,9 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 
 from indicators.models import Answer, EvidenceFile
-from tests.browser.helpers import wait_for_htmx
+from tests.browser.helpers import log_in, wait_for_htmx
 from tests.factories import UserFactory
+from tests.factories import parameter as edition_parameter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,3 +69,44 @@ def test_staff_answer_three_parameters_upload_a_pdf_see_progress_move_and_submit
         "busse": "submitted",
     }
     assert Answer.objects.get(parameter__key="busse").value_number == 42.5
+
+
+@pytest.fixture
+def draft_busse(live_server, page, edition):
+    """A draft of busse that could be submitted, and its city's staff member signed in on the questionnaire."""
+    city = edition.participations.order_by("city_id").first().city
+    UserFactory(username="kim", cities=[city])
+    answer = Answer.objects.create(
+        edition=edition,
+        city=city,
+        parameter=edition_parameter(edition, "busse"),
+        value_number=40,
+        evidence_url="https://example.org/busse.pdf",
+        version=1,
+    )
+    log_in(page, f"{live_server.url}/accounts/login/?next=/portal/{city.slug}/{edition.year}/", "kim")
+    return answer
+
+
+def test_the_autosave_posts_to_save_even_while_the_submit_button_has_the_focus(page, draft_busse):
+    # when: a value typed, then Tab to "Einreichen" (its focus is the form's last button for htmx) and wait
+    page.fill("#p-busse input[name=busse-value]", "41")
+    page.locator("#p-busse").get_by_role("button", name="Einreichen").focus()
+    page.locator("#p-busse .saved").wait_for()
+
+    # then: saved, not submitted
+    draft_busse.refresh_from_db()
+    assert (draft_busse.value_number, draft_busse.status) == (41, "draft")
+
+
+def test_submit_right_after_typing_submits_the_typed_value(page, draft_busse):
+    # when: typed and submitted at once (before the autosave's delay)
+    page.fill("#p-busse input[name=busse-value]", "42")
+    page.locator("#p-busse").get_by_role("button", name="Einreichen").click()
+    page.locator("#p-busse .badge[data-status=submitted]").wait_for()
+    page.wait_for_timeout(800)  # past the autosave's delay: it must not have posted too (with a stale version)
+
+    # then
+    draft_busse.refresh_from_db()
+    assert (draft_busse.value_number, draft_busse.status) == (42, "submitted")
+    assert page.locator("#p-busse .conflict").count() == 0

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from indicators import selectors
-from indicators.forms import AnswerForm
+from indicators.forms import AnswerForm, answer_fields_html
 from indicators.models import Answer, Edition, Participation
 from indicators.views.questionnaire import RowLinks
 from tests import factories
@@ -29,8 +29,9 @@ DJANGO_FIELDS = engines["django"].from_string(
 )
 
 
-def forms_of_every_kind(edition):
-    """Unbound forms with stored values, and bound forms with wrong input, for every kind of parameter."""
+def stored_answers(edition, name_suffix: str = ""):
+    """(parameter, answer) of every kind, stored with a URL, a note and a Stand to escape; `name_suffix` goes into
+    the parameter's name (not saved)."""
     city = factories.CityFactory()
     stored = {
         "online-termine": {"value_bool": False},
@@ -39,6 +40,8 @@ def forms_of_every_kind(edition):
     }
     for key, value in stored.items():
         p = parameter(edition, key)
+        if name_suffix:
+            p.name_de = p.name_en = p.name_de + name_suffix
         answer = Answer.objects.create(
             edition=edition,
             city=city,
@@ -46,8 +49,16 @@ def forms_of_every_kind(edition):
             evidence_url="https://example.org/a?b=1&c=<2>",
             note='Zeile 1\n"Zeile" <2>',
             as_of=date(2024, 3, 31),
+            version=3,
             **value,
         )
+        yield p, answer
+
+
+def forms_of_every_kind(edition):
+    """Unbound forms with stored values, and bound forms with wrong input, for every kind of parameter."""
+    for p, answer in stored_answers(edition):
+        key = p.key
         yield AnswerForm(parameter=p, answer=answer)
         yield AnswerForm(parameter=p)
         bound = AnswerForm(
@@ -68,6 +79,25 @@ def test_the_rows_fields_are_the_html_of_djangos_widgets_for_every_kind_stored_a
     with translation.override(language):
         for form in forms_of_every_kind(edition):
             assert parse_html(str(form.fields_html())) == parse_html(DJANGO_FIELDS.render({"form": form}))
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_fields_built_from_the_answer_are_those_of_the_unbound_form_for_every_kind(edition, language):
+    # given: every kind stored (a URL, a note and a Stand to escape) and unanswered, "ja", "nein", a name to escape
+    cases = []
+    for p, answer in stored_answers(edition, name_suffix=' <b>"&"</b>'):
+        cases += [(p, answer), (p, None), (p, Answer(parameter=p))]
+    yes = parameter(edition, "online-termine")
+    cases.append((yes, Answer(parameter=yes, value_bool=True)))
+    cases.append((parameter(edition, "busse"), Answer(parameter=parameter(edition, "busse"), value_number=Decimal(0))))
+
+    with translation.override(language):
+        for p, answer in cases:
+            # when
+            fast = str(answer_fields_html(p, answer))
+
+            # then
+            assert fast == str(AnswerForm(parameter=p, answer=answer).fields_html()), (p.key, answer)
 
 
 def test_a_stored_number_shows_in_german_in_the_rows_field(edition):

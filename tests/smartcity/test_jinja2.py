@@ -40,3 +40,14 @@ def test_text_is_escaped_and_django_safe_strings_are_not_escaped_twice():
 def test_url_reverses_with_positional_arguments_and_static_gives_the_files_address():
     assert render('{{ url("public:city", "bochum", 2023) }}') == "/stadt/bochum/2023/"
     assert render('{{ static("vendor/htmx-2.0.11.min.js") }}').endswith(".js")
+
+
+def test_a_datetime_is_shown_in_the_current_time_zone_as_djangos_date_filter_shows_it():
+    from django.utils import timezone
+
+    moment = datetime.datetime(2024, 3, 31, 22, 30, tzinfo=datetime.UTC)  # 1 April, 00:30 in Berlin
+    django = engines["django"].from_string('{{ moment|date:"SHORT_DATETIME_FORMAT" }}')
+
+    with translation.override("de"), timezone.override("Europe/Berlin"):
+        assert render('{{ moment|date("SHORT_DATETIME_FORMAT") }}', moment=moment) == django.render({"moment": moment})
+        assert render('{{ moment|date("SHORT_DATE_FORMAT") }}', moment=moment) == "01.04.2024"
