@@ -6,20 +6,51 @@ format."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import numpy as np
+from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 
 from indicators.models import Answer, Edition, Indicator, Parameter
 from scoring.models import IndicatorScore
-from smartcity.numbers import LanguageNumbers  # (also imported from here by the city profile)
+from smartcity import numbers
 
 if TYPE_CHECKING:
     from public.simulator import Baseline
+
+
+class LanguageNumbers(numbers.LanguageNumbers):
+    """smartcity.numbers.LanguageNumbers with the profile's measured values (`plain`), remembered per page."""
+
+    def plain(self, value) -> str:
+        """A measured value without trailing zeros (_plain), remembered per value."""
+        value = float(value)
+        key = ("plain", value, math.copysign(1.0, value))
+        text = self.formatted.get(key)
+        if text is None:
+            text = self.formatted[key] = _plain(value, self)
+        return text
+
+
+class PageDates:
+    """Django's `date` filter, each date and format formatted once per page (the object lives for one page): a
+    profile shows some 160 Stand dates, mostly the same few, and each call looks up the format in the active
+    language."""
+
+    def __init__(self):
+        self.formatted: dict[tuple, str] = {}
+
+    def __call__(self, value, arg: str | None = None) -> str:
+        key = (type(value), value, arg)
+        text = self.formatted.get(key)
+        if text is None:
+            text = self.formatted[key] = date_filter(value, arg)
+        return text
 
 
 class PageTranslations:
@@ -43,11 +74,6 @@ class PageTranslations:
         return self.found[key]
 
 
-def _decimal(value: float, places: int, number=number_format) -> str:
-    """A number in the active language with exactly `places` decimals ("0,62" / "0.62")."""
-    return number(round(float(value), places), decimal_pos=places)
-
-
 def _plain(value: float, number=number_format) -> str:
     """A measured value without trailing zeros: two decimals ("12,5", "3"), three significant digits
     below 1 ("0,0049"), so small per-capita values do not all read 0."""
@@ -58,10 +84,6 @@ def _plain(value: float, number=number_format) -> str:
 
 def score_text(value: float) -> str:
     return floatformat(value, 1)
-
-
-def _points(value: float, number=number_format) -> str:
-    return _decimal(value, 2, number)
 
 
 def _names(names: list[str], ngettext=ngettext) -> str:
@@ -75,15 +97,90 @@ def _names(names: list[str], ngettext=ngettext) -> str:
     }
 
 
+@dataclass(frozen=True)
+class ColumnStats:
+    """The field in one column (a parameter's values in its scored unit, or an indicator's scores): how many
+    cities have a value, the best and the worst (a parameter's best is its lowest value where lower is better),
+    the mean, and the rows (cities, in the engine's order) at the best and at the worst."""
+
+    size: int
+    best: float
+    worst: float
+    mean: float
+    best_rows: tuple[int, ...]
+    worst_rows: tuple[int, ...]
+
+    @classmethod
+    def of(cls, column: np.ndarray, higher_is_better: bool = True) -> ColumnStats:
+        present = column[~np.isnan(column)]
+        if present.size == 0:
+            return cls(size=0, best=math.nan, worst=math.nan, mean=math.nan, best_rows=(), worst_rows=())
+        high, low = float(present.max()), float(present.min())
+        best, worst = (high, low) if higher_is_better else (low, high)
+        return cls(
+            size=int(present.size),
+            best=best,
+            worst=worst,
+            mean=float(present.mean()),
+            best_rows=tuple(np.flatnonzero(column == best).tolist()),
+            worst_rows=tuple(np.flatnonzero(column == worst).tolist()),
+        )
+
+
+@dataclass(frozen=True)
+class FieldStats:
+    """What the explanations say of the field, the same for every city of a run: computed once per run with its
+    baseline (public.profile keeps them together), not on every page. Per parameter column its values in the
+    scored unit (per 1,000 inhabitants where per capita) and their ColumnStats; per indicator column the stats of
+    its scores and whether every city with a raw value has the same one."""
+
+    scaled: np.ndarray  # (C, P)
+    parameters: tuple[ColumnStats, ...]
+    indicators: tuple[ColumnStats, ...]
+    raw_all_equal: tuple[bool, ...]
+
+    @classmethod
+    def of(cls, baseline: Baseline) -> FieldStats:
+        scaled = baseline.values.astype(float, copy=True)
+        for col, parameter in enumerate(baseline.parameters):
+            if parameter.per_capita:
+                scaled[:, col] = baseline.values[:, col] / (baseline.population[:, col] / 1000.0)
+        raw_all_equal = []
+        for col in range(len(baseline.indicators)):
+            raw = baseline.result.indicator_raw[:, col]
+            present = raw[~np.isnan(raw)]
+            raw_all_equal.append(bool(present.size) and bool(present.min() == present.max()))
+        return cls(
+            scaled=scaled,
+            parameters=tuple(
+                ColumnStats.of(scaled[:, col], parameter.higher_is_better)
+                for col, parameter in enumerate(baseline.parameters)
+            ),
+            indicators=tuple(
+                ColumnStats.of(baseline.result.indicator_score[:, col]) for col in range(len(baseline.indicators))
+            ),
+            raw_all_equal=tuple(raw_all_equal),
+        )
+
+
 class FieldData:
     """A published run's inputs and the engine's result on them, for explaining one city's points: the run's
     baseline as the simulator caches it (public.simulator.run_baseline: computed once per run and cached by run
     id and input hash), so explaining a city reads no answers of the field. One per page: its methods bind `_` to
     the page's translations (PageTranslations), the messages still written `_("…")` for makemessages."""
 
-    def __init__(self, baseline: Baseline, city_names: dict[int, str], city_id: int, methodology: dict):
+    def __init__(
+        self,
+        baseline: Baseline,
+        city_names: dict[int, str],
+        city_id: int,
+        methodology: dict,
+        stats: FieldStats | None = None,
+    ):
+        """`stats`: FieldStats.of(baseline), where the caller keeps them per run (computed here otherwise)."""
         self.inputs = baseline
         self.result = baseline.result
+        self.stats = stats if stats is not None else FieldStats.of(baseline)
         city_ids = baseline.city_ids.tolist()
         self.names = [city_names.get(city_pk, "?") for city_pk in city_ids]
         self.row = city_ids.index(city_id)
@@ -94,10 +191,8 @@ class FieldData:
         self.number = LanguageNumbers()
         self.translations = PageTranslations()
 
-    def _cities_at(self, column: np.ndarray, value: float) -> str:
-        return _names(
-            sorted(self.names[index] for index in np.flatnonzero(column == value)), self.translations.ngettext
-        )
+    def _cities_at(self, rows: tuple[int, ...]) -> str:
+        return _names(sorted(self.names[index] for index in rows), self.translations.ngettext)
 
     def points(self, parameter: Parameter) -> float | None:
         value = self.result.parameter_points[self.row, self.parameter_col[parameter.pk]]
@@ -105,71 +200,63 @@ class FieldData:
 
     def explain_indicator(self, indicator: Indicator, stored: IndicatorScore) -> str:
         _ = self.translations.gettext
-        column = self.result.indicator_score[:, self.indicator_col[indicator.pk]]
-        raw_column = self.result.indicator_raw[:, self.indicator_col[indicator.pk]]
+        col = self.indicator_col[indicator.pk]
         if stored.score is None:
             return _(
                 "Diese Stadt hat hier keine freigegebenen Daten; nach der Regel dieser Ausgabe zählt der "
                 "Indikator für sie nicht."
             )
-        present = raw_column[~np.isnan(raw_column)]
-        values = {"raw": _points(stored.raw, self.number), "score": self.number.fixed(stored.score, 1)}
+        values = {"raw": self.number.decimal(stored.raw, 2), "score": self.number.fixed(stored.score, 1)}
         if self.normalisation == Edition.Normalisation.TARGET:
             return _("Der Wert ist 100 × Rohwert: der Rohwert dieser Stadt (%(raw)s) ergibt %(score)s Punkte.") % values
-        if present.min() == present.max():
+        if self.stats.raw_all_equal[col]:
             return (
                 _("Alle Städte haben denselben Rohwert (%(raw)s); der Wert ist dann 100 × Rohwert = %(score)s Punkte.")
                 % values
             )
-        scores = column[~np.isnan(column)]
-        best, worst = scores.max(), scores.min()
+        field = self.stats.indicators[col]
         return _(
             "Beste Stadt: %(best)s = %(best_score)s, schwächste Stadt: %(worst)s = %(worst_score)s; "
             "der Rohwert dieser Stadt (%(raw)s) ergibt %(score)s Punkte."
         ) % {
             **values,
-            "best": self._cities_at(column, best),
-            "best_score": self.number.short(best),  # a score without a needless ".0": 100, 0, 71,4
-            "worst": self._cities_at(column, worst),
-            "worst_score": self.number.short(worst),
+            "best": self._cities_at(field.best_rows),
+            "best_score": self.number.short(field.best),  # a score without a needless ".0": 100, 0, 71,4
+            "worst": self._cities_at(field.worst_rows),
+            "worst_score": self.number.short(field.worst),
         }
 
-    def explain_parameter(self, parameter: Parameter, answer: Answer | None) -> list[str]:
-        """Sentences: how the parameter turns answers into points, then what this city got."""
+    def explain_parameter(
+        self, parameter: Parameter, answer: Answer | None, display_value: str | None = None
+    ) -> list[str]:
+        """Sentences: how the parameter turns answers into points, then what this city got. `display_value`: the
+        answer's display_value where the caller has it already (read otherwise)."""
         _ = self.translations.gettext
         col = self.parameter_col[parameter.pk]
         if parameter.kind == Parameter.Kind.YES_NO:
             rule = _("„Ja“ ergibt 1 Punkt, „Nein“ 0 Punkte.")
         elif parameter.kind == Parameter.Kind.CHOICE:
             options = ", ".join(
-                f"{parameter.option_label(option['key'])} = {_plain(option['points'], self.number)}"
+                f"{parameter.option_label(option['key'])} = {self.number.plain(option['points'])}"
                 for option in parameter.options
             )
             rule = _("Punkte je Antwort: %(options)s.") % {"options": options}
         else:
             rule = self._numeric_rule(parameter, col)
-        return [rule, self._city_sentence(parameter, answer, col)]
-
-    def _scaled(self, parameter: Parameter, col: int) -> np.ndarray:
-        """The field's values of a numeric parameter in its scored unit (per 1,000 inhabitants if per capita)."""
-        values = self.inputs.values[:, col]
-        if parameter.per_capita:
-            return values / (self.inputs.population[:, col] / 1000.0)
-        return values
+        return [rule, self._city_sentence(parameter, answer, col, display_value)]
 
     def _with_unit(self, parameter: Parameter, value: float) -> str:
         _ = self.translations.gettext
         if parameter.per_capita:
             return _("%(value)s %(unit)s je 1.000 Einwohner") % {
-                "value": _plain(value, self.number),
+                "value": self.number.plain(value),
                 "unit": parameter.unit,
             }
-        return f"{_plain(value, self.number)} {parameter.unit}".strip()
+        return f"{self.number.plain(value)} {parameter.unit}".strip()
 
     def _numeric_rule(self, parameter: Parameter, col: int) -> str:
         _ = self.translations.gettext
-        x = self._scaled(parameter, col)
-        present = x[~np.isnan(x)]
+        field = self.stats.parameters[col]
         direction = "" if parameter.higher_is_better else " " + _("Niedrigere Werte sind besser.")
         if parameter.goal_best is not None and self.normalisation != Edition.Normalisation.TARGET:
             return (
@@ -180,10 +267,9 @@ class FieldData:
                 }
                 + direction
             )
-        if present.size == 0:
+        if field.size == 0:
             return _("Keine Stadt hat hier einen freigegebenen Wert.")
-        best = present.max() if parameter.higher_is_better else present.min()
-        worst = present.min() if parameter.higher_is_better else present.max()
+        best, worst = field.best, field.worst
         if self.normalisation == Edition.Normalisation.TARGET:
             target = float(parameter.goal_best) if parameter.goal_best is not None else best
             return (
@@ -201,7 +287,7 @@ class FieldData:
                     "Punkte nach dem Abstand zum Mittelwert des Feldes (%(mean)s): der Mittelwert ergibt 0,5 Punkte, "
                     "drei Standardabweichungen besser 1 Punkt, drei schlechter 0 Punkte."
                 )
-                % {"mean": self._with_unit(parameter, float(present.mean()))}
+                % {"mean": self._with_unit(parameter, field.mean)}
                 + direction
             )
         return (
@@ -211,14 +297,14 @@ class FieldData:
             )
             % {
                 "best": self._with_unit(parameter, best),
-                "best_city": self._cities_at(x, best),
+                "best_city": self._cities_at(field.best_rows),
                 "worst": self._with_unit(parameter, worst),
-                "worst_city": self._cities_at(x, worst),
+                "worst_city": self._cities_at(field.worst_rows),
             }
             + direction
         )
 
-    def _city_sentence(self, parameter: Parameter, answer: Answer | None, col: int) -> str:
+    def _city_sentence(self, parameter: Parameter, answer: Answer | None, col: int, display_value: str | None) -> str:
         _ = self.translations.gettext
         points = self.points(parameter)
         if answer is None or not answer.has_value:
@@ -231,17 +317,19 @@ class FieldData:
                 return _(
                     "Keine freigegebene Antwort: nach der Regel dieser Ausgabe zählt der Mittelwert des Feldes "
                     "(%(points)s Punkte)."
-                ) % {"points": _points(points or 0.0, self.number)}
+                ) % {"points": self.number.decimal(points or 0.0, 2)}
             return _(
                 "Keine freigegebene Antwort: nach der Regel dieser Ausgabe zählt sie als schlechtester Wert (0 Punkte)."
             )
+        if display_value is None:
+            display_value = answer.display_value
         if parameter.per_capita:
             return _("Antwort dieser Stadt: %(value)s (%(scaled)s) ergibt %(points)s Punkte.") % {
-                "value": answer.display_value,
-                "scaled": self._with_unit(parameter, float(self._scaled(parameter, col)[self.row])),
-                "points": _points(points, self.number),
+                "value": display_value,
+                "scaled": self._with_unit(parameter, float(self.stats.scaled[self.row, col])),
+                "points": self.number.decimal(points, 2),
             }
         return _("Antwort dieser Stadt: %(value)s ergibt %(points)s Punkte.") % {
-            "value": answer.display_value,
-            "points": _points(points, self.number),
+            "value": display_value,
+            "points": self.number.decimal(points, 2),
         }

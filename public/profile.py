@@ -8,15 +8,20 @@ baseline, public.simulator.run_baseline), not per page."""
 
 from __future__ import annotations
 
+import datetime
+import functools
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
-from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter
+from indicators.models import Answer, City, Domain, Edition, Indicator, InnovationProject, Parameter, public_provenance
 from public.charts import chart
-from public.explain import FieldData, score_text
+from public.explain import FieldData, FieldStats, score_text
 from public.opendata import PUBLIC_ANSWER_COLUMNS
 from public.simulator import Baseline, run_baseline
 from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun
@@ -54,11 +59,28 @@ def city_history_of(slug: str) -> list[CityScore]:
     )
 
 
-def ranked_cities(run: ScoreRun, *fields: str) -> list[City]:
-    """The cities ranked in a run (those taking part in its edition), by name (1 query); only `fields` loaded
-    when named (the profile names and links 81 other cities and reads nothing else of them)."""
-    cities = City.objects.filter(pk__in=CityScore.objects.filter(run=run).values("city_id")).order_by("name", "id")
-    return list(cities.only(*fields) if fields else cities)
+class CityLink(NamedTuple):
+    """A city as the profile names and links it (the 81 other cities of the comparison's choice)."""
+
+    pk: int
+    name: str
+    slug: str
+
+
+def _ranked_in(run: ScoreRun):
+    """The cities ranked in a run (those taking part in its edition), by name."""
+    return City.objects.filter(pk__in=CityScore.objects.filter(run=run).values("city_id")).order_by("name", "id")
+
+
+def ranked_city_links(run: ScoreRun) -> list[CityLink]:
+    """The cities ranked in a run as plain rows (1 query): the profile names and links 81 other cities and reads
+    nothing else of them."""
+    return [CityLink(*row) for row in _ranked_in(run).values_list("pk", "name", "slug")]
+
+
+def ranked_cities(run: ScoreRun) -> list[City]:
+    """The cities ranked in a run, by name (1 query)."""
+    return list(_ranked_in(run))
 
 
 def run_domains(run: ScoreRun) -> list[Domain]:
@@ -71,10 +93,43 @@ def run_indicators(run: ScoreRun) -> list[Indicator]:
     )
 
 
+@dataclass(slots=True)
+class PublicAnswer:
+    """An approved answer as the profile shows it, read as a plain row (PUBLIC_ANSWER_COLUMNS): a profile reads
+    162 answers per page and needs no model instance of them. Its value, display value and provenance are the
+    model's own rules (Answer's properties and public_provenance) over these columns."""
+
+    parameter: Parameter
+    value_bool: bool | None
+    value_choice: str
+    value_number: Decimal | None
+    evidence_url: str
+    as_of: datetime.date | None
+    source_kind: str
+    official_source_name: str | None  # the official import's, None without one
+    official_file_name: str | None
+    official_as_of: datetime.date | None
+
+    has_value = Answer.has_value
+    value = Answer.value
+    display_value = Answer.display_value
+
+    @property
+    def public_provenance(self) -> tuple[str, str | None, object]:
+        return public_provenance(
+            source_kind=self.source_kind,
+            evidence_url=self.evidence_url,
+            official_source=self.official_source_name or "",
+            official_file=self.official_file_name or "",
+            as_of=self.as_of,
+            official_as_of=self.official_as_of,
+        )
+
+
 @dataclass
 class ParameterRow:
     parameter: Parameter
-    answer: Answer | None
+    answer: PublicAnswer | None
     points: float | None  # 0..1 after the missing-data policy; None where it is excluded
     explanation: list[str]
     show_weight: bool = False
@@ -82,10 +137,12 @@ class ParameterRow:
     source_label: str = ""  # the answer's get_source_kind_display(), translated once per page, not per row
     stand: object = None  # the date the value refers to (an imported value without its own: its file's Stand)
     official_source: str = ""  # an imported value's official source and file ("Bundesnetzagentur, … (…)")
+    display_value: str = ""  # the answer's display_value, formatted once (the explanation says it too)
 
     @classmethod
-    def of(cls, parameter: Parameter, answer: Answer | None, *, edition: Edition, source_labels: dict, **row):
-        """The row with what the page shows of the answer's provenance (public_provenance, read once)."""
+    def of(cls, parameter: Parameter, answer: PublicAnswer | None, *, is_stale: Callable, source_labels: dict, **row):
+        """The row with what the page shows of the answer's provenance (public_provenance, read once); `is_stale`:
+        the edition's is_stale_stand (remembered per Stand for the page: most answers share a few)."""
         if answer is None:
             return cls(parameter=parameter, answer=None, **row)
         _kind, source, stand = answer.public_provenance
@@ -93,7 +150,7 @@ class ParameterRow:
         return cls(
             parameter=parameter,
             answer=answer,
-            stale=edition.is_stale_stand(stand),
+            stale=is_stale(stand),
             source_label=source_labels.get(answer.source_kind, ""),
             stand=stand,
             official_source=(source or "") if official else "",
@@ -135,14 +192,14 @@ class CityProfile:
     strongest: list[IndicatorRow]
     weakest: list[IndicatorRow]
     projects: list[InnovationProject]
-    other_cities: list[City]
+    other_cities: list[CityLink]
     total_explanation: str
     missing_policy: str
     charts: dict[str, dict]
     # The robustness analysis of the run: the overall rank's 5–95 % interval (None while not computed) and
     # the cities whose intervals overlap it, nearest official rank first.
     interval: RankInterval | None = None
-    indistinguishable: list[City] = field(default_factory=list)
+    indistinguishable: list[CityLink] = field(default_factory=list)
 
 
 class _Baselines:
@@ -153,22 +210,24 @@ class _Baselines:
     KEPT = 4
 
     def __init__(self):
-        self.entries: OrderedDict[tuple, Baseline] = OrderedDict()
+        self.entries: OrderedDict[tuple, tuple[Baseline, FieldStats]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, edition: Edition, run: ScoreRun) -> Baseline:
+    def get(self, edition: Edition, run: ScoreRun) -> tuple[Baseline, FieldStats]:
+        """The run's baseline and what the explanations say of its field (FieldStats: per run, not per page)."""
         key = (run.pk, run.input_hash, run.published_at)
         with self.lock:
-            baseline = self.entries.get(key)
-            if baseline is not None:
+            entry = self.entries.get(key)
+            if entry is not None:
                 self.entries.move_to_end(key)
-                return baseline
+                return entry
         baseline = run_baseline(edition, run)
+        entry = (baseline, FieldStats.of(baseline))
         with self.lock:
-            self.entries[key] = baseline
+            self.entries[key] = entry
             while len(self.entries) > self.KEPT:
                 self.entries.popitem(last=False)
-        return baseline
+        return entry
 
 
 _run_baseline = _Baselines().get
@@ -194,27 +253,25 @@ def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProf
     run = score.run
     edition = run.edition
     methodology = run.methodology
-    baseline = _run_baseline(edition, run)
+    baseline, stats = _run_baseline(edition, run)
     domains, indicators, parameters = baseline.domains, baseline.indicators, baseline.parameters
     domain_scores = {row.domain_id: row for row in DomainScore.objects.filter(run=run, city=city)}
     indicator_scores = {row.indicator_id: row for row in IndicatorScore.objects.filter(run=run, city=city)}
     parameters_by_pk = {parameter.pk: parameter for parameter in parameters}
-    answers = {}
-    for answer in (
-        Answer.objects.filter(edition_id=run.edition_id, city=city, status=Answer.Status.APPROVED)
-        .select_related("official_import")
-        .only("parameter_id", *PUBLIC_ANSWER_COLUMNS)
-    ):
-        answer.parameter = parameters_by_pk[answer.parameter_id]  # formats its value without another query
-        answers[answer.parameter_id] = answer
+    answers = {
+        row[0]: PublicAnswer(parameters_by_pk[row[0]], *row[1:])
+        for row in Answer.objects.filter(
+            edition_id=run.edition_id, city=city, status=Answer.Status.APPROVED
+        ).values_list("parameter_id", *PUBLIC_ANSWER_COLUMNS)
+    }
     projects = list(
         InnovationProject.objects.filter(edition_id=run.edition_id, city=city)
         .select_related("domain")
         .order_by("domain__position", "title")
     )
-    cities = ranked_cities(run, "name", "slug")
+    cities = ranked_city_links(run)
     uncertainty = RankUncertainty.objects.filter(analysis__run=run, city=city).first()
-    field_data = FieldData(baseline, {c.pk: c.name for c in cities}, city.pk, methodology)
+    field_data = FieldData(baseline, {c.pk: c.name for c in cities}, city.pk, methodology, stats)
     # The field's average and best per domain: the engine's domain scores of every city, as stored in the run.
     field_scores = baseline.result.domain_score
     field_stats = {
@@ -222,6 +279,7 @@ def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProf
         for index, domain in enumerate(domains)
     }
 
+    is_stale = functools.cache(edition.is_stale_stand)
     source_labels = {key: str(label) for key, label in Answer._meta.get_field("source_kind").flatchoices}
 
     parameters_by_indicator: dict[int, list[Parameter]] = {}
@@ -253,19 +311,23 @@ def city_profile(*, city: City, history: list[CityScore], year: int) -> CityProf
             score=stored,
             anchor=f"indikator-{domain_row.domain.key}-{indicator.key}",
             explanation=field_data.explain_indicator(indicator, stored),
-            parameters=[
+            parameters=[],
+        )
+        for parameter in own_parameters:
+            answer = answers.get(parameter.pk)
+            display_value = answer.display_value if answer is not None else ""
+            row.parameters.append(
                 ParameterRow.of(
                     parameter,
-                    answers.get(parameter.pk),
-                    edition=edition,
+                    answer,
+                    is_stale=is_stale,
                     source_labels=source_labels,
                     points=field_data.points(parameter),
-                    explanation=field_data.explain_parameter(parameter, answers.get(parameter.pk)),
+                    explanation=field_data.explain_parameter(parameter, answer, display_value),
                     show_weight=weights_differ,
+                    display_value=display_value,
                 )
-                for parameter in own_parameters
-            ],
-        )
+            )
         domain_row.indicators.append(row)
         indicator_rows.append(row)
     for domain_row in domain_rows.values():

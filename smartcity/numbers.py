@@ -19,6 +19,9 @@ class LanguageNumbers:
         self.decimal_separator = get_format("DECIMAL_SEPARATOR", language)
         self.grouping = get_format("NUMBER_GROUPING", language)
         self.thousand_separator = get_format("THOUSAND_SEPARATOR", language)
+        # fixed() and decimal() of the values seen on this page: a profile formats the same few points (0,00,
+        # 1,00, 0,50 …) hundreds of times.
+        self.formatted: dict[tuple, str] = {}
 
     def __call__(self, value, decimal_pos: int | None = None, force_grouping: bool = False) -> str:
         return numberformat.format(
@@ -34,7 +37,26 @@ class LanguageNumbers:
     def fixed(self, value, places: int) -> str:
         """Django's floatformat(value, places) for a finite number and places >= 1 (rounded half up from the
         number's shortest decimal form, exactly `places` decimals), without its lookups per call.
-        tests/public/test_explain_numbers.py holds it to floatformat."""
+        tests/public/test_explain_numbers.py holds it to floatformat. Remembered per value: equal numbers
+        give the same text (-0.0 included: a zero is shown unsigned)."""
+        key = ("fixed", value, places)
+        text = self.formatted.get(key)
+        if text is None:
+            text = self.formatted[key] = self._fixed(value, places)
+        return text
+
+    def decimal(self, value, places: int) -> str:
+        """The number rounded to `places` (Python's round of the float) with exactly `places` decimals
+        ("0,62" / "0.62"), remembered per value; a negative number rounded to zero keeps its sign ("-0,00"),
+        as number_format gives it."""
+        rounded = round(float(value), places)
+        key = ("decimal", rounded, places, math.copysign(1.0, rounded))
+        text = self.formatted.get(key)
+        if text is None:
+            text = self.formatted[key] = self(rounded, decimal_pos=places)
+        return text
+
+    def _fixed(self, value, places: int) -> str:
         exact = Decimal(str(value))
         _sign, digits, exponent = exact.as_tuple()
         precision = max(getcontext().prec, places + len(digits) + abs(exponent) + 1)

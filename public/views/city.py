@@ -1,17 +1,19 @@
 """Public city profile and comparison of cities (published editions only)."""
 
 from django import forms
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import Http404
 from django.shortcuts import render
-from django.template.defaultfilters import floatformat
+from django.template.defaultfilters import floatformat, linebreaksbr
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from indicators.models import City
 from public import compare, profile
-from public.explain import LanguageNumbers
+from public.explain import LanguageNumbers, PageDates
+from public.templatetags.public import rank_interval, trend
 from scoring import selectors
 from smartcity.page_cache import public_page
 
@@ -30,14 +32,31 @@ def city_view(request, slug: str, year: int | None = None):
     city_profile = profile.city_profile(city=history[0].city, history=history, year=year)
     if city_profile is None:
         raise Http404
-    context = {"edition": city_profile.edition, "profile": city_profile}
-    # The breakdown (every parameter with its explanations) in Jinja2: jinja2/public/_city_breakdown.html says why.
-    breakdown = render_to_string(
-        "public/_city_breakdown.html",
-        {**context, "numbers": LanguageNumbers(), "floatformat": floatformat},
+    # The content (and the breakdown it includes: every parameter with its explanations) in Jinja2, base.html around
+    # it: jinja2/public/city_content.html says why.
+    content = render_to_string(
+        "public/city_content.html",
+        {
+            "edition": city_profile.edition,
+            "profile": city_profile,
+            "numbers": LanguageNumbers(),
+            "dates": PageDates(),
+            "floatformat": floatformat,
+            "intcomma": intcomma,
+            "trend": trend,
+            "rank_interval": rank_interval,
+            "linebreaksbr": linebreaksbr,
+            "chart": _chart,
+        },
         using="jinja2",
     )
-    return render(request, "public/city.html", {**context, "breakdown": mark_safe(breakdown)})  # escaped by Jinja2
+    context = {"edition": city_profile.edition, "profile": city_profile, "content": mark_safe(content)}
+    return render(request, "public/city.html", context)  # escaped by Jinja2
+
+
+def _chart(chart: dict) -> SafeString:
+    """public/_chart.html (a Django template, shared with the other public pages) for a Jinja2 template."""
+    return mark_safe(render_to_string("public/_chart.html", {"chart": chart}))
 
 
 class CompareForm(forms.Form):

@@ -490,3 +490,26 @@ def test_the_breakdown_shows_numbers_and_labels_in_the_readers_language_and_esca
     assert "<script>alert(1)" not in content
     assert 'href="https://example.org/?a=1&amp;b=&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in content
     assert content.count('<article class="parameter"') == 5
+
+
+@pytest.mark.parametrize("cities", [3, 12])
+def test_the_field_statistics_are_computed_once_per_run_not_per_page(client, editor, cities, monkeypatch):
+    # given: a published run and FieldStats.of counted
+    from public.explain import FieldStats
+
+    edition = factories.small_edition(cities=cities, year=2040)
+    answer_all(edition)
+    publish(edition, editor)
+    computed = []
+    original = FieldStats.of.__func__
+    monkeypatch.setattr(
+        FieldStats, "of", classmethod(lambda cls, baseline: computed.append(1) or original(cls, baseline))
+    )
+
+    # when: every city's profile, each a miss of the page cache
+    for city in factories.cities_of(edition):
+        page_cache_clear()
+        assert client.get(f"/stadt/{city.slug}/2040/").status_code == 200
+
+    # then: the field's statistics were computed with the run's baseline, once
+    assert len(computed) == 1

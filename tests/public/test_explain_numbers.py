@@ -1,19 +1,22 @@
-"""LanguageNumbers (smartcity.numbers, imported through public.explain): the city profile's and the review
-queue's numbers with the language's separators looked up once, held to Django's own formatting (number_format,
-floatformat) and the score filter, in German and English."""
+"""LanguageNumbers (smartcity.numbers, and public.explain's with the profile's measured values) and PageDates: the
+city profile's and the review queue's numbers and dates with the language's formats looked up once (and each value
+remembered per page), held to Django's own formatting (number_format, floatformat, the date filter) and the score
+filter, in German and English."""
 
+import datetime
 import math
 import random
 from decimal import Decimal
 
+import numpy as np
 import pytest
-from django.template.defaultfilters import floatformat
+from django.template.defaultfilters import date, floatformat
 from django.utils import translation
 from django.utils.formats import number_format
 
 from indicators.admin.review import format_change
 from indicators.models import Parameter
-from public.explain import LanguageNumbers
+from public.explain import LanguageNumbers, PageDates
 from public.templatetags.public import score
 
 # Ties that rounding half up and binary rounding disagree on, whole numbers, tiny and large values, and a spread.
@@ -62,3 +65,46 @@ def test_grouped_numbers_and_changes_are_those_django_gives_in_the_language(lang
         assert (
             parameter.format_value(Decimal("1497.8"), numbers) == {"de": "1.497,8 kWp", "en": "1,497.8 kWp"}[language]
         )
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_points_are_those_number_format_gives_for_the_rounded_value_also_when_remembered(language):
+    signed = VALUES + [-value for value in VALUES[:40]] + [-0.0, -0.001, 0.001, 0.0]
+    with translation.override(language):
+        numbers = LanguageNumbers()
+        for _round in range(2):  # the second time from what the page remembered
+            for value in signed:
+                expected = number_format(round(float(value), 2), decimal_pos=2)
+                assert numbers.decimal(value, 2) == expected, value
+                assert numbers.decimal(value, 3) == number_format(round(float(value), 3), decimal_pos=3), value
+
+
+def test_a_remembered_number_is_the_same_whatever_type_it_came_as():
+    with translation.override("de"):
+        numbers = LanguageNumbers()
+        for value in [
+            1,
+            1.0,
+            Decimal("1.000"),
+            np.float64(1.0),
+            -0.0,
+            0,
+            Decimal("0.125"),
+            0.125,
+            2.675,
+            Decimal("2.675"),
+        ]:
+            assert numbers.fixed(value, 2) == floatformat(value, 2), value
+            assert numbers.fixed(value, 1) == floatformat(value, 1), value
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_page_dates_are_the_date_filters_in_the_language(language):
+    days = [datetime.date(2023, 12, 31), datetime.date(2019, 7, 1), datetime.date(2023, 12, 31)]
+    moments = [datetime.datetime(2023, 12, 31, 0, 0), datetime.datetime(2023, 12, 31, 23, 59)]
+    with translation.override(language):
+        dates = PageDates()
+        for _round in range(2):
+            for value in days + moments:
+                for arg in ["SHORT_DATE_FORMAT", "m/Y", "DATE_FORMAT", None]:
+                    assert dates(value, arg) == date(value, arg), (value, arg)
