@@ -27,9 +27,8 @@ from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
-from markupsafe import Markup
-
 from jinja2 import Environment, pass_context
+from markupsafe import Markup
 
 
 def local_date(value, arg=None) -> str:

@@ -44,7 +44,14 @@ from indicators.models import (
     ReviewAssignment,
     catalogue_order,
 )
-from indicators.selectors.review_flags import FLAG_LABELS, Review, answer_reviews, flagged, previous_reviews
+from indicators.selectors.review_flags import (
+    FLAG_LABELS,
+    VALUE_READ_FIELDS,
+    Review,
+    answer_reviews,
+    flagged,
+    previous_reviews,
+)
 from indicators.services import (
     REVIEW_REASONS,
     ConflictError,
@@ -57,6 +64,7 @@ from indicators.services import (
 )
 from indicators.services import checks as check_services
 from indicators.services.evidence import INLINE_TYPES
+from smartcity.numbers import LanguageNumbers
 
 
 def _int_or_none(text) -> int | None:
@@ -343,6 +351,25 @@ class QueuePaginator(Paginator):
         return self.count > self.COUNT_LIMIT
 
 
+# What a row of the queue shows and links (AnswerAdmin.list_display, last edition's comparison): the answer's value,
+# status, flags, evidence link and time; its city's name; its parameter's names and what formats its value (kind,
+# unit, options) and finds last edition's (key). Not the answer's note, provenance and source rows, nor the city's
+# and parameter's other texts, bounds and weights: 300 objects a page. (A column reading another field would read
+# it with a query per row; the tests pin the page's queries at two sizes.)
+QUEUE_ROW_FIELDS = (
+    "edition_id",
+    "city__name",
+    "parameter__name_de",
+    "parameter__name_en",
+    "status",
+    "value_confirmation",
+    "evidence_url",
+    "updated_at",
+    *VALUE_READ_FIELDS,
+    *ANSWER_FLAG_FIELDS.values(),
+)
+
+
 class AnswerChangeList(ChangeList):
     """Loads the current page's answers with their number of evidence files, and attaches their stored flags and
     last edition's comparison (4 queries with the page's ids whatever the page's or the edition's size); links
@@ -360,6 +387,7 @@ class AnswerChangeList(ChangeList):
         files = EvidenceFile.objects.filter(answer=OuterRef("pk")).values("answer").annotate(count=Count("pk"))
         rows = (
             Answer.objects.select_related(*self.list_select_related)
+            .only(*QUEUE_ROW_FIELDS)
             .annotate(evidence_count=Coalesce(Subquery(files.values("count")), 0))
             .in_bulk(ids)
         )
@@ -405,7 +433,8 @@ class AnswerChangeList(ChangeList):
         admin), as items_for_result renders it; `link`: the row's link to the answer (a header cell)."""
         empty = self.model_admin.get_empty_value_display()
         if hasattr(self.model_admin, name):
-            display = getattr(self.model_admin, name)
+            for_page = getattr(self.model_admin, f"{name}_for_page", None)
+            display = for_page() if for_page else getattr(self.model_admin, name)
             css = "action-checkbox" if name == "action_checkbox" else f"field-{name}"
 
             def text(answer):
@@ -454,12 +483,13 @@ class AnswerChangeList(ChangeList):
         return lambda answer: f'<td class="{css}">{text(answer)}</td>'
 
 
-def format_change(percent) -> str:
-    """ "+25 %" / "−12,5 %" in the active language's number format."""
+def format_change(percent, numbers: LanguageNumbers | None = None) -> str:
+    """ "+25 %" / "−12,5 %" in the active language's number format (`numbers`: the page's)."""
     if percent is None:
         return ""
     sign = "+" if percent > 0 else "−" if percent < 0 else "±"
-    return f"{sign}{number_format(abs(percent), decimal_pos=1)} %"
+    shown = numbers(abs(percent), decimal_pos=1) if numbers else number_format(abs(percent), decimal_pos=1)
+    return f"{sign}{shown} %"
 
 
 # An answer's three typed value fields; the admin shows the value formatted instead (AnswerAdmin.shown_value).
@@ -505,45 +535,82 @@ class AnswerAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False
 
-    def action_checkbox(self, obj):
+    # A column's cell as a function made once per page (`<column>_for_page`, AnswerChangeList._cell): what the cells
+    # of a page share (a translated text, the number format) is looked up once, not a hundred times; the column's
+    # own method (Django's rendering, the change form) calls the same function.
+
+    def action_checkbox_for_page(self):
         """Django's row checkbox, the same HTML without a widget template render per row (100 on a page)."""
-        label = escape(gettext("Select this object for an action - {}").format(obj))
-        return mark_safe(
-            f'<input type="checkbox" name="{helpers.ACTION_CHECKBOX_NAME}" value="{obj.pk}" class="action-select"'
-            f' aria-label="{label}">'
+        label, name = gettext("Select this object for an action - {}"), helpers.ACTION_CHECKBOX_NAME
+        return lambda obj: mark_safe(
+            f'<input type="checkbox" name="{name}" value="{obj.pk}" class="action-select"'
+            f' aria-label="{escape(label.format(obj))}">'
         )
+
+    def action_checkbox(self, obj):
+        return self.action_checkbox_for_page()(obj)
+
+    def shown_value_for_page(self):
+        numbers = LanguageNumbers()
+        return lambda answer: answer.parameter.format_value(answer.value, numbers)
 
     @admin.display(description=_("Wert"))
     def shown_value(self, answer: Answer) -> str:
-        return answer.display_value
+        return self.shown_value_for_page()(answer)
+
+    def previous_value_for_page(self):
+        numbers = LanguageNumbers()
+
+        def previous_value(answer: Answer) -> str:
+            review = getattr(answer, "review", None)
+            if review is None or review.previous is None:
+                return "—"
+            shown = review.previous.parameter.format_value(review.previous.value, numbers)
+            change = format_change(review.change_percent, numbers)
+            return f"{shown} ({change})" if change else shown
+
+        return previous_value
 
     @admin.display(description=_("Vorjahr"))
     def previous_value(self, answer: Answer) -> str:
-        review = getattr(answer, "review", None)
-        if review is None or review.previous is None:
-            return "—"
-        change = format_change(review.change_percent)
-        return f"{review.previous.display_value} ({change})" if change else review.previous.display_value
+        return self.previous_value_for_page()(answer)
+
+    def flags_for_page(self):
+        labels = {code: str(label) for code, label in FLAG_LABELS.items()}
+        confirmed = " " + gettext("(von der Stadt bestätigt)")
+
+        def flags(answer: Answer) -> str:
+            review = getattr(answer, "review", None)
+            shown = ", ".join(labels[code] for code in review.flags) if review else ""
+            return shown + confirmed if shown and answer.value_confirmation else shown
+
+        return flags
 
     @admin.display(description=_("Hinweise"))
     def flags(self, answer: Answer) -> str:
-        review = getattr(answer, "review", None)
-        shown = ", ".join(str(FLAG_LABELS[code]) for code in review.flags) if review else ""
-        if shown and answer.value_confirmation:
-            shown += " " + str(_("(von der Stadt bestätigt)"))
-        return shown
+        return self.flags_for_page()(answer)
+
+    def evidence_for_page(self):
+        # f-strings with escape(), not format_html: a hundred rows a page
+        link, files = escape(gettext("Link")), {}
+
+        def evidence(answer: Answer) -> str:
+            parts = []
+            if answer.evidence_url:
+                url = escape(answer.evidence_url)
+                parts.append(f'<a href="{url}" rel="noopener noreferrer" target="_blank">{link}</a>')
+            count = getattr(answer, "evidence_count", 0)
+            if count:
+                if count not in files:
+                    files[count] = escape(ngettext("%(count)d Datei", "%(count)d Dateien", count) % {"count": count})
+                parts.append(files[count])
+            return mark_safe(" · ".join(parts)) if parts else "—"
+
+        return evidence
 
     @admin.display(description=_("Nachweis"))
     def evidence(self, answer: Answer) -> str:
-        # f-strings with escape(), not format_html: a hundred rows a page
-        parts = []
-        if answer.evidence_url:
-            url, text = escape(answer.evidence_url), escape(gettext("Link"))
-            parts.append(f'<a href="{url}" rel="noopener noreferrer" target="_blank">{text}</a>')
-        count = getattr(answer, "evidence_count", 0)
-        if count:
-            parts.append(escape(ngettext("%(count)d Datei", "%(count)d Dateien", count) % {"count": count}))
-        return mark_safe(" · ".join(parts)) if parts else "—"
+        return self.evidence_for_page()(answer)
 
     def get_changelist(self, request, **kwargs):
         return AnswerChangeList

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from indicators.workflow import WorkflowError, record_history
+from smartcity.numbers import LanguageNumbers
 
 WEIGHT_FIELD = {"max_digits": 8, "decimal_places": 4, "default": Decimal(1), "validators": [MinValueValidator(0)]}
 
@@ -419,8 +420,9 @@ class Parameter(Translated):
             return stored.value_choice or None
         return stored.value_number
 
-    def format_value(self, value) -> str:
-        """A value as people read it: ja/nein, the option's label, or the number with its unit."""
+    def format_value(self, value, numbers: LanguageNumbers | None = None) -> str:
+        """A value as people read it: ja/nein, the option's label, or the number with its unit (`numbers`: the
+        page's number format, else the active language's looked up for this value)."""
         if value is None:
             return "—"
         if self.kind == self.Kind.YES_NO:
@@ -428,7 +430,8 @@ class Parameter(Translated):
         if self.kind == self.Kind.CHOICE:
             return self.option_label(value)
         number = value.normalize() if isinstance(value, Decimal) else value
-        return f"{number_format(number, force_grouping=True)} {self.unit}".strip()  # "1.497,8 kWp"
+        shown = numbers(number, force_grouping=True) if numbers else number_format(number, force_grouping=True)
+        return f"{shown} {self.unit}".strip()  # "1.497,8 kWp"
 
     def option_points(self) -> dict[str, float]:
         return {option["key"]: float(option["points"]) for option in self.options}

@@ -44,7 +44,7 @@ from indicators.models import (
     progress_conditions,
 )
 from indicators.selectors.prepared import PreparedQuery
-from indicators.selectors.review_flags import JUMP, OUTLIER, plausibility_flags
+from indicators.selectors.review_flags import JUMP, OLD_ANSWER_FIELDS, OUTLIER, plausibility_flags
 
 Status = Answer.Status
 
@@ -289,19 +289,9 @@ def previous_answers(*, edition: Edition | None, city: City) -> dict[str, Answer
 
 
 # What last year's value is read with: its typed value and display (Parameter.typed_value, format_value), the jump
-# flag (review_flags._is_jump) and the questionnaire file's column (questionnaire_io.template.file_value).
-PREVIOUS_VALUE_FIELDS = (
-    "edition_id",
-    "city_id",
-    "status",
-    "value_bool",
-    "value_choice",
-    "value_number",
-    "parameter__key",
-    "parameter__kind",
-    "parameter__unit",
-    "parameter__options",
-)
+# flag (review_flags._is_jump) and the questionnaire file's column (questionnaire_io.template.file_value): the
+# fields the review queue reads last edition's answers with.
+PREVIOUS_VALUE_FIELDS = OLD_ANSWER_FIELDS
 
 
 # A row's evidence files in the order the row lists them.
@@ -338,10 +328,11 @@ def _row(
     return ParameterRow(parameter=parameter, answer=answer, previous=previous, evidence_files=evidence_files)
 
 
-def _flag(rows: list[ParameterRow]) -> None:
-    """The reviewers' plausibility flags on the rows' answers (1 query, 2 with a per-capita parameter)."""
+def _flag(rows: list[ParameterRow], *, stored_outliers: bool = False) -> None:
+    """The reviewers' plausibility flags on the rows' answers (1 query, 2 with a per-capita parameter; none with
+    the outliers as stored: review_flags.plausibility_flags)."""
     rows = [row for row in rows if row.answer is not None]
-    flags = plausibility_flags([(row.answer, row.previous) for row in rows])
+    flags = plausibility_flags([(row.answer, row.previous) for row in rows], stored_outliers=stored_outliers)
     for row in rows:
         row.plausibility = flags.get(row.answer.pk, [])
 
@@ -375,7 +366,9 @@ def questionnaire(*, edition: Edition, city: City) -> Questionnaire:
             indicator_blocks.append(IndicatorBlock(indicator=indicator, rows=rows))
         blocks.append(DomainBlock(domain=domain, indicators=indicator_blocks, progress=progress))
     data = Questionnaire(edition=edition, city=city, previous_edition=before, domains=blocks, progress=overall)
-    _flag(list(data.rows()))
+    # The outliers as stored, the reviewers' own flags: refreshed after every change of the parameter's field
+    # (review_flags_refresh_task), so a reload shows what the row showed when it was saved.
+    _flag(list(data.rows()), stored_outliers=True)
     return data
 
 

@@ -160,9 +160,20 @@ def _is_jump(parameter: Parameter, answer: Answer, old: Answer) -> bool:
     return False
 
 
+# What an answer's value is formatted, compared and matched to last edition's by: its value fields, and of its
+# parameter the kind, unit and options (not its texts, bounds and weights) and the key.
+VALUE_READ_FIELDS = (
+    "value_bool",
+    "value_choice",
+    "value_number",
+    "parameter__key",
+    "parameter__kind",
+    "parameter__unit",
+    "parameter__options",
+)
 # What last edition's answer is read for (its value shown and compared, the jump rule): not its note, source
 # rows or history fields, a hundred times a page of the queue.
-OLD_ANSWER_FIELDS = ("edition_id", "city_id", "parameter", "status", "value_bool", "value_choice", "value_number")
+OLD_ANSWER_FIELDS = ("edition_id", "city_id", "status", *VALUE_READ_FIELDS)
 
 
 def _previous_by_answer(answers: list[Answer], editions: list[Edition] | None = None) -> dict[int, Answer]:
@@ -179,9 +190,11 @@ def _previous_by_answer(answers: list[Answer], editions: list[Edition] | None = 
     # answers of 82 cities loads their ≤ 100 old answers, not every city's answers to every key on the page.
     keys = {a.parameter.key for a in answered}
     old_parameters = defaultdict(list)
-    for pk, key in Parameter.objects.filter(
-        indicator__domain__edition_id__in=set(previous_of.values()), key__in=keys
-    ).values_list("pk", "key"):
+    for pk, key in (
+        Parameter.objects.filter(indicator__domain__edition_id__in=set(previous_of.values()), key__in=keys)
+        .order_by()  # (not the catalogue's order: a dict of lists by key)
+        .values_list("pk", "key")
+    ):
         old_parameters[key].append(pk)
     keys_of_city = defaultdict(set)
     for answer in answered:
@@ -279,12 +292,18 @@ def _reviews(stored: list[Answer]) -> dict[int, Review]:
     return reviews
 
 
-def plausibility_flags(pairs: list[tuple[Answer, Answer | None]]) -> dict[int, list[str]]:
+def plausibility_flags(
+    pairs: list[tuple[Answer, Answer | None]], *, stored_outliers: bool = False
+) -> dict[int, list[str]]:
     """The flags a city's staff see before submitting, by the reviewers' rules: outlier and jump, by answer id,
     for (answer, last edition's approved answer or None) pairs of one city (1 query, 2 with a per-capita
-    parameter). The answers need their parameter, city and edition loaded."""
+    parameter). The answers need their parameter, city and edition loaded.
+
+    `stored_outliers`: the outlier flag as stored on the answers (the column the queue filters by; no query),
+    for the whole questionnaire, whose live outliers would read every city's values of every parameter (at
+    1,000 cities 160,000 rows per page). The row just saved computes it live (its field, one query)."""
     answered = [answer for answer, _old in pairs if answer.pk and answer.has_value]
-    outliers = _outlier_ids(answered)
+    outliers = {a.pk for a in answered if a.flag_outlier} if stored_outliers else _outlier_ids(answered)
     result = {}
     for answer, old in pairs:
         flags = [OUTLIER] if answer.pk in outliers else []

@@ -140,9 +140,9 @@ def test_the_questionnaire_with_official_values_runs_the_same_number_of_queries(
             as_of=date(2019, 7, 19),
         )
 
-    # then: the pin of the plain questionnaire (test_portal_views), + the population figures of the outlier
-    # flag (a per-capita parameter has a value here)
-    with django_assert_num_queries(12):
+    # then: the pin of the plain questionnaire (test_portal_views); the outlier flags are the stored ones (no
+    # field, no population figures)
+    with django_assert_num_queries(10):
         response = staff_client.get(url(city, edition))
 
     assert response.content.decode().count('<p class="provenance">Amtliche Quelle:') == 1 + extra_parameters
