@@ -21,7 +21,8 @@ CSRF enforced, ``Accept-Encoding: gzip`` as browsers send it):
 * autosave POST (htmx) of one answer row, alternating two valid values on a few numeric rows; the POST data
   is read from the row's form on the page (whatever its fields are);
 * the admin review queue of the collecting edition as the demo reviewer (100 rows), and with each flag
-  filter the queue offers (read from the page's filter links, ``flag=...``);
+  filter the queue offers (read from the page's filter links, ``flag=...``), searched (by the city's name, by
+  a parameter's key, for a term nothing matches) and sorted by city, status and last change;
 * ``answers.csv`` / ``answers.json`` of the newest published edition and Bochum's city profile of it,
   anonymous, each a miss of the public page cache (``page_cache_clear()`` before every request, untimed;
   nothing else is cleared).
@@ -66,6 +67,7 @@ import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parent.parent
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -118,7 +120,9 @@ FLOORS = {
     )
 }
 
-# The issue's targets (1-6). "queue_flag" stands for one row per flag filter the queue offers.
+# The issue's targets (1-6). "queue_flag" stands for one row per flag filter the queue offers; "queue_search" for
+# a search by city name, by parameter key and one that finds nothing; "queue_sort" for the columns sorted by index
+# (the sort by parameter, in catalogue order across three tables, is not: see the README).
 TARGETS = {
     target.key: target
     for target in (
@@ -126,6 +130,8 @@ TARGETS = {
         Target("autosave", "autosave POST", "trivial_post", 10.0, 12, scale=True),
         Target("queue", "admin queue, 100 rows", "city_changelist", 2.0, scale=True),
         Target("queue_flag", "admin queue, flag={flag}", "city_changelist", 2.0, scale=True),
+        Target("queue_search", "admin queue, search q={term}", "city_changelist", 2.0, scale=True),
+        Target("queue_sort", "admin queue, sorted by {column}", "city_changelist", 2.0, scale=True),
         Target("answers_csv", "answers.csv, cache miss", "trivial_get_anonymous", 5.0),
         Target("answers_json", "answers.json, cache miss", "trivial_get_anonymous", 5.0),
         Target("city_profile", "city profile, cache miss", "trivial_get_anonymous", 50.0),
@@ -133,8 +139,18 @@ TARGETS = {
 }
 
 SCALE_FLAGS = ("outlier", "evidence_missing")
-SIGNED_IN = ("questionnaire", "autosave", "queue", "queue_flag")
+SIGNED_IN = ("questionnaire", "autosave", "queue", "queue_flag", "queue_search", "queue_sort")
+QUEUE_SORTS = {"city": "city", "status": "status", "last change": "-updated_at"}  # column (descending: "-")
+NO_MATCH = "kein-treffer-xyz"
 FLAG_LINK = re.compile(r"[?&;]flag=([a-z_]+)")
+
+
+def sort_param(field: str) -> str:
+    """The queue's `o=` for a list_display column ("-" first: descending); Django counts the row checkbox as 0."""
+    from indicators.admin.review import AnswerAdmin
+
+    name = field.lstrip("-")
+    return ("-" if field.startswith("-") else "") + str(AnswerAdmin.list_display.index(name) + 1)
 
 
 def log(message: str) -> None:
@@ -477,6 +493,14 @@ def measure_database(args, scale: bool) -> dict:
             ("autosave", {}, autosave, None),
             ("queue", {}, get(reviewer, queue), None),
             *[("queue_flag", {"flag": flag}, get(reviewer, f"{queue}&flag={flag}"), None) for flag in flags],
+            *[
+                ("queue_search", {"term": term}, get(reviewer, f"{queue}&{urlencode({'q': term})}"), None)
+                for term in (city.name, autosave_rows[0][1], NO_MATCH)
+            ],
+            *[
+                ("queue_sort", {"column": column}, get(reviewer, f"{queue}&o={sort_param(field)}"), None)
+                for column, field in QUEUE_SORTS.items()
+            ],
         ]
         if not scale and published is not None:
             files = {

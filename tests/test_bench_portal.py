@@ -41,6 +41,8 @@ def test_every_target_has_a_known_floor_and_the_bound_the_issue_sets():
         "autosave": ("trivial_post", 10.0, 12, False, True),
         "queue": ("city_changelist", 2.0, None, False, True),
         "queue_flag": ("city_changelist", 2.0, None, False, True),
+        "queue_search": ("city_changelist", 2.0, None, False, True),
+        "queue_sort": ("city_changelist", 2.0, None, False, True),
         "answers_csv": ("trivial_get_anonymous", 5.0, None, False, False),
         "answers_json": ("trivial_get_anonymous", 5.0, None, False, False),
         "city_profile": ("trivial_get_anonymous", 50.0, None, False, False),
@@ -140,6 +142,14 @@ def test_the_autosave_posts_a_row_as_read_from_the_questionnaire_page(client, ed
 def bench_urls():
     simulator = load("simulator")
     return simulator.floor_urlconf(portal.bench_urlpatterns(), name="tests_bench_portal_urls")
+
+
+def test_the_queue_is_sorted_by_the_columns_the_bench_names():
+    from indicators.admin.review import AnswerAdmin
+
+    # Django numbers the columns from the row checkbox (0): o=1 is list_display[0]
+    assert portal.sort_param("city") == "1" and AnswerAdmin.list_display[0] == "city"
+    assert portal.sort_param("-updated_at") == f"-{AnswerAdmin.list_display.index('updated_at') + 1}"
 
 
 def test_the_floor_views_are_not_in_the_apps_urls():

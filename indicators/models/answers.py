@@ -174,7 +174,11 @@ class Answer(models.Model):
         verbose_name_plural = _("Antworten")
         constraints = [models.UniqueConstraint(fields=["city", "parameter"], name="answer_city_parameter_unique")]
         indexes = [
-            models.Index(fields=["edition", "status"], name="answer_edition_status"),
+            # The queue's sorts, each a walk of an index that stops after the page: by status (and the default
+            # order city, parameter within it), by time of the last change. (Sorting by city walks the cities'
+            # name index; the queue's search finds cities, parameters and notes by index: migration 0019.)
+            models.Index(fields=["edition", "status", "city", "parameter"], name="answer_edition_status"),
+            models.Index(fields=["edition", "updated_at"], name="answer_edition_updated"),
             # One partial index per flag: the queue filters "edition X, flag Y" from the few flagged rows
             # (SQLite and PostgreSQL both use a partial index whose condition the query repeats).
             *(

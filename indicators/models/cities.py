@@ -33,6 +33,8 @@ class City(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(ags__regex=r"^[0-9]{8}$"), name="city_ags_8_digits"),
         ]
+        # The order of lists (and of the review queue sorted by city, which walks this index page by page).
+        indexes = [models.Index(fields=["name", "id"], name="city_name")]
 
     def __str__(self) -> str:
         return self.name
