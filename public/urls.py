@@ -1,4 +1,5 @@
-"""Public pages of published editions: home, rankings, city profiles, comparison, simulator, methodology, FAQ, open data."""
+"""Public pages of published editions: home, rankings, city profiles, comparison, simulator, methodology, FAQ,
+open data."""
 
 from django.urls import path
 
