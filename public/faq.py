@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.formats import number_format
+
 from indicators.models import Edition, Parameter
 from public import methodology, opendata
 from scoring import selectors
@@ -45,7 +47,7 @@ class Faq:
     relative: bool  # the run scaled relative to the field
     normalisation: str  # its label
     change: CatalogueChange | None
-    draws: int | None  # of the robustness analysis; None while it is not computed
+    draws: str | None  # of the robustness analysis ("1.000"); None while it is not computed
 
 
 def faq(edition: Edition, run: ScoreRun, editions: list[Edition]) -> Faq:
@@ -84,5 +86,5 @@ def faq(edition: Edition, run: ScoreRun, editions: list[Edition]) -> Faq:
         relative=normalisation in RELATIVE_NORMALISATIONS,
         normalisation=str(dict(Edition.Normalisation.choices).get(normalisation, normalisation)),
         change=change,
-        draws=analysis.draws if analysis else None,
+        draws=number_format(analysis.draws, force_grouping=True) if analysis else None,
     )

@@ -177,12 +177,12 @@ def test_why_ranks_move_links_the_uncertainty_section_and_names_the_draws(client
 
     # when
     UncertaintyAnalysis.objects.create(
-        run=published.score_runs.get(is_published=True), draws=250, weight_spread=0.25, seed=7, alternatives={}
+        run=published.score_runs.get(is_published=True), draws=1250, weight_spread=0.25, seed=7, alternatives={}
     )
 
     # then
     text = text_of(fresh_get(client, "/faq/"))
-    assert "Die Spannen stammen aus 250 Neuberechnungen." in text
+    assert "Die Spannen stammen aus 1.250 Neuberechnungen." in text
     assert "(Normierung dieser Ausgabe: relativ zum Feld (Min-Max))" in text
 
 
