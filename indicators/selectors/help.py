@@ -73,9 +73,9 @@ def portal_help(user) -> PortalHelp:
             entry.parameters, entry.city_parameters = row["total"], row["city"]
             entry.official_parameters, entry.research_parameters = row["official"], row["research"]
             entry.evidence_required = row["evidence"]
-        # Edition.previous for every edition at once: the latest earlier edition past its draft (1 query).
-        newest = max(entry.edition.year for entry in editions.values())
-        earlier = list(Edition.objects.filter(year__lt=newest).exclude(phase=Edition.Phase.DRAFT).order_by("-year"))
+        # Edition.previous for every edition at once: the newest edition's earlier ones hold each one's (1 query).
+        newest = max((entry.edition for entry in editions.values()), key=lambda edition: edition.year)
+        earlier = list(newest.earlier_editions())
         for entry in editions.values():
             entry.previous = next((e for e in earlier if e.year < entry.edition.year), None)
     coordinators = Prefetch(
