@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from indicators.views import coordination, evidence, questionnaire
+from indicators.views import coordination, evidence, questionnaire, staff_help
 
 app_name = "indicators"
 urlpatterns = [
     path("", questionnaire.dashboard, name="dashboard"),
+    path("hilfe/", staff_help.help_page, name="help"),
     path("<slug:city_slug>/<int:year>/", questionnaire.questionnaire, name="questionnaire"),
     path("<slug:city_slug>/<int:year>/submit/", questionnaire.submit_complete, name="submit_complete"),
     path("<slug:city_slug>/<int:year>/import/", questionnaire.questionnaire_import, name="questionnaire_import"),

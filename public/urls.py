@@ -1,8 +1,9 @@
-"""Public pages of published editions: home, rankings, city profiles, comparison, simulator, methodology, open data."""
+"""Public pages of published editions: home, rankings, city profiles, comparison, simulator, methodology, FAQ,
+open data."""
 
 from django.urls import path
 
-from public.views import city, methodology, open_data, ranking, simulator
+from public.views import city, faq, methodology, open_data, ranking, simulator
 
 app_name = "public"
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("simulator/<int:year>/<slug:city_slug>/", simulator.simulator_view, name="simulator"),
     path("methodik/", methodology.methodology_view, name="methodology_latest"),
     path("methodik/<int:year>/", methodology.methodology_view, name="methodology"),
+    path("faq/", faq.faq_view, name="faq"),
     path("daten/", open_data.open_data_view, name="open_data"),
     path("daten/<int:year>/<slug:dataset>.<slug:fmt>", open_data.open_data_file, name="open_data_file"),
 ]

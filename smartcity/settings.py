@@ -273,6 +273,10 @@ PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=3600)
 # Licence of the open data files (/daten/): named in every file's header and on the download page.
 OPEN_DATA_LICENSE = env("OPEN_DATA_LICENSE", default="CC BY 4.0")
 OPEN_DATA_LICENSE_URL = env("OPEN_DATA_LICENSE_URL", default="https://creativecommons.org/licenses/by/4.0/")
+# The editorial team's address for city staff (the portal's help page, /portal/hilfe/). With DEBUG on a demo
+# address (the reserved .example domain); in production empty unless set, and the page then points to the
+# city's coordinators only.
+EDITORIAL_CONTACT_EMAIL = env("EDITORIAL_CONTACT_EMAIL", default="redaktion@smartcity-index.example" if DEBUG else "")
 
 # --- Notifications of the review workflow (indicators/notifications.py) --------------------------
 # The site's address for every link in an e-mail (invitations, password reset, notifications, webhook

@@ -102,7 +102,7 @@ def failing_client(settings):
 
 
 @pytest.mark.parametrize(
-    "url", ["/", "/ranking/2031/", "/stadt/{city}/2031/", "/vergleich/2031/", "/methodik/", "/daten/", "/en/"]
+    "url", ["/", "/ranking/2031/", "/stadt/{city}/2031/", "/vergleich/2031/", "/methodik/", "/faq/", "/daten/", "/en/"]
 )
 def test_public_pages_send_the_strict_policy(client, published, url):
     # when

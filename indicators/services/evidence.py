@@ -91,14 +91,22 @@ _MARKUP_STARTS = ("<!doctype", "<html", "<?xml", "<script", "<svg", "<head", "<b
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")
 
 
-def _allowed_types() -> str:
-    return _("PDF, PNG, JPEG, XLSX, DOCX und CSV")
+def allowed_types_text() -> str:
+    """The evidence types as people read them, from EVIDENCE_TYPES: "PDF, PNG, JPEG, XLSX, DOCX und CSV" (the
+    upload's messages, the portal's help page)."""
+    *items, last = [evidence_type.label for evidence_type in EVIDENCE_TYPES.values()]
+    return _("%(items)s und %(last)s") % {"items": ", ".join(items), "last": last} if items else last
+
+
+def allowed_extensions() -> list[str]:
+    """The file name endings an evidence upload may have (TYPE_OF_EXTENSION), in its order: [".pdf", ".png", …]."""
+    return list(TYPE_OF_EXTENSION)
 
 
 def _unsupported() -> ValidationError:
     return ValidationError(
         _("Der Inhalt der Datei entspricht keinem erlaubten Dateityp. Erlaubt sind %(types)s.")
-        % {"types": _allowed_types()},
+        % {"types": allowed_types_text()},
         code="unsupported_type",
     )
 
@@ -136,13 +144,13 @@ def _declared_type(name: str) -> str:
     extension = os.path.splitext(name)[1].lower()
     if not extension:
         raise ValidationError(
-            _("Der Dateiname hat keine Endung. Erlaubt sind %(types)s.") % {"types": _allowed_types()},
+            _("Der Dateiname hat keine Endung. Erlaubt sind %(types)s.") % {"types": allowed_types_text()},
             code="no_extension",
         )
     if extension not in TYPE_OF_EXTENSION:
         raise ValidationError(
             _("Dateien mit der Endung „%(extension)s“ sind nicht erlaubt. Erlaubt sind %(types)s.")
-            % {"extension": extension, "types": _allowed_types()},
+            % {"extension": extension, "types": allowed_types_text()},
             code="extension_not_allowed",
         )
     return TYPE_OF_EXTENSION[extension]

@@ -45,6 +45,7 @@ PUBLIC = [
     ("/simulator/{published_year}/{city}/?p-wartezeit=1", 200),
     ("/methodik/", 200),
     ("/methodik/{year}/", 404),
+    ("/faq/", 200),
     ("/daten/", 200),
     *[(f"/daten/{{year}}/{dataset}.{fmt}", 404) for dataset in ("results", "answers") for fmt in ("csv", "json")],
     *[

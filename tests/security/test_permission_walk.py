@@ -89,6 +89,7 @@ ROUTES = {
     ],
     "methodik/": [("/methodik/", everyone(200))],
     "methodik/<int:year>/": [("/methodik/{published_year}/", everyone(200))],
+    "faq/": [("/faq/", everyone(200))],
     "daten/": [("/daten/", everyone(200))],
     "daten/<int:year>/<slug:dataset>.<slug:fmt>": [
         ("/daten/{published_year}/results.csv", everyone(200)),
@@ -146,6 +147,7 @@ ROUTES = {
     "api/v1/editor/webhooks/<int:pk>/deliveries/": [(P + "/editor/webhooks/{webhook}/deliveries/", API_EDITOR)],
     # --- the staff portal, city A, unpublished edition
     "portal/": [("/portal/", signed_in(200))],
+    "portal/hilfe/": [("/portal/hilfe/", signed_in(200))],
     "portal/<slug:city_slug>/<int:year>/": [
         (PORTAL_A + "/", A_TEAM),
         ("/portal/{city}/{published_year}/", A_TEAM),  # read only once published, still only for its team
