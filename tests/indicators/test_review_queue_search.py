@@ -87,3 +87,21 @@ def test_the_notes_have_a_trigram_index_on_postgresql_and_none_on_sqlite():
     else:
         assert connection.vendor == "sqlite"
         assert "answer_note_trgm" not in indexes
+
+
+def test_a_search_keeps_the_queues_order_by_city_and_parameter(admin_login, reviewer):
+    # given: every city's "busse" and other answers; a search every answer matches
+    edition = queue_edition(5, reviewer)
+    client = admin_login(reviewer)
+
+    # when
+    response = client.get(f"{QUEUE}?edition__id__exact={edition.pk}&q=Parameter")
+
+    # then: the page's rows in the order of (city, parameter), as without a search
+    rows = list(response.context["cl"].result_list)
+    assert len(rows) == Answer.objects.filter(edition=edition).count()
+    assert [(a.city_id, a.parameter_id) for a in rows] == sorted((a.city_id, a.parameter_id) for a in rows)
+    # (sorted as values, not along the (city, parameter) index: AnswerChangeList.get_ordering)
+    sql = str(response.context["cl"].queryset.query)
+    order = 'ORDER BY ("indicators_answer"."city_id" + 0) ASC, ("indicators_answer"."parameter_id" + 0) ASC'
+    assert sql.endswith(order)
