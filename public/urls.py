@@ -1,8 +1,9 @@
-"""Public pages of published editions: home, rankings, city profiles, comparison, simulator, methodology, open data."""
+"""Public pages of published editions: home, rankings, city profiles, comparison, simulator, methodology, open data;
+the legal pages (Impressum, privacy notice, accessibility statement with its feedback form)."""
 
 from django.urls import path
 
-from public.views import city, methodology, open_data, ranking, simulator
+from public.views import city, legal, methodology, open_data, ranking, simulator
 
 app_name = "public"
 urlpatterns = [
@@ -19,4 +20,8 @@ urlpatterns = [
     path("methodik/<int:year>/", methodology.methodology_view, name="methodology"),
     path("daten/", open_data.open_data_view, name="open_data"),
     path("daten/<int:year>/<slug:dataset>.<slug:fmt>", open_data.open_data_file, name="open_data_file"),
+    path("impressum/", legal.impressum_view, name="impressum"),
+    path("datenschutz/", legal.privacy_view, name="privacy"),
+    path("barrierefreiheit/", legal.accessibility_view, name="accessibility"),
+    path("barrierefreiheit/danke/", legal.accessibility_thanks_view, name="accessibility_thanks"),
 ]
