@@ -1,4 +1,5 @@
-"""The public site's one model: feedback on the site's accessibility (BITV 2.0 § 7), stored and mailed to the operator."""
+"""The public site's one model: feedback on the site's accessibility (BITV 2.0 § 7), stored and mailed to the
+operator."""
 
 from datetime import timedelta
 

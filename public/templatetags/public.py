@@ -68,5 +68,5 @@ def previous_page(context) -> str:
     referer = request.headers.get("referer", "")
     if not referer or referer == request.build_absolute_uri():
         return ""
-    safe = url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}, require_https=request.is_secure())
-    return referer if safe else ""
+    own_site = {request.get_host()}
+    return referer if url_has_allowed_host_and_scheme(referer, own_site, require_https=request.is_secure()) else ""

@@ -3,12 +3,17 @@ with its feedback form. Their operator-specific facts come from settings (public
 
 from django.conf import settings
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from public import feedback, legal
 from public.forms import AccessibilityFeedbackForm
 from public.models import ANSWER_WITHIN
+
+RATE_LIMITED = _(
+    "Sie haben in dieser Stunde schon mehrere Nachrichten gesendet. Bitte versuchen Sie es später noch einmal oder "
+    "schreiben Sie eine E-Mail."
+)
 
 
 def impressum_view(request):
@@ -37,7 +42,7 @@ def accessibility_view(request):
     status = 200
     if request.method == "POST":
         if form.is_valid() and feedback.feedback_rate_limited(request):
-            form.add_error(None, _("Sie haben in dieser Stunde schon mehrere Nachrichten gesendet. Bitte versuchen Sie es später noch einmal oder schreiben Sie eine E-Mail."))  # fmt: skip
+            form.add_error(None, RATE_LIMITED)
             status = 429
         elif form.is_valid():
             data = form.cleaned_data

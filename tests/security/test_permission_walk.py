@@ -90,6 +90,11 @@ ROUTES = {
     "methodik/": [("/methodik/", everyone(200))],
     "methodik/<int:year>/": [("/methodik/{published_year}/", everyone(200))],
     "daten/": [("/daten/", everyone(200))],
+    # --- the legal pages (the accessibility statement's form posts: tests/public/test_legal.py)
+    "impressum/": [("/impressum/", everyone(200))],
+    "datenschutz/": [("/datenschutz/", everyone(200))],
+    "barrierefreiheit/": [("/barrierefreiheit/", everyone(200))],
+    "barrierefreiheit/danke/": [("/barrierefreiheit/danke/", everyone(200))],
     "daten/<int:year>/<slug:dataset>.<slug:fmt>": [
         ("/daten/{published_year}/results.csv", everyone(200)),
         ("/daten/{published_year}/answers.json", everyone(200)),
@@ -288,6 +293,7 @@ ADMIN_MODELS = {
     "scoring.scorerun": ("", "v"),
     "webhooks.webhookendpoint": ("", "va"),
     "webhooks.webhookdelivery": ("", "v"),
+    "public.accessibilityfeedback": ("", "v"),  # feedback comes only through the public form
 }
 # The URL patterns every ModelAdmin has; the walk opens the first three per model.
 ADMIN_MODEL_PATTERNS = ("", "add/", "<path:object_id>/change/", "<path:object_id>/history/",
