@@ -230,7 +230,7 @@ ROUTES = {
     "admin/r/<path:content_type_id>/<path:object_id>/": [
         ("/admin/r/{city_content_type}/{city_pk}/", (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404, 404, 404)),
     ],
-    "admin/^(?P<app_label>auth|django_celery_beat|axes|otp_totp|indicators|scoring|webhooks)/$": [
+    "admin/^(?P<app_label>auth|django_celery_beat|axes|otp_totp|indicators|scoring|public|webhooks)/$": [
         ("/admin/indicators/", ADMIN_PAGE),
         ("/admin/webhooks/", (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404, 404, 200)),
         ("/admin/axes/", (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404, 404, 404)),
