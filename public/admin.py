@@ -26,17 +26,8 @@ class AccessibilityFeedbackAdmin(admin.ModelAdmin):
         "attempts",
         "last_error",
     )
-    readonly_fields = (
-        "name",
-        "email",
-        "page_url",
-        "message",
-        "created_at",
-        "answer_due",
-        "mailed_at",
-        "attempts",
-        "last_error",
-    )
+    # Everything came from the reader or the outbox; the editors record only the answer.
+    readonly_fields = tuple(field for field in fields if field not in ("answered_at", "note"))
 
     def has_add_permission(self, request) -> bool:
         return False  # feedback comes only through the public form
