@@ -6,6 +6,7 @@ from django.core import mail
 
 from public.models import AccessibilityFeedback
 from tests import factories
+from tests.browser.test_csp import WatchedPage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -70,3 +71,15 @@ def test_the_admin_login_links_to_the_legal_pages(live_server, page, role_groups
     page.wait_for_url("**/impressum/")
     assert page.get_by_role("heading", level=1).inner_text() == "Impressum"
     assert page.get_by_text("Demo-Angaben:").is_visible()
+
+
+@pytest.mark.parametrize("url", ["/impressum/", "/datenschutz/", "/barrierefreiheit/", "/en/barrierefreiheit/"])
+def test_the_legal_pages_work_under_the_content_security_policy(live_server, chromium, url):
+    watched = WatchedPage(chromium)
+    try:
+        watched.open(live_server.url + url)
+        watched.page.wait_for_load_state("load")
+
+        watched.assert_no_violation()
+    finally:
+        watched.context.close()
