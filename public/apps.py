@@ -1,4 +1,5 @@
-"""App config of the public website and the public read API (published data only; no models)."""
+"""App config of the public website and the public read API (published data only; its one model is the
+accessibility feedback, public/models.py)."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _

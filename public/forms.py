@@ -1,4 +1,4 @@
-"""Forms of the public pages: the ranking filter (read from GET parameters)."""
+"""Forms of the public pages: the ranking filter (read from GET parameters), the accessibility feedback."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -58,3 +58,31 @@ class RankingFilterForm(forms.Form):
     def sort_key(self) -> str:
         """The domain key to sort by, "" for the total."""
         return self._valid("sortierung") if "sortierung" in self.fields else ""
+
+
+class AccessibilityFeedbackForm(forms.Form):
+    """The accessibility statement's feedback form: name optional, e-mail, message, the page concerned.
+
+    `website` is a honeypot: hidden from people (and from screen readers), filled in by spam robots; a form with
+    it filled in is refused like any invalid one, and nothing is stored.
+    """
+
+    name = forms.CharField(label=_("Name (freiwillig)"), max_length=200, required=False)
+    email = forms.EmailField(
+        label=_("E-Mail-Adresse für die Antwort"),
+        error_messages={"invalid": _("Bitte geben Sie eine gültige E-Mail-Adresse an, damit wir antworten können.")},
+    )
+    page_url = forms.CharField(label=_("Betroffene Seite (Adresse, freiwillig)"), max_length=500, required=False)
+    message = forms.CharField(
+        label=_("Ihre Nachricht"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        min_length=10,
+        max_length=5000,
+        error_messages={"min_length": _("Bitte beschreiben Sie die Barriere in mindestens 10 Zeichen.")},
+    )
+    website = forms.CharField(label=_("Bitte leer lassen"), required=False)
+
+    def clean_website(self):
+        if self.cleaned_data["website"]:
+            raise forms.ValidationError(_("Diese Nachricht wurde als unerwünscht erkannt und nicht gespeichert."))
+        return ""

@@ -1,9 +1,9 @@
 """Public pages of published editions: home, rankings, city profiles, comparison, simulator, methodology, FAQ,
-open data."""
+open data; the legal pages (Impressum, privacy notice, accessibility statement with its feedback form)."""
 
 from django.urls import path
 
-from public.views import city, faq, methodology, open_data, ranking, simulator
+from public.views import city, faq, legal, methodology, open_data, ranking, simulator
 
 app_name = "public"
 urlpatterns = [
@@ -21,4 +21,8 @@ urlpatterns = [
     path("faq/", faq.faq_view, name="faq"),
     path("daten/", open_data.open_data_view, name="open_data"),
     path("daten/<int:year>/<slug:dataset>.<slug:fmt>", open_data.open_data_file, name="open_data_file"),
+    path("impressum/", legal.impressum_view, name="impressum"),
+    path("datenschutz/", legal.privacy_view, name="privacy"),
+    path("barrierefreiheit/", legal.accessibility_view, name="accessibility"),
+    path("barrierefreiheit/danke/", legal.accessibility_thanks_view, name="accessibility_thanks"),
 ]

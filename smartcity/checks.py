@@ -54,3 +54,18 @@ def check_site_url(app_configs=None, **kwargs) -> list[Warning]:
             )
         )
     return warnings
+
+
+@register(Tags.security, deploy=True)
+def check_legal_texts(app_configs=None, **kwargs) -> list[Warning]:
+    """The legal pages (Impressum, Datenschutz, Barrierefreiheit) must name the real operator, not the demo one."""
+    if settings.DEBUG or not settings.LEGAL_DEMO:
+        return []
+    return [
+        Warning(
+            "LEGAL_OPERATOR_NAME is not set: the Impressum, the privacy notice and the accessibility statement show "
+            "demo values.",
+            hint="Set the LEGAL_* and ACCESSIBILITY_* variables (README, 'Rechtliche Seiten').",
+            id="smartcity.W004",
+        )
+    ]

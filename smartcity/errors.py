@@ -1,6 +1,10 @@
-"""Errors outside any view, for the whole site: 400 (413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE), 404
+"""Errors outside any view, for the whole site: 400 (413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE), 403, 404
 and 500 (503 with Retry-After while the database is unreachable), as JSON in the API's one error shape under /api/
-and as the site's pages elsewhere.
+and as the site's pages elsewhere (templates/400.html, 403.html, 404.html, 500.html, 503.html, in the language of
+the address's prefix: LocaleMiddleware reads it from the path also when no route matches).
+
+The 404 and 403 pages get the request and use the site's layout (base.html); the 400, 500 and 503 pages are
+rendered without a request or a database (templates/_error_base.html), so that they cannot fail themselves.
 
 The error shape itself is here, below the API: {"message": "...", "code": "...", "errors": {field: [...]}}.
 """
@@ -44,6 +48,13 @@ def page_not_found(request, exception=None):
     if _is_api(request):
         return JsonResponse(error_body(_("Nicht gefunden."), code="not_found"), status=404)
     return defaults.page_not_found(request, exception)
+
+
+def permission_denied(request, exception=None):
+    """403 outside any view's own answer (a view raised PermissionDenied): JSON under /api/, the page elsewhere."""
+    if _is_api(request):
+        return JsonResponse(error_body(_("Keine Berechtigung."), code="permission_denied"), status=403)
+    return defaults.permission_denied(request, exception)
 
 
 # Seconds a client is asked to wait when the database is briefly unreachable (a restart, a failover).

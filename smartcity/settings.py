@@ -1,5 +1,6 @@
 """Django settings: everything comes from the environment, with embedded defaults for development."""
 
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -512,3 +513,50 @@ REVIEW_JUMP_PERCENT = env.float("REVIEW_JUMP_PERCENT", default=50.0)
 STALE_STAND_MONTHS = env.int("STALE_STAND_MONTHS", default=12)
 if STALE_STAND_MONTHS < 0:
     raise ImproperlyConfigured("STALE_STAND_MONTHS must be 0 or more.")
+
+# --- Legal pages (public/legal.py): Impressum, Datenschutz, Barrierefreiheit -------------------------------------
+# The operator's facts, from the environment: they exist before any database or admin user does, are part of the
+# deployment's configuration (one place per installation, reviewed with it) and are shown on every error page
+# too. The defaults are demo values, and the pages say so while LEGAL_OPERATOR_NAME is unset (README, "Rechtliche
+# Seiten"); `manage.py check --deploy` warns about them. Addresses are lists: lines separated by commas.
+LEGAL_DEMO = not env("LEGAL_OPERATOR_NAME", default="")
+LEGAL_OPERATOR_NAME = env("LEGAL_OPERATOR_NAME", default="Musterstadt-Verein für offene Daten e. V. (Demo-Angabe)")
+LEGAL_OPERATOR_ADDRESS = env.list("LEGAL_OPERATOR_ADDRESS", default=["Musterstraße 1", "12345 Musterstadt"])
+LEGAL_OPERATOR_EMAIL = env("LEGAL_OPERATOR_EMAIL", default="kontakt@example.org")
+LEGAL_OPERATOR_PHONE = env("LEGAL_OPERATOR_PHONE", default="+49 30 0000000 (Demo)")
+# Who represents the operator (Vorstand, Bürgermeisterin …) and its register entry, if any (§ 5 DDG).
+LEGAL_REPRESENTATIVE = env("LEGAL_REPRESENTATIVE", default="Erika Mustermann (Vorstand, Demo-Angabe)")
+LEGAL_REGISTER_ENTRY = env("LEGAL_REGISTER_ENTRY", default="Vereinsregister Amtsgericht Musterstadt, VR 0000 (Demo)")
+LEGAL_VAT_ID = env("LEGAL_VAT_ID", default="")
+# Responsible for the content (§ 18 Abs. 2 MStV), with an address.
+LEGAL_CONTENT_RESPONSIBLE = env("LEGAL_CONTENT_RESPONSIBLE", default="Max Mustermann, Anschrift wie oben (Demo)")
+# The data protection officer (Art. 37 DSGVO; public bodies must name one) and the supervisory authority.
+LEGAL_DPO = env("LEGAL_DPO", default="Datenschutzbeauftragte(r) des Demo-Betreibers")
+LEGAL_DPO_EMAIL = env("LEGAL_DPO_EMAIL", default="datenschutz@example.org")
+LEGAL_SUPERVISORY_AUTHORITY = env(
+    "LEGAL_SUPERVISORY_AUTHORITY", default="Die Landesbeauftragte für Datenschutz des Sitzlandes (Demo-Angabe)"
+)
+LEGAL_SUPERVISORY_AUTHORITY_URL = env("LEGAL_SUPERVISORY_AUTHORITY_URL", default="https://www.bfdi.bund.de/")
+# Where the site runs (a processor under Art. 28 DSGVO) and how long its web server keeps access logs.
+LEGAL_HOSTING_PROVIDER = env("LEGAL_HOSTING_PROVIDER", default="Demo-Hoster GmbH, Rechenzentrum in Deutschland")
+LEGAL_ACCESS_LOG_DAYS = env.int("LEGAL_ACCESS_LOG_DAYS", default=7)
+# The accessibility statement (BITV 2.0 § 7): its date, the conformance ("full", "partial", "none"), where feedback
+# is mailed, and the conciliation body (the federal one; a Land's own for bodies under Land law).
+ACCESSIBILITY_STATEMENT_DATE = date.fromisoformat(env("ACCESSIBILITY_STATEMENT_DATE", default="2026-12-07"))
+ACCESSIBILITY_CONFORMANCE = env("ACCESSIBILITY_CONFORMANCE", default="partial")
+if ACCESSIBILITY_CONFORMANCE not in ("full", "partial", "none"):
+    raise ImproperlyConfigured("ACCESSIBILITY_CONFORMANCE must be full, partial or none.")
+ACCESSIBILITY_FEEDBACK_EMAIL = env("ACCESSIBILITY_FEEDBACK_EMAIL", default=LEGAL_OPERATOR_EMAIL)
+ACCESSIBILITY_CONCILIATION_BODY = env(
+    "ACCESSIBILITY_CONCILIATION_BODY",
+    default="Schlichtungsstelle nach dem Behindertengleichstellungsgesetz (BGG) beim Beauftragten der "
+    "Bundesregierung für die Belange von Menschen mit Behinderungen",
+)
+ACCESSIBILITY_CONCILIATION_URL = env("ACCESSIBILITY_CONCILIATION_URL", default="https://www.schlichtungsstelle-bgg.de")
+# At most this many feedback messages per client address and hour (the form's rate limit); each mailed once
+# (after NOTIFICATION_MAX_ATTEMPTS failed attempts it is given up, and stays visible in the admin).
+ACCESSIBILITY_FEEDBACK_PER_HOUR = env.int("ACCESSIBILITY_FEEDBACK_PER_HOUR", default=5)
+CELERY_BEAT_SCHEDULE["accessibility-feedback-send"] = {
+    "task": "public.tasks.accessibility_feedback_send_task",
+    "schedule": env.int("ACCESSIBILITY_FEEDBACK_SEND_SECONDS", default=300),
+}

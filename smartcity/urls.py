@@ -31,5 +31,6 @@ urlpatterns += i18n_patterns(
 
 # Outside any view (no route matches, or an unhandled error): JSON for the API, pages for the site.
 handler400 = "smartcity.errors.bad_request"
+handler403 = "smartcity.errors.permission_denied"
 handler404 = "smartcity.errors.page_not_found"
 handler500 = "smartcity.errors.server_error"

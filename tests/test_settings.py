@@ -9,6 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE_URL = "https://index.example.org"
+# The operator named on the legal pages (without it, check --deploy warns: smartcity.W004).
+OPERATOR = "Stadt Beispielhausen"
 PRODUCTION_KEY = "k" * 20 + "x7Qp2Lm9Zr4Tw8Vn1Bc6Hy3Jd5Fg0Sa" + "w" * 10
 
 
@@ -25,6 +27,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
             "DATABASE_URL",
             "REDIS_URL",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "LEGAL_OPERATOR_NAME",
         }
     }
     return subprocess.run(
@@ -81,8 +84,9 @@ def test_production_start_with_a_site_url_without_host_stops_with_a_clear_messag
 )
 def test_deploy_check_warns_about_a_site_url_mails_should_not_link_to(site_url, warning):
     result = manage(
-        "check", "--deploy", DEBUG="0", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="index.example.org", SITE_URL=site_url
-    )
+        "check", "--deploy", DEBUG="0", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="index.example.org", SITE_URL=site_url,
+        LEGAL_OPERATOR_NAME=OPERATOR,
+    )  # fmt: skip
 
     assert f"?: ({warning}) SITE_URL" in result.stdout + result.stderr
     assert "System check identified 1 issue (0 silenced)." in result.stdout + result.stderr
@@ -90,11 +94,21 @@ def test_deploy_check_warns_about_a_site_url_mails_should_not_link_to(site_url, 
 
 def test_deploy_check_reports_nothing_with_production_settings():
     result = manage(
-        "check", "--deploy", DEBUG="0", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="index.example.org", SITE_URL=SITE_URL
-    )
+        "check", "--deploy", DEBUG="0", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="index.example.org", SITE_URL=SITE_URL,
+        LEGAL_OPERATOR_NAME=OPERATOR,
+    )  # fmt: skip
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_deploy_check_warns_while_the_legal_pages_show_demo_values():
+    result = manage(
+        "check", "--deploy", DEBUG="0", SECRET_KEY=PRODUCTION_KEY, ALLOWED_HOSTS="index.example.org", SITE_URL=SITE_URL
+    )
+
+    assert "?: (smartcity.W004) LEGAL_OPERATOR_NAME is not set" in result.stdout + result.stderr
+    assert "System check identified 1 issue (0 silenced)." in result.stdout + result.stderr
 
 
 def test_static_files_collect_with_production_storage(tmp_path):

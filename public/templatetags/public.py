@@ -5,6 +5,7 @@ import math
 from django import template
 from django.template.defaultfilters import floatformat
 from django.urls import translate_url
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -55,3 +56,17 @@ def language_links(context) -> list[dict]:
         {"code": code, "name": name, "url": translate_url(path, code), "current": code == current}
         for code, name in settings.LANGUAGES
     ]
+
+
+@register.simple_tag(takes_context=True)
+def previous_page(context) -> str:
+    """The page the reader came from (the Referer), for an error page's "back" link: only an address of this
+    site and not the failing page itself; "" otherwise (no request, another site, no Referer)."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    referer = request.headers.get("referer", "")
+    if not referer or referer == request.build_absolute_uri():
+        return ""
+    own_site = {request.get_host()}
+    return referer if url_has_allowed_host_and_scheme(referer, own_site, require_https=request.is_secure()) else ""

@@ -35,6 +35,7 @@ from indicators.models import (
     ReviewAssignment,
 )
 from indicators.services import coordination
+from public.feedback import feedback_submit
 from scoring.services import scores_recompute
 from tests import factories
 from tests.scoring.test_services import answer_all, publish
@@ -206,6 +207,8 @@ def _build_world(storage) -> World:
     PopulationFigure.objects.create(
         edition=edition, city=city_a, reference_date=datetime.date(2019, 12, 31), population=123_457
     )
+    # Feedback on the site's accessibility: editors only (public.admin).
+    feedback_submit(name="", email="leser@example.org", message="Der Kontrast ist zu schwach.", page_url="/")
 
     users = {
         "anonymous": None,

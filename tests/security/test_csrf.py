@@ -22,6 +22,8 @@ CSRF_TOKEN = "K" * 32  # a valid secret; the cookie and the header carry the sam
 WS = "/api/v1/workspace/{city}/{year}/answers/{draft_key}/"
 # pattern → [(role, method, path, data, status with a valid token)]. The path is the walk's unless given.
 WRITES = {
+    # the accessibility statement's feedback form (anonymous; wrong input is a 400 and stores nothing)
+    "barrierefreiheit/": [("anonymous", "post", None, {"email": "keine-adresse"}, 400)],
     "i18n/setlang/": [("anonymous", "post", None, {"language": "en", "next": "/"}, 302)],
     "accounts/login/": [("anonymous", "post", None, {"username": "staff-a", "password": "secret-pass-123"}, 302)],
     "accounts/logout/": [("staff_a", "post", None, {}, 302)],
@@ -108,12 +110,15 @@ WRITES = {
 # views without a method decorator render it again; nothing is written).
 READ_ONLY = {
     "",
+    "impressum/",
+    "datenschutz/",
+    "barrierefreiheit/danke/",
     "accounts/password_change/done/",
     "accounts/password_reset/done/",
     "accounts/reset/done/",
     "admin/",
     "admin/(?P<url>.*)$",
-    "admin/^(?P<app_label>auth|django_celery_beat|axes|otp_totp|indicators|scoring|webhooks)/$",
+    "admin/^(?P<app_label>auth|django_celery_beat|axes|otp_totp|indicators|scoring|public|webhooks)/$",
     "admin/autocomplete/",
     "admin/indicators/edition/<int:pk>/board/",
     "portal/check/<int:pk>/download/",

@@ -91,6 +91,11 @@ ROUTES = {
     "methodik/<int:year>/": [("/methodik/{published_year}/", everyone(200))],
     "faq/": [("/faq/", everyone(200))],
     "daten/": [("/daten/", everyone(200))],
+    # --- the legal pages (the accessibility statement's form posts: tests/public/test_legal.py)
+    "impressum/": [("/impressum/", everyone(200))],
+    "datenschutz/": [("/datenschutz/", everyone(200))],
+    "barrierefreiheit/": [("/barrierefreiheit/", everyone(200))],
+    "barrierefreiheit/danke/": [("/barrierefreiheit/danke/", everyone(200))],
     "daten/<int:year>/<slug:dataset>.<slug:fmt>": [
         ("/daten/{published_year}/results.csv", everyone(200)),
         ("/daten/{published_year}/answers.json", everyone(200)),
@@ -227,7 +232,7 @@ ROUTES = {
     "admin/r/<path:content_type_id>/<path:object_id>/": [
         ("/admin/r/{city_content_type}/{city_pk}/", (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404, 404, 404)),
     ],
-    "admin/^(?P<app_label>auth|django_celery_beat|axes|otp_totp|indicators|scoring|webhooks)/$": [
+    "admin/^(?P<app_label>auth|django_celery_beat|axes|otp_totp|indicators|scoring|public|webhooks)/$": [
         ("/admin/indicators/", ADMIN_PAGE),
         ("/admin/webhooks/", (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404, 404, 200)),
         ("/admin/axes/", (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404, 404, 404)),
@@ -290,6 +295,7 @@ ADMIN_MODELS = {
     "scoring.scorerun": ("", "v"),
     "webhooks.webhookendpoint": ("", "va"),
     "webhooks.webhookdelivery": ("", "v"),
+    "public.accessibilityfeedback": ("", "v"),  # feedback comes only through the public form
 }
 # The URL patterns every ModelAdmin has; the walk opens the first three per model.
 ADMIN_MODEL_PATTERNS = ("", "add/", "<path:object_id>/change/", "<path:object_id>/history/",

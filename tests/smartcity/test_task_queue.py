@@ -51,6 +51,7 @@ def test_the_code_requests_the_follow_up_tasks_and_the_recompute():
         "webhooks.tasks.webhooks_deliver_task",
         "indicators.tasks.review_flags_refresh_task",  # the stored review flags (issue 17)
         "public.tasks.published_files_write_task",  # issue 17: the published open data files
+        "public.tasks.accessibility_feedback_send_task",  # issue 18: feedback on accessibility to the operator
     }
 
 
@@ -66,8 +67,9 @@ def test_every_task_of_the_apps_is_named_after_its_module_and_function():
     current_app.loader.import_default_modules()
     ours = {name: task for name, task in current_app.tasks.items() if name.split(".")[0] in APPS}
     # with indicators.tasks.evidence_orphans_reap_task (issue 15, item 3), checks_remind_task,
-    # review_flags_refresh_task and public.tasks.published_files_write_task (issue 17)
-    assert len(ours) == 9
+    # review_flags_refresh_task and public.tasks.published_files_write_task (issue 17),
+    # public.tasks.accessibility_feedback_send_task (issue 18)
+    assert len(ours) == 10
     for name, task in ours.items():
         assert name == f"{task.run.__module__}.{task.run.__name__}"
 
