@@ -83,7 +83,7 @@ def test_the_notes_have_a_trigram_index_on_postgresql_and_none_on_sqlite():
         indexes = connection.introspection.get_constraints(cursor, Answer._meta.db_table)
     if connection.vendor == "postgresql":
         assert "answer_note_trgm" in indexes
-        assert indexes["answer_note_trgm"]["type"] == "gin"
+        assert indexes["answer_note_trgm"]["type"] == "gist"
     else:
         assert connection.vendor == "sqlite"
         assert "answer_note_trgm" not in indexes
