@@ -161,7 +161,7 @@ def test_every_portal_page_passes_the_wcag_audit(live_server, chromium, editions
         (
             f"/portal/{city.slug}/{year}/answer/wartezeit/",
             {"wartezeit-value": "viele", "wartezeit-version": "0"},
-            "main article#p-wartezeit .errors",
+            "main article#p-wartezeit .has-error",
         ),
     ]:
         with page.expect_navigation():
