@@ -11,7 +11,7 @@ from indicators.services.coordination import staff_invite
 from tests import factories
 from tests.browser.axe import Gap, audit, known_gaps, with_axe
 from tests.browser.helpers import log_in, wait_for_htmx
-from tests.factories import UserFactory, cities_of, coordinator_of
+from tests.factories import UserFactory, cities_of, coordinator_of, parameter
 from tests.scoring.test_services import answer_all, publish
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,14 +33,13 @@ def editions(editor):
     for city in cities:
         Participation.objects.create(edition=collecting, city=city)
     city = cities[0]
-    answer = factories.parameter
     Answer.objects.create(
-        edition=collecting, city=city, parameter=answer(collecting, "busse"), value_number=Decimal("42.5")
+        edition=collecting, city=city, parameter=parameter(collecting, "busse"), value_number=Decimal("42.5")
     )
     Answer.objects.create(
         edition=collecting,
         city=city,
-        parameter=answer(collecting, "online-termine"),
+        parameter=parameter(collecting, "online-termine"),
         value_bool=True,
         evidence_url="https://example.org/termine",
         status=Answer.Status.SUBMITTED,
@@ -48,7 +47,7 @@ def editions(editor):
     Answer.objects.create(
         edition=collecting,
         city=city,
-        parameter=answer(collecting, "smart-meter"),
+        parameter=parameter(collecting, "smart-meter"),
         value_choice="planned",
         status=Answer.Status.CHANGES_REQUESTED,
         review_reason="Bitte den Bericht verlinken.",
@@ -71,13 +70,22 @@ POST_FORM = """([action, fields]) => {
 }"""
 
 
-def new_page(chromium, *, viewport: str, language: str):
-    context = with_axe(
-        chromium.new_context(locale="de-DE" if language == "de" else "en-GB", viewport=VIEWPORTS[viewport])
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return page
+@pytest.fixture
+def new_page(chromium):
+    """Open a page in a new browser context (one per viewport and language) with axe-core on every page it loads;
+    the contexts are closed after the test."""
+    contexts = []
+
+    def open_page(*, viewport: str, language: str):
+        locale = "de-DE" if language == "de" else "en-GB"
+        contexts.append(with_axe(chromium.new_context(locale=locale, viewport=VIEWPORTS[viewport])))
+        page = contexts[-1].new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 def audit_all(page, urls: list[str], *, label: str) -> list[str]:
@@ -92,7 +100,7 @@ def audit_all(page, urls: list[str], *, label: str) -> list[str]:
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("language", ["de", "en"])
-def test_every_public_page_passes_the_wcag_audit(live_server, chromium, editions, viewport, language):
+def test_every_public_page_passes_the_wcag_audit(live_server, new_page, editions, viewport, language):
     # given
     published, _collecting, cities = editions
     year = published.year
@@ -112,7 +120,7 @@ def test_every_public_page_passes_the_wcag_audit(live_server, chromium, editions
         "/daten/",
         "/accounts/login/",
     ]
-    page = new_page(chromium, viewport=viewport, language=language)
+    page = new_page(viewport=viewport, language=language)
 
     # when
     violations = audit_all(page, [prefix + url for url in urls], label=f"{viewport}, {language}")
@@ -122,15 +130,15 @@ def test_every_public_page_passes_the_wcag_audit(live_server, chromium, editions
 
 
 @pytest.mark.parametrize(("viewport", "language"), [("desktop", "de"), ("phone", "de"), ("desktop", "en")])
-def test_every_portal_page_passes_the_wcag_audit(live_server, chromium, editions, viewport, language):
+def test_every_portal_page_passes_the_wcag_audit(live_server, new_page, editions, viewport, language):
     # given: a coordinator of the first city (coordinators see every portal page a staff member sees, and more)
-    _published, collecting, cities = editions
+    published, collecting, cities = editions
     city, year = cities[0], collecting.year
     coordinator = coordinator_of(city, username="cora")
     _invitation, token = staff_invite(
         user=coordinator, city=city, email="neu@example.org", role="staff", link_template="/{token}/"
     )
-    page = new_page(chromium, viewport=viewport, language=language)
+    page = new_page(viewport=viewport, language=language)
     prefix = live_server.url + ("/en" if language == "en" else "")
     label = f"{viewport}, {language}"
     portal = f"{prefix}/portal/{city.slug}"
@@ -143,6 +151,7 @@ def test_every_portal_page_passes_the_wcag_audit(live_server, chromium, editions
         [
             f"{prefix}/portal/",
             f"{portal}/{year}/",
+            f"{portal}/{published.year}/",
             f"{portal}/{year}/import/",
             f"{portal}/{year}/answer/online-termine/history/",
             f"{portal}/team/",
@@ -152,8 +161,8 @@ def test_every_portal_page_passes_the_wcag_audit(live_server, chromium, editions
         ],
         label=label,
     )
-    # and the two reached by a form without htmx: the confirmation before submitting all, and the answer edit
-    # page after a wrong value
+    # and those reached by a form without htmx: the confirmation before submitting all, and an answer's own
+    # page after a wrong value (a number; a choice, whose question is a fieldset)
     page.goto(f"{portal}/{year}/")
     wait_for_htmx(page)
     for action, fields, heading in [
@@ -162,6 +171,11 @@ def test_every_portal_page_passes_the_wcag_audit(live_server, chromium, editions
             f"/portal/{city.slug}/{year}/answer/wartezeit/",
             {"wartezeit-value": "viele", "wartezeit-version": "0"},
             "main article#p-wartezeit .has-error",
+        ),
+        (
+            f"/portal/{city.slug}/{year}/answer/smart-meter/",
+            {"smart-meter-value": "viele", "smart-meter-version": "1"},
+            "main article#p-smart-meter fieldset.has-error",
         ),
     ]:
         with page.expect_navigation():
@@ -174,14 +188,14 @@ def test_every_portal_page_passes_the_wcag_audit(live_server, chromium, editions
     assert violations == [], "\n".join(violations)
 
 
-def test_the_review_queue_and_an_answer_page_pass_the_wcag_audit(live_server, chromium, role_groups, editions):
+def test_the_review_queue_and_an_answer_page_pass_the_wcag_audit(live_server, new_page, role_groups, editions):
     # given
     _published, collecting, cities = editions
     UserFactory(username="rita", groups=["reviewers"], is_staff=True)
     answer = Answer.objects.get(edition=collecting, city=cities[0], parameter__key="online-termine")
     violations = []
     for viewport in VIEWPORTS:
-        page = new_page(chromium, viewport=viewport, language="de")
+        page = new_page(viewport=viewport, language="de")
         page.goto(f"{live_server.url}/admin/login/?next=/admin/indicators/answer/")
         violations += audit(page, label=viewport, gaps=known_gaps())
 
@@ -196,9 +210,9 @@ def test_the_review_queue_and_an_answer_page_pass_the_wcag_audit(live_server, ch
     assert violations == [], "\n".join(violations)
 
 
-def test_the_audit_names_page_viewport_rule_and_nodes_and_a_listed_gap_excuses_only_its_pages(live_server, chromium):
+def test_the_audit_names_page_viewport_rule_and_nodes_and_a_listed_gap_excuses_only_its_pages(live_server, new_page):
     # given: a picture without a text alternative on the sign-in page
-    page = new_page(chromium, viewport="phone", language="de")
+    page = new_page(viewport="phone", language="de")
     page.goto(live_server.url + "/accounts/login/")
     page.evaluate(
         """document.querySelector("main").insertAdjacentHTML("beforeend", '<img id="no-alt" src="/x.png">')"""
