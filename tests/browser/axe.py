@@ -31,9 +31,9 @@ class Gap:
         return rule == self.rule and any(fnmatch.fnmatchcase(path, pattern) for pattern in self.pages)
 
 
-def known_gaps() -> list[Gap]:
+def known_gaps(path: Path = GAPS_FILE) -> list[Gap]:
     """The [[gap]] tables of public/accessibility_gaps.toml (every one needs all four keys)."""
-    with GAPS_FILE.open("rb") as file:
+    with path.open("rb") as file:
         tables = tomllib.load(file).get("gap", [])
     return [Gap(t["rule"], tuple(t["pages"]), t["reason_de"], t["reason_en"]) for t in tables]
 
