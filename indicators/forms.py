@@ -42,7 +42,7 @@ class AnswerForm(forms.Form):
         widgets' contexts by string formatting: at 162 rows the ~1,500 template renders of labels and widgets were
         half the page's time (tests/indicators/test_questionnaire_rows.py compares both renderings for every kind
         of value)."""
-        parts = [_field_html(_label_html(field), _widget_html(field), field.errors) for field in self.visible_fields()]
+        parts = [_visible_field_html(field) for field in self.visible_fields()]
         parts.extend(_widget_html(field) for field in self.hidden_fields())
         return mark_safe("".join(parts))  # every value and label is escaped by the helpers below
 
@@ -56,11 +56,14 @@ def answer_fields_html(parameter: Parameter, answer: Answer | None) -> SafeStrin
     initial = initial_for(answer) if answer is not None else {}
     fixed = _fixed_texts(get_language())
 
-    def label(text, for_id: str | None) -> str:
+    def caption(text) -> str:
         text = _escaped(text)
         if text and text[-1] not in fixed["punctuation"]:
             text += ":"  # Form.label_suffix, left out after punctuation as BoundField.label_tag does
-        return f'<label for="id_{key}-{for_id}">{text}</label>' if for_id else f"<label>{text}</label>"
+        return text
+
+    def label(text, for_id: str) -> str:
+        return f'<label for="id_{key}-{for_id}">{caption(text)}</label>'
 
     value = initial.get("value")
     name = f"{key}-value"
@@ -71,7 +74,7 @@ def answer_fields_html(parameter: Parameter, answer: Answer | None) -> SafeStrin
             f"{_escaped(text)}</label></div>"
             for n, (option, text) in enumerate(fixed["yes_no"])
         )
-        value_label, value_widget = label(parameter.name, None), f'<div id="id_{name}">{options}</div>'
+        value_html = _group_html(caption(parameter.name), f'<div id="id_{name}">{options}</div>', ())
     elif parameter.kind == Parameter.Kind.CHOICE:
         selected = value or ""
         choices = [("", "—")] + [(o["key"], parameter.option_label(o["key"])) for o in parameter.options]
@@ -80,16 +83,16 @@ def answer_fields_html(parameter: Parameter, answer: Answer | None) -> SafeStrin
             for option, text in choices
             for mark in [" selected" if option == selected else ""]
         )
-        value_label = label(parameter.name, "value")
-        value_widget = f'<select name="{_escaped(name)}" id="id_{name}">{options}</select>'
+        select = f'<select name="{_escaped(name)}" id="id_{name}">{options}</select>'
+        value_html = _group_html(label(parameter.name, "value"), select, ())
     else:
         attrs = _number_attrs(parameter)  # as value_field's widget has them, without building the field
         shown = {"value": None if value is None else formats.localize_input(value)}  # NumberField.prepare_value
-        value_label = label(parameter.name, "value")
         value_widget = _input_html({"type": "text", "name": name, **shown, "attrs": {**attrs, "id": f"id_{name}"}})
+        value_html = _field_html(label(parameter.name, "value"), value_widget, ())
     url, note, as_of = initial.get("evidence_url") or None, initial.get("note") or "", initial.get("as_of")
     parts = [
-        _field_html(value_label, value_widget, ()),
+        value_html,
         _field_html(
             label(fixed["evidence_url"], "evidence_url"),
             _input_html(
@@ -151,6 +154,21 @@ def _option(name: str, n: int, option: str, chosen: str, flag: str) -> dict:
 def _field_html(label_html: str, widget_html: str, errors) -> str:
     css = "field has-error" if errors else "field"
     return f'<div class="{css}">{label_html} {widget_html}{_errors_html(errors)}</div>'
+
+
+def _group_html(legend_html: str, widget_html: str, errors) -> str:
+    """A question answered by picking an option (yes/no radio buttons, a choice's select): a fieldset with the
+    question as its legend, so that a screen reader names the question with each option, not only "ja". For
+    radio buttons the legend is the question (Django's legend_tag); a select keeps its label, inside the legend."""
+    css = "field has-error" if errors else "field"
+    return f'<fieldset class="{css}"><legend>{legend_html}</legend> {widget_html}{_errors_html(errors)}</fieldset>'
+
+
+def _visible_field_html(field: forms.BoundField) -> str:
+    if isinstance(field.field, forms.ChoiceField):  # the value of a yes/no or choice parameter
+        legend = _label_contents(field) if field.use_fieldset else _label_html(field)
+        return _group_html(legend, _widget_html(field), field.errors)
+    return _field_html(_label_html(field), _widget_html(field), field.errors)
 
 
 class ResearchForm(AnswerForm):
@@ -260,12 +278,18 @@ def _widget_html(field: forms.BoundField) -> str:
     return _input_html(widget)
 
 
-def _label_html(field: forms.BoundField) -> str:
-    """BoundField.label_tag: the label with the form's suffix unless it ends in punctuation, `for` the widget."""
+def _label_contents(field: forms.BoundField) -> str:
+    """The label's text with the form's suffix unless it ends in punctuation (BoundField.label_tag's contents)."""
     contents = _escaped(field.label)
     suffix = field.form.label_suffix
     if suffix and contents and contents[-1] not in gettext(":?.!"):
         contents += _escaped(suffix)
+    return contents
+
+
+def _label_html(field: forms.BoundField) -> str:
+    """BoundField.label_tag: the label with the form's suffix unless it ends in punctuation, `for` the widget."""
+    contents = _label_contents(field)
     for_id = field.field.widget.id_for_label(field.auto_id) if field.auto_id else ""
     return f'<label for="{_escaped(for_id)}">{contents}</label>' if for_id else f"<label>{contents}</label>"
 

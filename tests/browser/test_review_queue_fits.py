@@ -1,4 +1,5 @@
-"""The review queue fits a 1366 px screen: city, parameter, value, flags and status without sideways scrolling."""
+"""The review queue fits the screen: at 1366 px city, parameter, value, flags and status without sideways
+scrolling; on a phone the city, parameter and value come first."""
 
 from decimal import Decimal
 
@@ -15,8 +16,8 @@ LONG_NAME = (
 )
 
 
-def test_the_queue_shows_every_column_that_matters_at_1366_px(live_server, chromium, role_groups, edition):
-    # given: long names, as in the real catalogue, and submitted answers of every city
+def open_queue(live_server, chromium, edition, viewport: dict):
+    """Long names, as in the real catalogue, and a submitted answer of every city; a reviewer opens the queue."""
     Parameter.objects.filter(indicator__domain__edition=edition).update(name_de=LONG_NAME)
     for city in cities_of(edition):
         Answer.objects.create(
@@ -28,17 +29,36 @@ def test_the_queue_shows_every_column_that_matters_at_1366_px(live_server, chrom
             status=Answer.Status.SUBMITTED,
         )
     UserFactory(username="rita", groups=["reviewers"], is_staff=True)
-    page = chromium.new_context(locale="de-DE", viewport={"width": 1366, "height": 768}).new_page()
+    page = chromium.new_context(locale="de-DE", viewport=viewport).new_page()
     page.set_default_timeout(15_000)
-
-    # when
     log_in(page, f"{live_server.url}/admin/login/?next=/admin/indicators/answer/", "rita")
     page.locator("#result_list").wait_for()
+    return page
+
+
+def right_edges(page, names: list[str]) -> dict:
+    return page.evaluate(
+        """names => Object.fromEntries(names.map(name =>
+            [name, document.querySelector(`#result_list .column-${name}`).getBoundingClientRect().right]))""",
+        names,
+    )
+
+
+def test_the_queue_shows_every_column_that_matters_at_1366_px(live_server, chromium, role_groups, edition):
+    # when
+    page = open_queue(live_server, chromium, edition, {"width": 1366, "height": 768})
 
     # then: the columns a reviewer decides by end inside the window
-    right_edges = page.evaluate(
-        """() => Object.fromEntries(["city", "parameter", "shown_value", "flags", "status"].map(
-            name => [name, document.querySelector(`#result_list .column-${name}`).getBoundingClientRect().right]))"""
-    )
-    assert all(edge <= 1366 for edge in right_edges.values()), right_edges
+    edges = right_edges(page, ["city", "parameter", "shown_value", "flags", "status"])
+    assert all(edge <= 1366 for edge in edges.values()), edges
     assert page.locator("#result_list td.field-shown_value").first.inner_text() == "75,9 %"
+
+
+def test_on_a_phone_the_queue_shows_city_parameter_and_value_first(live_server, chromium, role_groups, edition):
+    # when
+    page = open_queue(live_server, chromium, edition, {"width": 375, "height": 812})
+
+    # then: city, parameter and value end on screen; the page itself does not scroll sideways
+    edges = right_edges(page, ["city", "parameter", "shown_value"])
+    assert all(edge <= 375 for edge in edges.values()), edges
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")

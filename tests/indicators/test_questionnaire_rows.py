@@ -27,13 +27,22 @@ def json_support_known(db):
     connection.features.supports_json_field  # noqa: B018 (the cached answer is what is wanted)
 
 
-# The rendering fields_html replaces: Django's label_tag and widget templates, field by field.
+# The rendering fields_html replaces: Django's label_tag, legend_tag and widget templates, field by field; a
+# question with options (radio buttons, a select) is a fieldset with the question as its legend.
 DJANGO_FIELDS = engines["django"].from_string(
     """{% for field in form.visible_fields %}
+      {% if field.field.choices %}
+      <fieldset class="field{% if field.errors %} has-error{% endif %}">
+        {% if field.use_fieldset %}{{ field.legend_tag }}{% else %}<legend>{{ field.label_tag }}</legend>{% endif %}
+        {{ field }}
+        {% if field.errors %}<p class="error" role="alert">{{ field.errors|join:" " }}</p>{% endif %}
+      </fieldset>
+      {% else %}
       <div class="field{% if field.errors %} has-error{% endif %}">
         {{ field.label_tag }} {{ field }}
         {% if field.errors %}<p class="error" role="alert">{{ field.errors|join:" " }}</p>{% endif %}
       </div>
+      {% endif %}
     {% endfor %}
     {% for field in form.hidden_fields %}{{ field }}{% endfor %}"""
 )
@@ -375,3 +384,28 @@ def test_the_questionnaire_goes_gzipped_to_a_client_that_accepts_it_and_reads_th
     assert "Accept-Encoding" in packed["Vary"]
     unpacked = gzip.decompress(packed.content).decode()
     assert unpacked.count('<article class="answer') == plain.content.decode().count('<article class="answer') == 5
+
+
+@pytest.mark.parametrize(("key", "control"), [("online-termine", 'type="radio"'), ("smart-meter", "<select")])
+def test_a_yes_no_or_choice_question_is_a_fieldset_with_the_question_as_its_legend(edition, key, control):
+    # given
+    p = parameter(edition, key)
+
+    # when
+    with translation.override("de"):
+        html = str(answer_fields_html(p, None))
+
+    # then: the options sit inside the fieldset, after the legend naming the question
+    group = html[html.index("<fieldset") : html.index("</fieldset>")]
+    legend = group[group.index("<legend>") : group.index("</legend>")]
+    assert p.name_de in legend
+    assert control in group[group.index("</legend>") :]
+    assert html.count("<fieldset") == 1
+
+
+def test_a_number_question_keeps_its_label_and_no_fieldset(edition):
+    with translation.override("de"):
+        html = str(answer_fields_html(parameter(edition, "busse"), None))
+
+    assert "<fieldset" not in html
+    assert '<label for="id_busse-value">' in html

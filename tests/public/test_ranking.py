@@ -168,7 +168,7 @@ def test_the_ranking_lists_every_city_by_total_with_its_domain_scores(client, ra
     assert "6 von 6 Städten" in content
     assert '<caption id="ranking-caption">Gesamtranking</caption>' in content
     assert content.count('<th scope="row">') == 6
-    assert '<td class="sorted">88,3</td>' in content
+    assert '<td class="total sorted">88,3</td>' in content
     assert '<div class="table-scroll" role="region" aria-labelledby="ranking-caption" tabindex="0">' in content
     munich = DomainScore.objects.get(run__edition=ranked, city__name="München", domain__key="mobilitaet")
     row = content[content.index(">München</a>") :]
@@ -242,7 +242,7 @@ def test_the_column_headers_are_sort_links_that_keep_the_filter(client, ranked):
         "/ranking/2040/?land=Bayern&amp;sortierung=verwaltung",
         "/ranking/2040/?land=Bayern&amp;sortierung=mobilitaet",
     ]
-    assert '<th scope="col" class="sorted" aria-sort="descending"><a href="/ranking/2040/?land=Bayern">' not in thead
+    assert 'class="total sorted" aria-sort="descending"><a href="/ranking/2040/?land=Bayern">' not in thead
 
 
 def test_the_filter_by_state_keeps_the_official_ranks(client, ranked):
@@ -425,9 +425,9 @@ def test_the_ranking_in_english_uses_english_labels_and_numbers(client, ranked):
 
     assert '<html lang="en">' in english
     assert '<th scope="col">Rank</th>' in english
-    assert '<td class="sorted">88.3</td>' in english and "88,3" not in english
+    assert '<td class="total sorted">88.3</td>' in english and "88,3" not in english
     assert '<th scope="col">Rang</th>' in german
-    assert '<td class="sorted">88,3</td>' in german and "88.3" not in german
+    assert '<td class="total sorted">88,3</td>' in german and "88.3" not in german
 
 
 # --------------------------------------------------------------------------- indicator ranking

@@ -117,14 +117,17 @@ def squash(content: str) -> str:
     return re.sub(r"\s+", " ", content)
 
 
+# A row: rank, city, total, then the interval (the span after the columns a phone shows first).
 INTERVAL_ROW = re.compile(
-    r'<td class="rank">(\d+)</td>\s*<td class="interval">([^<]*)</td>.*?<th scope="row"><a href="[^"]+">([^<]+)</a>',
-    re.DOTALL,
+    r'<td class="rank">(?P<rank>\d+)</td>\s*<th scope="row"><a href="[^"]+">(?P<name>[^<]+)</a></th>'
+    r'\s*<td class="total[^"]*">[^<]*</td>\s*<td class="interval">(?P<interval>[^<]*)</td>',
 )
 
 
 def interval_rows(response) -> list[tuple[int, str, str]]:
-    return [(int(rank), interval, name) for rank, interval, name in INTERVAL_ROW.findall(response.content.decode())]
+    return [
+        (int(row["rank"]), row["interval"], row["name"]) for row in INTERVAL_ROW.finditer(response.content.decode())
+    ]
 
 
 # --------------------------------------------------------------------------- ranking page
