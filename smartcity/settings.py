@@ -273,6 +273,15 @@ PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=3600)
 # Licence of the open data files (/daten/): named in every file's header and on the download page.
 OPEN_DATA_LICENSE = env("OPEN_DATA_LICENSE", default="CC BY 4.0")
 OPEN_DATA_LICENSE_URL = env("OPEN_DATA_LICENSE_URL", default="https://creativecommons.org/licenses/by/4.0/")
+# The metadata of the open data after DCAT-AP.de (public/dcat.py, /api/v1/dcat.jsonld), e.g. for GovData: the
+# licence as a DCAT-AP.de licence URI (the one of OPEN_DATA_LICENSE_URL; dl-de/by-2-0 is
+# http://dcat-ap.de/def/licenses/dl-by-de/2.0), the publisher and contact point, and the contributor ID GovData
+# assigns to a data provider (an IRI of http://dcat-ap.de/def/contributors/; left out while empty).
+DCAT_LICENSE_URI = env("DCAT_LICENSE_URI", default="http://dcat-ap.de/def/licenses/cc-by/4.0")
+DCAT_PUBLISHER_NAME = env("DCAT_PUBLISHER_NAME", default="Smart City Index (Demo-Betreiber)")
+DCAT_PUBLISHER_URL = env("DCAT_PUBLISHER_URL", default="")
+DCAT_CONTACT_EMAIL = env("DCAT_CONTACT_EMAIL", default="opendata@example.org")
+DCAT_CONTRIBUTOR_ID = env("DCAT_CONTRIBUTOR_ID", default="")
 
 # --- Notifications of the review workflow (indicators/notifications.py) --------------------------
 # The site's address for every link in an e-mail (invitations, password reset, notifications, webhook
