@@ -352,6 +352,7 @@ def test_answers_csv_writes_every_kind_machine_readably(client, editor):
         "stand": "2040-03-31",
         "stand_veraltet": "false",
         "population": "",  # not per capita
+        "is_demo": "false",
     }
     assert by_key["ladepunkte"]["population"] == str(city.population)  # per capita: the city's (no figures)
     assert by_key["online-termine"]["value"] == "false"
