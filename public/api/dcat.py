@@ -8,6 +8,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.schema import error_responses
 from public import dcat
 from public.api.base import ERRORS_404, NO_EDITION, TAG, Public
 from public.api.editions import YEAR
@@ -39,7 +40,7 @@ class DcatCatalog(DcatView):
         responses={
             (200, dcat.MEDIA_TYPE): OpenApiResponse(OpenApiTypes.OBJECT),
             (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
-            **ERRORS_404,
+            **error_responses(429),
         },
     )
     def get(self, request):
