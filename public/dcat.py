@@ -82,7 +82,8 @@ def _publisher() -> dict:
 
 def _contact_point() -> dict:
     return {
-        "@type": "vcard:Organization",
+        # vcard:Kind as well: the shapes ask for it, and a validator without the vCard ontology does not infer it.
+        "@type": ["vcard:Organization", "vcard:Kind"],
         "vcard:fn": settings.DCAT_PUBLISHER_NAME,
         "vcard:hasEmail": {"@id": f"mailto:{settings.DCAT_CONTACT_EMAIL}"},
     }
