@@ -191,3 +191,13 @@ def test_the_json_files_of_a_demo_edition_say_so_and_a_real_editions_files_have_
     assert "X-Demo-Data" not in real
     assert {row["is_demo"] for row in read_csv(real)[1]} == {"false"}
     assert Edition.objects.get(year=2041).is_demo is False
+
+
+def test_the_english_download_page_offers_the_file_for_excel_and_the_metadata(client, editor):
+    published_edition(editor)
+
+    content = client.get("/en/daten/").content.decode()
+
+    assert 'download="smart-city-index-2040-results-excel-de.csv">for Excel</a>' in content
+    assert "Metadata after DCAT-AP.de (JSON-LD)" in content
+    assert "numbers in full precision (not rounded)" in content
