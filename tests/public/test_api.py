@@ -942,6 +942,7 @@ def scores_body(edition: Edition, slug: str) -> dict:
         )
     return {
         "edition": edition.year,
+        "is_demo": edition.is_demo,
         "city": city_ref(c),
         "total": total.total,
         "rank": total.rank,
@@ -1036,6 +1037,7 @@ def test_a_citys_history_has_every_published_edition_oldest_first(api, two_editi
             {
                 "year": year,
                 "title": f"Smart City Index {year}",
+                "is_demo": False,
                 "rank": rows[year].rank,
                 "previous_rank": rows[year].previous_rank,
                 "trend": rows[year].trend,
