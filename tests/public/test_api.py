@@ -150,6 +150,9 @@ def edition_links(year: int) -> dict:
         "results_json": f"{base}/daten/{year}/results.json",
         "answers_csv": f"{base}/daten/{year}/answers.csv",
         "answers_json": f"{base}/daten/{year}/answers.json",
+        "results_csv_excel": f"{base}/daten/{year}/results.csv?variant=excel-de",
+        "answers_csv_excel": f"{base}/daten/{year}/answers.csv?variant=excel-de",
+        "dcat": f"{base}{API}/editions/{year}/dcat.jsonld",
     }
 
 
