@@ -1,4 +1,6 @@
-"""A CSV renderer for tabular endpoints: flat, stable columns, machine-readable numbers."""
+"""A CSV renderer for tabular endpoints: flat, stable columns, machine-readable numbers; or, when the view sets
+`csv_variant` to smartcity.spreadsheet.EXCEL_DE (`?variant=excel-de`), the German Excel variant of cells the view
+formatted (spreadsheet.excel_de_text: byte order mark, `;`) under the view's `csv_header` (German names)."""
 
 import io
 import math
@@ -40,6 +42,10 @@ class CSVRenderer(BaseRenderer):
         rows = list(data or [])
         view = (renderer_context or {}).get("view")
         columns = list(getattr(view, "csv_columns", None) or (rows[0].keys() if rows else []))
+        if getattr(view, "csv_variant", None) == spreadsheet.EXCEL_DE:
+            header = list(getattr(view, "csv_header", None) or columns)
+            text = spreadsheet.excel_de_text(header, [[row.get(column, "") for column in columns] for row in rows])
+            return text.encode(self.charset)
         writer.writerow(columns)
         for row in rows:
             writer.writerow([csv_cell(row.get(column)) for column in columns])

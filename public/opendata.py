@@ -10,6 +10,11 @@ the licence, the run's `input_hash` and `code_version`, the run's methodology as
 with their population. `recompute_from_open_data` turns the answers file back into the engine's
 inputs and recomputes the published totals and ranks.
 
+Every CSV file has a German Excel variant (`EXCEL_DE`, smartcity.spreadsheet): the same rows, `;`-separated
+with decimal comma and byte order mark, German headers, scores rounded to SCORE_PLACES as the pages show them;
+the standard files keep full precision. Every file says whether the edition is demo data (`is_demo`: the
+JSON header's edition, a last CSV column on every row).
+
 Size: the file format (columns, header, CSV and JSON) and its recomputation stay side by side, so they
 cannot drift apart.
 """
@@ -33,6 +38,7 @@ from scoring import engine, selectors
 from scoring.inputs import EngineInputs
 from scoring.models import CityScore, DomainScore, IndicatorScore, RankUncertainty, ScoreRun
 from smartcity import spreadsheet
+from smartcity.numbers import SCORE_PLACES
 
 # What the public reads of an approved answer: its value, provenance and evidence link, the import's source
 # (public_provenance's inputs); the open data files and the city profile read these columns and no others.
@@ -51,7 +57,14 @@ PUBLIC_ANSWER_COLUMNS = (
 RESULTS, ANSWERS = "results", "answers"
 DATASETS = (RESULTS, ANSWERS)
 FORMATS = ("csv", "json")
-CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+EXCEL_DE = spreadsheet.EXCEL_DE
+# What is stored per dataset: the two formats and the German Excel variant of the CSV file.
+KINDS = (*FORMATS, EXCEL_DE)
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json", EXCEL_DE: "text/csv; charset=utf-8"}
+# The last column of every CSV row: whether the edition is demonstration data.
+DEMO_COLUMN = "is_demo"
+# The response header that marks the files and API responses of a demo edition as well ("true").
+DEMO_HEADER = "X-Demo-Data"
 
 RESULTS_CITY_COLUMNS = (
     "city",
@@ -93,7 +106,17 @@ ANSWERS_COLUMNS = (
 
 
 def filename(year: int, dataset: str, fmt: str) -> str:
+    """The file's name; `fmt` one of KINDS (the Excel variant is a .csv file too)."""
+    if fmt == EXCEL_DE:
+        return f"smart-city-index-{year}-{dataset}-{EXCEL_DE}.csv"
     return f"smart-city-index-{year}-{dataset}.{fmt}"
+
+
+def kind_of(fmt: str, excel_de: bool) -> str | None:
+    """The stored kind of a download address's format and variant; None for a variant of a non-CSV format."""
+    if not excel_de:
+        return fmt
+    return EXCEL_DE if fmt == "csv" else None
 
 
 @dataclass(frozen=True)
@@ -104,10 +127,11 @@ class OpenDataFile:
 
 
 def build_file(edition: Edition, run: ScoreRun, dataset: str, fmt: str) -> OpenDataFile:
-    """One file of a published edition. Queries: results 7; answers as JSON 7, as CSV 6.
+    """One file of a published edition (`fmt` one of KINDS). Queries: results 7; answers as JSON 7, as CSV 6
+    (either variant).
 
     Raises ValueError for an unknown dataset or format (the view checks both first)."""
-    if dataset not in DATASETS or fmt not in FORMATS:
+    if dataset not in DATASETS or fmt not in KINDS:
         raise ValueError(f"unknown open data file {dataset}.{fmt}")
     domains = load_catalogue(edition)
     city_scores = load_city_scores(run)
@@ -121,7 +145,9 @@ def build_file(edition: Edition, run: ScoreRun, dataset: str, fmt: str) -> OpenD
             load_rank_uncertainties(run),
         )
         if fmt == "csv":
-            content = results_csv(domains, records)
+            content = results_csv(domains, records, is_demo=edition.is_demo)
+        elif fmt == EXCEL_DE:
+            content = results_excel_de(domains, records, is_demo=edition.is_demo)
         else:
             content = to_json({"header": header(edition, run, domains, cities, RESULTS), "results": records})
     else:
@@ -129,7 +155,9 @@ def build_file(edition: Edition, run: ScoreRun, dataset: str, fmt: str) -> OpenD
             domains, cities, load_approved_answers(edition, run), PopulationFigures([edition.pk]), edition=edition
         )
         if fmt == "csv":
-            content = answers_csv(answers)
+            content = answers_csv(answers, is_demo=edition.is_demo)
+        elif fmt == EXCEL_DE:
+            content = answers_excel_de(answers, is_demo=edition.is_demo)
         else:
             bonus = bonus_records(domains, cities, load_domain_scores(run))
             content = to_json(
@@ -349,25 +377,117 @@ def results_records(
 
 def results_columns(domains: list[Domain]) -> list[str]:
     """Stable CSV column names: the city's columns, then `domain:<key>:score|rank|bonus`, then
-    `indicator:<key>:score|rank`, in catalogue order."""
+    `indicator:<key>:score|rank`, in catalogue order, then `is_demo`."""
     columns = list(RESULTS_CITY_COLUMNS)
     for domain in domains:
         columns += [f"domain:{domain.key}:{field}" for field in ("score", "rank", "bonus")]
     for indicator in _indicators(domains):
         columns += [f"indicator:{indicator.key}:{field}" for field in ("score", "rank")]
-    return columns
+    return [*columns, DEMO_COLUMN]
 
 
-def results_csv(domains: list[Domain], records: list[dict]) -> str:
+def _results_rows(records: list[dict], is_demo: bool) -> list[dict]:
     def flat(record: dict) -> dict:
         row = {column: record[column] for column in RESULTS_CITY_COLUMNS}
         for key, scores in record["domains"].items():
             row.update({f"domain:{key}:{field}": value for field, value in scores.items()})
         for key, scores in record["indicators"].items():
             row.update({f"indicator:{key}:{field}": value for field, value in scores.items()})
+        row[DEMO_COLUMN] = is_demo
         return row
 
-    return to_csv(results_columns(domains), [flat(record) for record in records])
+    return [flat(record) for record in records]
+
+
+def results_csv(domains: list[Domain], records: list[dict], *, is_demo: bool = False) -> str:
+    return to_csv(results_columns(domains), _results_rows(records, is_demo))
+
+
+# --------------------------------------------------------------------------- the German Excel variant
+
+# German headers of the variant's columns (the rest: `<Themenbereich>: Wert` etc., see german_header).
+GERMAN_HEADERS = {
+    "city": "Stadt",
+    "slug": "Kürzel",
+    "ags": "AGS",
+    "state": "Bundesland",
+    "population": "Einwohner",
+    "total": "Gesamtwert",
+    "rank": "Rang",
+    "previous_rank": "Vorjahresrang",
+    "trend": "Tendenz",
+    "completeness": "Datenvollständigkeit (%)",
+    "rank_low": "Rang, untere Grenze (5 %)",
+    "rank_high": "Rang, obere Grenze (95 %)",
+    "rank_median": "Rang, Median",
+    "score": "Wert",
+    "bonus": "Innovationsbonus",
+    "raw": "Rohwert",
+    "parameter": "Parameter",
+    "parameter_name": "Parametername",
+    "kind": "Typ",
+    "value": "Wert",
+    "unit": "Einheit",
+    "evidence_url": "Nachweis (URL)",
+    "as_of": "Stand der Angabe",
+    "quelle_art": "Quellenart",
+    "quelle": "Quelle",
+    "stand": "Stand",
+    "stand_veraltet": "Stand veraltet",
+    DEMO_COLUMN: "Demodaten",
+}
+# Columns rounded to SCORE_PLACES in the variant (as the pages show scores); the rest are ranks, counts, keys,
+# or values as entered. Completeness is shown in percent, whole numbers, as on the city profile.
+ROUNDED_FIELDS = ("total", "score", "bonus", "rank_median")
+PERCENT_FIELDS = ("completeness",)
+
+
+def german_header(column: str, names: dict[str, str]) -> str:
+    """A column's German header; `domain:<key>:<field>` and `indicator:<key>:<field>` as
+    `<German name>: <field's header>` (names: key -> German name)."""
+    if ":" in column:
+        _group, key, field = column.split(":", 2)
+        return f"{names.get(key, key)}: {GERMAN_HEADERS.get(field, field)}"
+    return GERMAN_HEADERS.get(column, column)
+
+
+def excel_de_rows(columns: list[str], rows: list[dict]) -> list[list[str]]:
+    """The variant's cells of flat rows: scores rounded to SCORE_PLACES, completeness in whole percent."""
+    cells = spreadsheet.ExcelDeCells()
+    places = {}
+    for column in columns:
+        field = column.rsplit(":", 1)[-1]
+        places[column] = SCORE_PLACES if field in ROUNDED_FIELDS else 0 if field in PERCENT_FIELDS else None
+    result = []
+    for row in rows:
+        line = []
+        for column in columns:
+            value = row.get(column)
+            if places[column] == 0 and value is not None:
+                value = float(value) * 100
+            line.append(cells.cell(value, places[column]))
+        result.append(line)
+    return result
+
+
+def catalogue_names(domains: list[Domain]) -> dict[str, str]:
+    """key -> German name of the domains and indicators (the variant's headers)."""
+    names = {domain.key: domain.name_de for domain in domains}
+    names.update({indicator.key: indicator.name_de for indicator in _indicators(domains)})
+    return names
+
+
+def results_excel_de(domains: list[Domain], records: list[dict], *, is_demo: bool = False) -> str:
+    columns = results_columns(domains)
+    names = catalogue_names(domains)
+    header_row = [german_header(column, names) for column in columns]
+    return spreadsheet.excel_de_text(header_row, excel_de_rows(columns, _results_rows(records, is_demo)))
+
+
+def answers_excel_de(records: list[dict], *, is_demo: bool = False) -> str:
+    columns = [*ANSWERS_COLUMNS, DEMO_COLUMN]
+    rows = [{**record, DEMO_COLUMN: is_demo} for record in records]
+    return spreadsheet.excel_de_text([german_header(column, {}) for column in columns], excel_de_rows(columns, rows))
 
 
 def _typed_value(kind: str, value_bool, value_choice, value_number):
@@ -446,8 +566,8 @@ def _population(parameter: Parameter, city: City, stand, figures: PopulationFigu
     return figures.population(edition_id=edition_id, city_id=city.pk, stand=stand, fallback=city.population)
 
 
-def answers_csv(records: list[dict]) -> str:
-    return to_csv(list(ANSWERS_COLUMNS), records)
+def answers_csv(records: list[dict], *, is_demo: bool = False) -> str:
+    return to_csv([*ANSWERS_COLUMNS, DEMO_COLUMN], [{**record, DEMO_COLUMN: is_demo} for record in records])
 
 
 def bonus_records(

@@ -8,7 +8,11 @@ and its analysis (`<year>/run-<id>-<published at>-a<analysis id or 0>/<file name
 new analysis is a new name and an old file is never served for it. Beside each file: `<name>.gz` (when
 gzipping shrinks it; the very bytes the page cache served before, smartcity.page_cache.gzip_body) and
 `<name>.meta.json` (ETag, the byte sizes, whether the .gz exists), written last: a file whose meta can be read is
-complete. The storage is private (settings.STORAGES["published"]); only the open data view reads it.
+complete. Each dataset is stored in every kind of public.opendata.KINDS: CSV, JSON and the German Excel variant
+of the CSV file, all written at publish. The meta also says whether the edition is demo data, so the view marks
+the response (X-Demo-Data) without a query. FILE_FORMAT is part of the folder: a change of the files' content
+(columns, variants) gets new names, so files written before it are rebuilt rather than served. The storage is
+private (settings.STORAGES["published"]); only the open data view reads it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ from smartcity.page_cache import CACHE_ERRORS, gzip_body, page_cache_generation
 
 logger = logging.getLogger(__name__)
 
+# The version of the files' content in the storage names (2: the `is_demo` column, the Excel variant, issue 18).
+FILE_FORMAT = 2
+
 # How long one process may hold the right to write a missing file before another may try (seconds).
 WRITE_CLAIM_SECONDS = 300
 
@@ -49,6 +56,7 @@ class StoredFile:
     gzip_size: int | None
     content_type: str
     filename: str
+    is_demo: bool = False
 
     @property
     def gzip_name(self) -> str:
@@ -62,7 +70,7 @@ def folder(edition: Edition, run: ScoreRun, analysis_id: int | None) -> str:
 
 def folder_of(year: int, run_id: int, published_at, analysis_id: int | None) -> str:
     published = published_at.strftime("%Y%m%dT%H%M%S%f") if published_at else "0"
-    return f"{year}/run-{run_id}-{published}-a{analysis_id or 0}"
+    return f"{year}/run-{run_id}-{published}-a{analysis_id or 0}-v{FILE_FORMAT}"
 
 
 def storage_name(edition: Edition, run: ScoreRun, analysis_id: int | None, dataset: str, fmt: str) -> str:
@@ -112,10 +120,11 @@ def _described(name: str, meta: dict, dataset: str, fmt: str, year: int) -> Stor
         gzip_size=meta["gzip_size"],
         content_type=opendata.CONTENT_TYPES[fmt],
         filename=opendata.filename(year, dataset, fmt),
+        is_demo=bool(meta.get("is_demo", False)),
     )
 
 
-def write(name: str, content: bytes, dataset: str, fmt: str, year: int) -> StoredFile:
+def write(name: str, content: bytes, dataset: str, fmt: str, year: int, *, is_demo: bool = False) -> StoredFile:
     """Store a file with its gzipped copy and meta (meta last); returns its description."""
     response = HttpResponse(content)
     set_response_etag(response)  # the ETag the page cache and ConditionalGetMiddleware gave these bytes
@@ -124,7 +133,12 @@ def write(name: str, content: bytes, dataset: str, fmt: str, year: int) -> Store
     files.save(name, ContentFile(content))
     if gzipped is not None:
         files.save(f"{name}.gz", ContentFile(gzipped))
-    meta = {"etag": response["ETag"], "size": len(content), "gzip_size": len(gzipped) if gzipped else None}
+    meta = {
+        "etag": response["ETag"],
+        "size": len(content),
+        "gzip_size": len(gzipped) if gzipped else None,
+        "is_demo": is_demo,
+    }
     files.save(_meta_name(name), ContentFile(json.dumps(meta).encode()))
     return _described(name, meta, dataset, fmt, year)
 
@@ -149,7 +163,7 @@ def published_file(
     if not cache.add(claim, 1, WRITE_CLAIM_SECONDS):
         return None, content
     try:
-        return write(name, content, dataset, fmt, edition.year), None
+        return write(name, content, dataset, fmt, edition.year, is_demo=edition.is_demo), None
     except OSError:
         logger.exception("could not store the published file %s; served from memory", name)
         return None, content
@@ -250,7 +264,7 @@ def published_files_write() -> list[str]:
     for run in runs:
         analysis = analysis_id(run)
         for dataset in opendata.DATASETS:
-            for fmt in opendata.FORMATS:
+            for fmt in opendata.KINDS:
                 name = storage_name(run.edition, run, analysis, dataset, fmt)
                 if read_stored(name, dataset, fmt, run.edition.year) is None:
                     stored, _content = published_file(run.edition, run, dataset, fmt, analysis=analysis, known=True)

@@ -8,6 +8,10 @@ from django.utils import numberformat
 from django.utils.formats import get_format
 from django.utils.translation import get_language
 
+# The decimals a score is published with (the pages' `score` filter, the ranking, the German Excel files): the
+# one rounding rule of what the public reads.
+SCORE_PLACES = 1
+
 
 class LanguageNumbers:
     """formats.number_format for the language active when it is made, its separators looked up once:
@@ -72,4 +76,4 @@ class LanguageNumbers:
         """The `score` filter (public.templatetags.public): one decimal, "–" when missing."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return "–"
-        return self.fixed(value, 1)
+        return self.fixed(value, SCORE_PLACES)

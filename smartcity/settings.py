@@ -560,3 +560,14 @@ CELERY_BEAT_SCHEDULE["accessibility-feedback-send"] = {
     "task": "public.tasks.accessibility_feedback_send_task",
     "schedule": env.int("ACCESSIBILITY_FEEDBACK_SEND_SECONDS", default=300),
 }
+
+# --- Open data metadata (DCAT-AP.de), after the legal pages' operator (its default publisher) ------------------
+# The metadata of the open data after DCAT-AP.de (public/dcat.py, /api/v1/dcat.jsonld), e.g. for GovData: the
+# licence as a DCAT-AP.de licence URI (the one of OPEN_DATA_LICENSE_URL; dl-de/by-2-0 is
+# http://dcat-ap.de/def/licenses/dl-by-de/2.0), the publisher and contact point, and the contributor ID GovData
+# assigns to a data provider (an IRI of http://dcat-ap.de/def/contributors/; left out while empty).
+DCAT_LICENSE_URI = env("DCAT_LICENSE_URI", default="http://dcat-ap.de/def/licenses/cc-by/4.0")
+DCAT_PUBLISHER_NAME = env("DCAT_PUBLISHER_NAME", default=LEGAL_OPERATOR_NAME)  # the Impressum's operator
+DCAT_PUBLISHER_URL = env("DCAT_PUBLISHER_URL", default="")
+DCAT_CONTACT_EMAIL = env("DCAT_CONTACT_EMAIL", default=LEGAL_OPERATOR_EMAIL)
+DCAT_CONTRIBUTOR_ID = env("DCAT_CONTRIBUTOR_ID", default="")

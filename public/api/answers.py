@@ -100,5 +100,6 @@ class AnswerList(Public, generics.ListAPIView):
                 )
             answers = answers.filter(parameter__key=key)
         self.answers = answers
-        self.page_meta = {"edition": edition.year}
+        self.page_meta = {"edition": edition.year, "is_demo": edition.is_demo}
+        self.is_demo = edition.is_demo
         return super().get(request, *args, **kwargs)

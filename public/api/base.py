@@ -19,6 +19,7 @@ from rest_framework.permissions import AllowAny
 from api.pagination import Pagination
 from api.schema import error_responses
 from indicators.models import Edition
+from public.opendata import DEMO_HEADER
 from scoring import selectors
 from scoring.models import ScoreRun
 
@@ -65,7 +66,14 @@ class PublicPagination(Pagination):
     """Page-number pagination whose envelope also says which edition (and ranking) the page is of:
     the view sets `page_meta` before paginating."""
 
-    meta_schema: dict = {"edition": {"type": "integer", "example": 2024}}
+    meta_schema: dict = {
+        "edition": {"type": "integer", "example": 2024},
+        "is_demo": {
+            "type": "boolean",
+            "example": False,
+            "description": "The edition's results are demonstration data (synthetic answers, not real results).",
+        },
+    }
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
@@ -136,9 +144,19 @@ class SearchFilter(django_filters.CharFilter):
 
 
 class Public:
-    """Anyone may read (the views only answer GET/HEAD/OPTIONS); the schema then marks credentials optional."""
+    """Anyone may read (the views only answer GET/HEAD/OPTIONS); the schema then marks credentials optional.
+
+    A view whose answer is of a demo edition sets `is_demo`: its successful responses then carry the header
+    `X-Demo-Data: true` (public.opendata.DEMO_HEADER), beside the `is_demo` field of their body."""
 
     permission_classes = [AllowAny]
+    is_demo = False
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.is_demo and response.status_code < 400:
+            response[DEMO_HEADER] = "true"
+        return response
 
 
 def published_edition_years(result, generator, request, public):

@@ -146,6 +146,7 @@ class CityScores(Public, APIView):
                         "scores",
                         value={
                             "edition": 2024,
+                            "is_demo": False,
                             "city": {
                                 "slug": "bochum",
                                 "name": "Bochum",
@@ -202,6 +203,7 @@ class CityScores(Public, APIView):
             raise NotFound(
                 _("%(city)s ist in der Ausgabe %(year)s nicht bewertet.") % {"city": city.name, "year": edition.year}
             )
+        self.is_demo = edition.is_demo
         domains, indicators = selectors.city_scores(run, city)
         uncertainties = selectors.rank_uncertainties(run, with_cities=True)
         uncertainty = uncertainties.get(city.pk)

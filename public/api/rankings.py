@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from api.renderers import CSVRenderer
 from api.schema import error_responses
 from indicators.models import Domain, Edition
-from public import filters
+from public import filters, opendata
 from public.api import serializers as out
 from public.api.base import (
     SEARCH_MAX_LENGTH,
@@ -27,6 +27,7 @@ from public.api.base import (
 from public.api.cities import SIZE_CHOICES
 from scoring import selectors
 from scoring.models import CityScore
+from smartcity import spreadsheet
 
 
 def _city_columns(row: dict) -> dict:
@@ -66,7 +67,12 @@ class RankingList(Public, generics.ListAPIView):
             "As CSV with `?format=csv` or `Accept: text/csv`: every matching row (not paginated), flat columns "
             "`rank, trend, city, slug, ags, state, population`, then `total, completeness, "
             "domain:<key>:score|rank|trend|bonus` (overall), `score, bonus, total` (domain) or `score, raw` "
-            "(indicator); numbers with a dot, empty cells for no value."
+            "(indicator), then `is_demo`; numbers with a dot in full precision, empty cells for no value.\n\n"
+            "With `&variant=excel-de` the CSV for German Excel: the same rows `;`-separated with a UTF-8 byte order "
+            "mark, German headers (`Rang`, `Stadt`, `Gesamtwert`, `<Themenbereich>: Wert` …), scores rounded to one "
+            "decimal with a decimal comma, completeness in percent, yes/no as `ja`/`nein`.\n\n"
+            "Rows of a demo edition: `is_demo` true in the envelope (JSON) or on every row (CSV), and the response "
+            "header `X-Demo-Data: true`."
         ),
         parameters=[
             edition_parameter(),
@@ -78,6 +84,12 @@ class RankingList(Public, generics.ListAPIView):
                 "search",
                 {"type": "string", "maxLength": SEARCH_MAX_LENGTH},
                 description="Only cities whose name contains this (any case).",
+            ),
+            OpenApiParameter(
+                spreadsheet.VARIANT_PARAMETER,
+                str,
+                enum=[spreadsheet.EXCEL_DE],
+                description="With CSV: `excel-de`, the file for German Excel (see above); a 400 with JSON.",
             ),
             OpenApiParameter(
                 "ordering",
@@ -130,8 +142,8 @@ class RankingList(Public, generics.ListAPIView):
                         value=(
                             "rank,trend,city,slug,ags,state,population,total,completeness,"
                             "domain:verwaltung:score,domain:verwaltung:rank,domain:verwaltung:trend,"
-                            "domain:verwaltung:bonus\r\n"
-                            "1,0,München,muenchen,09162000,Bayern,1510378,85.4,1.0,90.1,1,2,3.0\r\n"
+                            "domain:verwaltung:bonus,is_demo\r\n"
+                            "1,0,München,muenchen,09162000,Bayern,1510378,85.4,1.0,90.1,1,2,3.0,false\r\n"
                         ),
                     )
                 ],
@@ -141,6 +153,9 @@ class RankingList(Public, generics.ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         params = query(out.RankingQuerySerializer, request)
+        excel_de = params.get(spreadsheet.VARIANT_PARAMETER) == spreadsheet.EXCEL_DE
+        if excel_de and request.accepted_renderer.format != CSVRenderer.format:
+            raise ValidationError({spreadsheet.VARIANT_PARAMETER: [_("Diese Variante gibt es nur als CSV.")]})
         edition, run = published_or_error(params.get("edition"))
         domains, scores = selectors.ranking(run)
         domain = indicator = None
@@ -181,14 +196,26 @@ class RankingList(Public, generics.ListAPIView):
             rows, params.get("ordering", "rank"), kind="indicator" if indicator else "domain" if domain else "overall"
         )
 
+        self.is_demo = edition.is_demo
         if request.accepted_renderer.format == CSVRenderer.format:
-            self.csv_columns = columns
-            data = [_flat(row) for row in out.RankingRowSerializer(rows, many=True).data]
+            columns.append(opendata.DEMO_COLUMN)
+            data = [
+                {**_flat(row), opendata.DEMO_COLUMN: edition.is_demo}
+                for row in out.RankingRowSerializer(rows, many=True).data
+            ]
             name = f"smart-city-index-{edition.year}-ranking"
             name += f"-{domain.key}" if domain else f"-{indicator.key}" if indicator else ""
+            if excel_de:
+                names = {d.key: d.name_de for d in domains}
+                self.csv_header = [opendata.german_header(column, names) for column in columns]
+                self.csv_variant = spreadsheet.EXCEL_DE
+                data = [dict(zip(columns, cells, strict=True)) for cells in opendata.excel_de_rows(columns, data)]
+                name += f"-{spreadsheet.EXCEL_DE}"
+            self.csv_columns = columns
             return Response(data, headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
         self.page_meta = {
             "edition": edition.year,
+            "is_demo": edition.is_demo,
             "domain": domain.key if domain else None,
             "indicator": indicator.key if indicator else None,
         }

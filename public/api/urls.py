@@ -6,6 +6,7 @@ from public.api import simulator
 from public.api.answers import AnswerList
 from public.api.catalogue import DomainList, IndicatorList, ParameterList
 from public.api.cities import CityDetail, CityHistory, CityList, CityScores
+from public.api.dcat import DcatCatalog, DcatEdition
 from public.api.editions import EditionDetail, EditionList, EditionMethodology
 from public.api.rankings import RankingList
 
@@ -24,4 +25,7 @@ urlpatterns = [
     path("rankings/", RankingList.as_view(), name="public-ranking-list"),
     path("answers/", AnswerList.as_view(), name="public-answer-list"),
     *simulator.urlpatterns,
+    # The open data's metadata after DCAT-AP.de (JSON-LD): stable addresses for harvesters such as GovData.
+    path("dcat.jsonld", DcatCatalog.as_view(), name="public-dcat-catalog"),
+    path("editions/<str:year>/dcat.jsonld", DcatEdition.as_view(), name="public-edition-dcat"),
 ]

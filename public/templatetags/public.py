@@ -8,6 +8,8 @@ from django.urls import translate_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from smartcity.numbers import SCORE_PLACES
+
 register = template.Library()
 
 MINUS_SIGN = "\u2212"  # a true minus, as typesetting has it (not the hyphen)
@@ -18,7 +20,7 @@ def score(value) -> str:
     """A score with one decimal in the active language's format ("88,3" / "88.3"); "–" when missing."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return floatformat(value, 1)
+    return floatformat(value, SCORE_PLACES)
 
 
 @register.filter

@@ -1,13 +1,15 @@
 """Open data of published editions: the download page and the files."""
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 from public import opendata, published_files
 from scoring import selectors
 from scoring.models import ScoreRun
+from smartcity import spreadsheet
 from smartcity.page_cache import accepts_gzip, public_page
 
 FILE_BLOCK_SIZE = 256 * 1024
@@ -28,7 +30,14 @@ def open_data_view(request):
                     "edition": edition,
                     "run": run,
                     "files": [
-                        {"dataset": dataset, "fmt": fmt, "filename": opendata.filename(edition.year, dataset, fmt)}
+                        {
+                            "dataset": dataset,
+                            "fmt": fmt,
+                            "filename": opendata.filename(edition.year, dataset, fmt),
+                            "excel_filename": opendata.filename(edition.year, dataset, opendata.EXCEL_DE)
+                            if fmt == "csv"
+                            else None,
+                        }
                         for dataset in opendata.DATASETS
                         for fmt in opendata.FORMATS
                     ],
@@ -37,6 +46,7 @@ def open_data_view(request):
             ],
             "licence": settings.OPEN_DATA_LICENSE,
             "licence_url": settings.OPEN_DATA_LICENSE_URL,
+            "excel_variant": f"{spreadsheet.VARIANT_PARAMETER}={spreadsheet.EXCEL_DE}",
         },
     )
 
@@ -48,9 +58,20 @@ def open_data_file(request, year: int, dataset: str, fmt: str):
     description is remembered in this process (until the public pages are next cleared), else 1 (the published
     run's id, time of publishing and analysis: its storage name); a file missing from storage is built and
     stored once (+ 1 for the run and edition, + build_file's). 404 for an unpublished edition, an unknown dataset
-    or format. Not in the page cache: the stored file already is what a cached page was, at no gzip per miss."""
+    or format. Not in the page cache: the stored file already is what a cached page was, at no gzip per miss.
+
+    `?variant=excel-de` gives a CSV file's German Excel variant (stored beside it, served the same way); any other
+    variant, or one of a JSON file, is a 400. A demo edition's file has the header `X-Demo-Data: true`."""
     if dataset not in opendata.DATASETS or fmt not in opendata.FORMATS:
         raise Http404
+    excel_de = spreadsheet.excel_de_requested(request.GET)
+    kind = opendata.kind_of(fmt, excel_de) if excel_de is not None else None
+    if kind is None:
+        return HttpResponseBadRequest(
+            _("Unbekannte Variante: nur „%(variant)s“ für eine CSV-Datei.") % {"variant": spreadsheet.EXCEL_DE},
+            content_type="text/plain; charset=utf-8",
+        )
+    fmt = kind
     for attempt in range(2):  # a second time only for a file whose bytes went missing behind its meta
         stored, content = published_files.remembered(year, dataset, fmt), None
         if stored is None:
@@ -83,7 +104,9 @@ def open_data_file(request, year: int, dataset: str, fmt: str):
         if gzipped:
             response["Content-Encoding"] = "gzip"
         filename = stored.filename
+        if stored.is_demo:
+            response[opendata.DEMO_HEADER] = "true"
         break
-    disposition = "attachment" if fmt == "csv" else "inline"
+    disposition = "inline" if fmt == "json" else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response

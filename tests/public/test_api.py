@@ -150,6 +150,9 @@ def edition_links(year: int) -> dict:
         "results_json": f"{base}/daten/{year}/results.json",
         "answers_csv": f"{base}/daten/{year}/answers.csv",
         "answers_json": f"{base}/daten/{year}/answers.json",
+        "results_csv_excel": f"{base}/daten/{year}/results.csv?variant=excel-de",
+        "answers_csv_excel": f"{base}/daten/{year}/answers.csv?variant=excel-de",
+        "dcat": f"{base}{API}/editions/{year}/dcat.jsonld",
     }
 
 
@@ -814,6 +817,7 @@ def expected_overall_csv(edition: Edition) -> list[list[str]]:
     header += [
         f"domain:{key}:{field}" for key in ("verwaltung", "mobilitaet") for field in ("score", "rank", "trend", "bonus")
     ]
+    header.append("is_demo")
     rows = [header]
     for name in OVERALL:
         row = overall_row(edition, name)
@@ -822,7 +826,7 @@ def expected_overall_csv(edition: Edition) -> list[list[str]]:
         cells += [row["total"], row["completeness"]]
         for domain in row["domains"]:
             cells += [domain["score"], domain["rank"], domain["trend"], domain["bonus"]]
-        rows.append([number(cell) for cell in cells])
+        rows.append([*(number(cell) for cell in cells), "true" if edition.is_demo else "false"])
     return rows
 
 
@@ -854,6 +858,7 @@ def test_the_ranking_as_csv_has_flat_stable_columns_and_every_row(api, ranked, a
         "5",
         "-2",
         "1.5",
+        "false",
     ]
 
 
@@ -864,14 +869,14 @@ def test_domain_and_indicator_rankings_as_csv(api, ranked):
     assert domain["Content-Disposition"] == 'attachment; filename="smart-city-index-2040-ranking-mobilitaet.csv"'
     wuerzburg, muenchen = city("wuerzburg"), city("muenchen")
     assert read_csv(domain) == [
-        ["rank", "trend", "city", "slug", "ags", "state", "population", "score", "bonus", "total"],
-        ["4", "0", "Würzburg", "wuerzburg", wuerzburg.ags, "Bayern", "127000", "40.0", "0.0", "50.0"],
-        ["5", "-2", "München", "muenchen", muenchen.ags, "Bayern", "1500000", "30.0", "1.5", "88.25"],
+        ["rank", "trend", "city", "slug", "ags", "state", "population", "score", "bonus", "total", "is_demo"],
+        ["4", "0", "Würzburg", "wuerzburg", wuerzburg.ags, "Bayern", "127000", "40.0", "0.0", "50.0", "false"],
+        ["5", "-2", "München", "muenchen", muenchen.ags, "Bayern", "1500000", "30.0", "1.5", "88.25", "false"],
     ]
     assert indicator["Content-Disposition"] == 'attachment; filename="smart-city-index-2040-ranking-verkehr.csv"'
     rows = read_csv(indicator)
-    assert rows[0] == ["rank", "trend", "city", "slug", "ags", "state", "population", "score", "raw"]
-    assert [row[2:3] + row[7:] for row in rows[1:]] == [
+    assert rows[0] == ["rank", "trend", "city", "slug", "ags", "state", "population", "score", "raw", "is_demo"]
+    assert [row[2:3] + row[7:9] for row in rows[1:]] == [
         ["Aachen", "62.5", "0.5"],
         ["Berlin", "", ""],
         ["Bonn", "20.0", "0.2"],
@@ -884,7 +889,9 @@ def test_domain_and_indicator_rankings_as_csv(api, ranked):
 def test_an_empty_csv_still_has_its_header(api, ranked):
     response = api.get(f"{API}/rankings/", {"indicator": "verkehr", "state": "Saarland", "format": "csv"})
 
-    assert read_csv(response) == [["rank", "trend", "city", "slug", "ags", "state", "population", "score", "raw"]]
+    assert read_csv(response) == [
+        ["rank", "trend", "city", "slug", "ags", "state", "population", "score", "raw", "is_demo"]
+    ]
 
 
 @pytest.mark.parametrize("ask", ["format", "accept"])
@@ -938,6 +945,7 @@ def scores_body(edition: Edition, slug: str) -> dict:
         )
     return {
         "edition": edition.year,
+        "is_demo": edition.is_demo,
         "city": city_ref(c),
         "total": total.total,
         "rank": total.rank,
@@ -1032,6 +1040,7 @@ def test_a_citys_history_has_every_published_edition_oldest_first(api, two_editi
             {
                 "year": year,
                 "title": f"Smart City Index {year}",
+                "is_demo": False,
                 "rank": rows[year].rank,
                 "previous_rank": rows[year].previous_rank,
                 "trend": rows[year].trend,
@@ -1413,4 +1422,4 @@ def test_the_ranking_csv_neutralises_a_name_that_would_run_as_a_formula(api, ran
     # then: text, and the negative trend of the same row still a number
     (row,) = [row for row in rows if row[3] == "muenchen"]
     assert row[2] == '\'@SUM(1+1)*cmd|" /C calc"!A0'
-    assert row[-2] == "-2"
+    assert row[-3] == "-2"

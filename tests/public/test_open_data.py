@@ -43,6 +43,7 @@ RESULT_COLUMNS = [
     "indicator:energie:rank",
     "indicator:verkehr:score",
     "indicator:verkehr:rank",
+    "is_demo",
 ]
 ANSWER_COLUMNS = [
     "city",
@@ -59,6 +60,7 @@ ANSWER_COLUMNS = [
     "stand",
     "stand_veraltet",
     "population",
+    "is_demo",
 ]
 FILES = [("results", "csv"), ("results", "json"), ("answers", "csv"), ("answers", "json")]
 
@@ -350,6 +352,7 @@ def test_answers_csv_writes_every_kind_machine_readably(client, editor):
         "stand": "2040-03-31",
         "stand_veraltet": "false",
         "population": "",  # not per capita
+        "is_demo": "false",
     }
     assert by_key["ladepunkte"]["population"] == str(city.population)  # per capita: the city's (no figures)
     assert by_key["online-termine"]["value"] == "false"
@@ -382,7 +385,7 @@ def test_answers_json_keeps_value_types_and_the_innovation_bonus(client, editor)
     assert isinstance(mine["online-termine"]["value"], bool)
     assert mine["smart-meter"]["value"] in {"none", "planned", "live"}
     assert isinstance(mine["busse"]["value"], int)
-    assert set(mine["busse"]) == set(ANSWER_COLUMNS)
+    assert set(mine["busse"]) == set(ANSWER_COLUMNS) - {"is_demo"}  # the JSON says it once, in its header
     assert data["innovation_bonus"] == [{"ags": city.ags, "domain": "mobilitaet", "points": 3.5}]
 
 

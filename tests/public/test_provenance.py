@@ -59,7 +59,7 @@ def test_the_answers_csv_says_where_each_value_comes_from(client, editor):
         "ladepunkte": ("amtlich", SOURCE, "2019-07-19"),
     }
     assert sum(row["quelle_art"] == "amtlich" for row in rows) == 3
-    assert list(rows[0])[-5:] == ["quelle_art", "quelle", "stand", "stand_veraltet", "population"]
+    assert list(rows[0])[-6:] == ["quelle_art", "quelle", "stand", "stand_veraltet", "population", "is_demo"]
 
 
 def test_the_answers_json_carries_the_same_provenance_and_still_recomputes_the_ranking(client, editor):

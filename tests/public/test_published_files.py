@@ -60,7 +60,7 @@ def test_a_publish_writes_every_file_whose_served_bytes_equal_what_the_builder_p
     disposition = "attachment" if fmt == "csv" else "inline"
     assert response["Content-Disposition"] == f'{disposition}; filename="smart-city-index-2040-{dataset}.{fmt}"'
     assert "Accept-Encoding" in response["Vary"]
-    assert len(stored_names()) == 12  # 4 files, each with its gzipped copy and meta
+    assert len(stored_names()) == 18  # 6 files (CSV, JSON, Excel CSV of 2 datasets), each with .gz and meta
 
 
 def test_a_file_is_gzipped_for_a_client_that_accepts_it_with_a_weak_etag(
@@ -119,7 +119,7 @@ def test_the_periodic_reconcile_writes_the_missing_files(client, editor, django_
 
     scores_reconcile()
 
-    assert len(stored_names()) == 12
+    assert len(stored_names()) == 18
 
 
 def test_an_analysis_of_the_published_run_gives_the_results_a_new_file(

@@ -122,6 +122,11 @@ ROUTES = {
     "api/v1/simulator/": [
         (P + "/simulator/?city={city}", everyone(200)),
     ],
+    "api/v1/dcat.jsonld": [(P + "/dcat.jsonld", everyone(200))],
+    "api/v1/editions/<str:year>/dcat.jsonld": [
+        (P + "/editions/{published_year}/dcat.jsonld", everyone(200)),
+        (P + "/editions/{year}/dcat.jsonld", everyone(404)),
+    ],
     "api/v1/cities/<str:slug>/gains/": [
         (P + "/cities/{city}/gains/", everyone(200)),
     ],

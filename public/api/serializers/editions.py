@@ -7,6 +7,7 @@ from rest_framework import serializers
 from indicators.models import Edition, Parameter
 from public.api.serializers.base import absolute
 from scoring.models import ScoreRun
+from smartcity import spreadsheet
 
 
 class EditionLinksSerializer(serializers.Serializer):
@@ -22,6 +23,9 @@ class EditionLinksSerializer(serializers.Serializer):
     results_json = serializers.URLField(help_text="Open data: results as JSON (with everything to recompute).")
     answers_csv = serializers.URLField(help_text="Open data: approved answers as CSV.")
     answers_json = serializers.URLField(help_text="Open data: approved answers as JSON (with everything to recompute).")
+    results_csv_excel = serializers.URLField(help_text="Open data: results as CSV for German Excel.")
+    answers_csv_excel = serializers.URLField(help_text="Open data: approved answers as CSV for German Excel.")
+    dcat = serializers.URLField(help_text="The edition's open data metadata after DCAT-AP.de (JSON-LD).")
 
     class Meta:
         ref_name = "PublicEditionLinks"
@@ -53,6 +57,7 @@ class EditionSerializer(serializers.Serializer):
     def get_links(self, run: ScoreRun) -> dict:
         request, year = self.context["request"], run.edition.year
         by_edition = f"?edition={year}"
+        excel = f"?{spreadsheet.VARIANT_PARAMETER}={spreadsheet.EXCEL_DE}"
 
         def file(dataset: str, fmt: str) -> str:
             return absolute(request, "public:open_data_file", year, dataset, fmt)
@@ -70,6 +75,9 @@ class EditionSerializer(serializers.Serializer):
             "results_json": file("results", "json"),
             "answers_csv": file("answers", "csv"),
             "answers_json": file("answers", "json"),
+            "results_csv_excel": file("results", "csv") + excel,
+            "answers_csv_excel": file("answers", "csv") + excel,
+            "dcat": absolute(request, "v1:public-edition-dcat", year),
         }
 
 

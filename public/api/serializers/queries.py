@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from public import filters
+from smartcity import spreadsheet
 
 
 class EditionQuerySerializer(serializers.Serializer):
@@ -35,6 +36,12 @@ class RankingQuerySerializer(EditionQuerySerializer):
         required=False,
         choices=ORDERINGS,
         error_messages={"invalid_choice": _("„{input}“ ist keine mögliche Sortierung.")},
+    )
+    variant = serializers.ChoiceField(
+        required=False,
+        choices=[spreadsheet.EXCEL_DE],
+        help_text="With CSV: the file for German Excel.",
+        error_messages={"invalid_choice": _("„{input}“ ist unbekannt.")},
     )
 
     def validate(self, attrs):

@@ -38,8 +38,12 @@ class ScoreIndicatorSerializer(serializers.Serializer):
         ref_name = "PublicScoreIndicator"
 
 
+DEMO_HELP = "The edition's results are demonstration data (synthetic answers, not real results)."
+
+
 class CityScoresSerializer(serializers.Serializer):
     edition = serializers.IntegerField(source="run.edition.year")
+    is_demo = serializers.BooleanField(source="run.edition.is_demo", help_text=DEMO_HELP)
     city = CityRefSerializer()
     total = serializers.FloatField()
     rank = serializers.IntegerField()
@@ -65,6 +69,7 @@ class CityScoresSerializer(serializers.Serializer):
 class HistoryEntrySerializer(serializers.Serializer):
     year = serializers.IntegerField(source="run.edition.year")
     title = serializers.CharField(source="run.edition.title")
+    is_demo = serializers.BooleanField(source="run.edition.is_demo", help_text=DEMO_HELP)
     rank = serializers.IntegerField()
     previous_rank = serializers.IntegerField(allow_null=True)
     trend = serializers.IntegerField(allow_null=True)
