@@ -262,6 +262,43 @@ def staff_invitation_accept_new_user(
     return user
 
 
+@transaction.atomic
+def staff_invitations_accept_verified(*, email: str, first_name: str = "", last_name: str = ""):
+    """Someone without an account, whose address their administration's identity provider has verified (single
+    sign-on, sso/services.py), accepts every open invitation to that address: it creates their account (user
+    name = the address, no usable password: they sign in through the provider) and they join each city with
+    the invited role. Returns the new user, or None when no open invitation to the address is left.
+
+    Refused (ValidationError, nothing written) when an account has the address already (its owner is linked
+    by the address instead) or the address is taken as a user name.
+    """
+    email = _clean_email(email)
+    now = timezone.now()
+    open_invitations = StaffInvitation.objects.filter(email__iexact=email, accepted_at__isnull=True, expires_at__gt=now)
+    city_ids = sorted(set(open_invitations.values_list("city_id", flat=True)))
+    if not city_ids:
+        return None
+    for city_id in city_ids:  # the lock order: the cities (by id) before their invitations
+        _lock_city(city_id)
+    invitations = list(open_invitations.select_for_update(of=("self",)).select_related("city").order_by("city_id"))
+    if not invitations:
+        return None
+    User = get_user_model()
+    if User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).exists():
+        raise ValidationError(
+            _("Für %(email)s gibt es bereits ein Konto. Bitte melden Sie sich an, um die Einladung anzunehmen.")
+            % {"email": email},
+            code="has_account",
+        )
+    user = User(username=email, email=email, first_name=first_name.strip()[:150], last_name=last_name.strip()[:150])
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    for invitation in invitations:
+        _accept(invitation, user=user)
+    return user
+
+
 def _accept(invitation: StaffInvitation, *, user) -> CityMembership:
     """Join the invitation's city and use the invitation up; the caller has locked the city, then the invitation."""
     membership = CityMembership.objects.filter(user=user, city=invitation.city).first()
