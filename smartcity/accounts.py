@@ -69,7 +69,8 @@ class LogoutView(auth_views.LogoutView):
     (the callable settings.LOGOUT_NEXT_URL_CALLABLE names, asked before the session is gone)."""
 
     def post(self, request, *args, **kwargs):
-        next_url = import_string(settings.LOGOUT_NEXT_URL_CALLABLE)(request) if settings.LOGOUT_NEXT_URL_CALLABLE else ""
+        next_url_of = settings.LOGOUT_NEXT_URL_CALLABLE
+        next_url = import_string(next_url_of)(request) if next_url_of else ""
         response = super().post(request, *args, **kwargs)
         return HttpResponseRedirect(next_url) if next_url else response
 
