@@ -1,9 +1,12 @@
-"""The link from a user of this site to a person at an OpenID Connect provider (issuer + subject)."""
+"""The link from a user of this site to a person at an OpenID Connect provider (issuer + subject), and the
+editors' rules that map a provider's claim to a city and role."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from indicators.models import CityMembership
 
 
 class OIDCIdentity(models.Model):
@@ -35,3 +38,32 @@ class OIDCIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ↔ {self.subject} @ {self.issuer}"
+
+
+class ClaimMapping(models.Model):
+    """An editor's rule: a person whose token carries claim `claim` with value `value` (or a list containing
+    it, e.g. a group) works for `city` in `role`. Without such a rule a token never grants a city or a role.
+
+    Applied at every single sign-on of a person the site lets in, and to someone without an account whose
+    verified address no invitation names (then the rule makes the account). It only adds: a membership the
+    person has keeps its role, and one the rule no longer names stays until the city's coordination removes it.
+    """
+
+    claim = models.CharField(
+        _("Claim"), max_length=100, help_text=_("Name der Angabe im Token des Anbieters, z. B. „groups“.")
+    )
+    value = models.CharField(_("Wert"), max_length=255, help_text=_("Genauer Wert (oder ein Element der Liste)."))
+    city = models.ForeignKey(
+        "indicators.City", verbose_name=_("Stadt"), on_delete=models.CASCADE, related_name="sso_claim_mappings"
+    )
+    role = models.CharField(_("Rolle"), max_length=20, choices=CityMembership.Role.choices)
+    created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Zuordnung über eine Angabe des Anbieters")
+        verbose_name_plural = _("Zuordnungen über Angaben des Anbieters")
+        ordering = ["claim", "value", "city__name"]
+        constraints = [models.UniqueConstraint(fields=["claim", "value", "city"], name="claim_mapping_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.claim} = {self.value} → {self.city} ({self.get_role_display()})"

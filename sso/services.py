@@ -5,7 +5,10 @@
    one active account with that address is linked (unless it is linked to another subject of this provider);
    without an account, the open invitations to that address are accepted (indicators' invitation flow), which
    makes the account.
-3. Anyone else is refused: no account is made, no city and no role is taken from the token.
+3. Anyone else is refused: no account is made, no city and no role is taken from the token ...
+4. ... unless an editor has configured a claim mapping (ClaimMapping: claim + value -> city + role) that the
+   claims match: its cities are joined at every sign-on (only added, never removed), and for a person with a
+   verified address but no account and no invitation it makes the account.
 """
 
 from django.contrib.auth import get_user_model
@@ -14,8 +17,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from indicators.services.coordination import staff_invitations_accept_verified
-from sso.models import OIDCIdentity
+from indicators.models import CityMembership
+from indicators.services.coordination import staff_join_verified
+from sso.models import ClaimMapping, OIDCIdentity
 
 
 class SignInRefused(Exception):
@@ -52,14 +56,29 @@ def _email_verified(claims: dict) -> bool:
     return claims.get("email_verified") is True or str(claims.get("email_verified")).lower() == "true"
 
 
+def claim_grants(claims: dict) -> dict[int, str]:
+    """The cities and roles the editors' claim mappings give for these claims: {city id: role}. A claim's value
+    matches when it equals the mapping's value or, for a list (groups), contains it; of two roles for one city,
+    coordination wins. One query."""
+    grants: dict[int, str] = {}
+    for mapping in ClaimMapping.objects.filter(claim__in=[str(name) for name in claims]):
+        value = claims[mapping.claim]
+        values = value if isinstance(value, list | tuple) else [value]
+        if mapping.value in {str(item) for item in values}:
+            if grants.get(mapping.city_id) != CityMembership.Role.COORDINATOR:
+                grants[mapping.city_id] = mapping.role
+    return grants
+
+
 @transaction.atomic
 def oidc_sign_in(*, issuer: str, claims: dict):
     """The user a provider's verified claims (`sub` from the ID token, the rest from userinfo) belong to;
-    SignInRefused when nobody (the module's docstring says who). Writes only the link and an invitation's
-    acceptance."""
+    SignInRefused when nobody (the module's docstring says who). Writes only the link, an invitation's
+    acceptance and what a claim mapping grants."""
     subject = str(claims.get("sub") or "")
     if not subject:
         raise SignInRefused(UNKNOWN, code="no_subject")
+    grants = claim_grants(claims)
     identity = (
         OIDCIdentity.objects.select_for_update().select_related("user").filter(issuer=issuer, subject=subject).first()
     )
@@ -68,6 +87,8 @@ def oidc_sign_in(*, issuer: str, claims: dict):
             raise SignInRefused(INACTIVE, code="inactive")
         identity.last_login_at = timezone.now()
         identity.save(update_fields=["last_login_at"])
+        if grants:
+            staff_join_verified(email="", user=identity.user, grants=grants.items())
         return identity.user
     email = str(claims.get("email") or "").strip()
     if not email or not _email_verified(claims):
@@ -75,19 +96,23 @@ def oidc_sign_in(*, issuer: str, claims: dict):
     users = list(get_user_model().objects.filter(email__iexact=email)[:2])
     if len(users) > 1:
         raise SignInRefused(AMBIGUOUS, code="ambiguous")
-    if users:
-        user = users[0]
-        if not user.is_active:
-            raise SignInRefused(INACTIVE, code="inactive")
-    else:
-        try:
-            user = staff_invitations_accept_verified(
-                email=email, first_name=claims.get("given_name") or "", last_name=claims.get("family_name") or ""
-            )
-        except ValidationError as error:
-            raise SignInRefused(UNKNOWN, code="invitation_refused") from error
-        if user is None:
-            raise SignInRefused(UNKNOWN, code="unknown")
+    user = users[0] if users else None
+    if user is not None and not user.is_active:
+        raise SignInRefused(INACTIVE, code="inactive")
+    try:
+        # An existing account accepts the open invitations to its verified address too, and joins what the
+        # mappings grant; without an account, one is made only when there is something to join.
+        user = staff_join_verified(
+            email=email,
+            user=user,
+            grants=grants.items(),
+            first_name=str(claims.get("given_name") or ""),
+            last_name=str(claims.get("family_name") or ""),
+        )
+    except ValidationError as error:
+        raise SignInRefused(UNKNOWN, code="join_refused") from error
+    if user is None:
+        raise SignInRefused(UNKNOWN, code="unknown")
     identity = OIDCIdentity(
         user=user, issuer=issuer, subject=subject, email=email, linked_at=timezone.now(), last_login_at=timezone.now()
     )

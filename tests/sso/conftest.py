@@ -29,6 +29,7 @@ ACCOUNTS = {
     "eve": {"email": "eve@stadt.example", "email_verified": True},
     "nora": {"email": "nora@stadt.example", "email_verified": True, "given_name": "Nora", "family_name": "Neu"},
     "rita": {"email": "rita@index.example", "email_verified": True},
+    "gina": {"email": "gina@stadt.example", "email_verified": True, "groups": ["staedte", "sci-stadt-x"]},
 }
 
 

@@ -15,7 +15,7 @@ from django.core.exceptions import SuspiciousOperation
 from indicators.models import CityMembership, StaffInvitation
 from sso import discovery
 from sso.backends import OIDCBackend
-from sso.models import OIDCIdentity
+from sso.models import ClaimMapping, OIDCIdentity
 from tests import factories
 from tests.sso.conftest import sign_on, submit_form
 
@@ -205,3 +205,16 @@ def test_forged_id_tokens_fail_the_librarys_checks_with_the_providers_keys(live_
     sso_settings.OIDC_ISSUER = "https://login.other.example"
     with pytest.raises(SuspiciousOperation, match="issuer"):
         backend.verify_token(token, nonce=nonce)
+
+
+def test_an_editors_claim_mapping_grants_its_city_to_a_person_without_an_account(live_server, sso_settings):
+    # given: the editors map the group "sci-stadt-x" to a city's staff; gina's provider lists her in that group
+    city = factories.CityFactory()
+    ClaimMapping.objects.create(claim="groups", value="sci-stadt-x", city=city, role=CityMembership.Role.STAFF)
+    browser = requests.Session()
+    # when
+    page = sign_on(browser, live_server.url, "gina")
+    # then
+    assert urlsplit(page.url).path == "/portal/"
+    gina = User.objects.get(email="gina@stadt.example")
+    assert list(gina.city_memberships.values_list("city", "role")) == [(city.pk, "staff")]

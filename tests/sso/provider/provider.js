@@ -21,7 +21,7 @@ const provider = new Provider(issuer, {
   ],
   pkce: { required: () => true },
   features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name'] },
+  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name', 'groups'] },
   cookies: { keys: ['sci-test-only'] },
   async findAccount(ctx, id) {
     const claims = config.accounts[id];
