@@ -161,6 +161,9 @@ AXES_VERBOSE = False
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 trusted_networks(tuple(TRUSTED_PROXIES))  # a typo must stop the start, not silently trust nobody (or everybody)
 AXES_CLIENT_IP_CALLABLE = "smartcity.client_address.client_ip"
+# Only password logins count (and can be locked out): not the single sign-on's callback (sso/), whose passwords
+# the identity provider checks and limits.
+AXES_WHITELIST_CALLABLE = "smartcity.client_address.single_sign_on_attempt"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -228,3 +228,22 @@ def test_disabled_oidc_needs_no_settings(settings):
     settings.OIDC_ENABLED = False
     settings.OIDC_ISSUER = ""
     assert _check_ids(settings) == set()
+
+
+def test_refused_sign_ons_do_not_count_towards_the_login_lockout(rf, settings, person):
+    # given: six sign-ons refused at the callback (here: single sign-on off, so the backend answers None)
+    from axes.models import AccessAttempt
+    from django.contrib.auth import authenticate
+
+    settings.OIDC_ENABLED = False
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        request = rf.get("/oidc/callback/", {"code": "c", "state": "s"})
+        request.session = {}
+        assert authenticate(request=request, nonce="n", code_verifier="v" * 43) is None
+    # then: no failure is recorded, and the same address may still log in with a password
+    assert not AccessAttempt.objects.exists()
+    login = rf.post("/accounts/login/")
+    assert authenticate(request=login, username="person", password="secret-pass-123") == person
+    # while wrong passwords still count
+    authenticate(request=rf.post("/accounts/login/"), username="person", password="wrong")
+    assert AccessAttempt.objects.get().failures_since_start == 1
