@@ -26,7 +26,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -65,14 +64,17 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    """Ends this site's session; after a single sign-on it then sends the browser to the provider's logout
-    (the callable settings.LOGOUT_NEXT_URL_CALLABLE names, asked before the session is gone)."""
+    """Ends this site's session; after a single sign-on it then sends the browser on to the provider's logout
+    (the address the callable settings.LOGOUT_NEXT_URL_CALLABLE names, asked before the session is gone) from a
+    page that says so: a redirect there would break the site's form-action 'self' (the logout is a form)."""
 
     def post(self, request, *args, **kwargs):
         next_url_of = settings.LOGOUT_NEXT_URL_CALLABLE
         next_url = import_string(next_url_of)(request) if next_url_of else ""
         response = super().post(request, *args, **kwargs)
-        return HttpResponseRedirect(next_url) if next_url else response
+        if not next_url:
+            return response
+        return render(request, "registration/logged_out_provider.html", {"provider_logout_url": next_url})
 
 
 class PasswordResetView(auth_views.PasswordResetView):

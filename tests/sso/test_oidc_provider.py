@@ -3,6 +3,7 @@ and the site's live server, over real HTTP: the authorization-code flow with PKC
 refusals, and forged ID tokens checked with the provider's real keys."""
 
 import base64
+import html
 import json
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,7 +18,7 @@ from sso import discovery
 from sso.backends import OIDCBackend
 from sso.models import ClaimMapping, OIDCIdentity
 from tests import factories
-from tests.sso.conftest import sign_on, submit_form
+from tests.sso.conftest import re_search, sign_on, submit_form
 
 pytestmark = [pytest.mark.oidc_provider, pytest.mark.django_db(transaction=True)]
 
@@ -67,15 +68,18 @@ def test_logout_ends_the_sites_session_and_the_providers(live_server, sso_settin
         allow_redirects=False,
         timeout=30,
     )
-    # then: the site's session is gone, and the browser goes on to the provider's logout with her ID token
-    assert response.status_code == 302
-    location = urlsplit(response.headers["Location"])
+    # then: the site's session is gone, and a page sends the browser on to the provider's logout with her ID
+    # token (at once, and by a link)
+    assert response.status_code == 200
+    provider_logout = html.unescape(re_search(r'<a class="button" href="([^"]+)"', response.text))
+    assert f'<meta http-equiv="refresh" content="0;url={html.escape(provider_logout)}">' in response.text
+    location = urlsplit(provider_logout)
     assert f"{location.scheme}://{location.netloc}" == oidc_provider.issuer
     assert parse_qs(location.query)["id_token_hint"] == [id_token]
     assert parse_qs(location.query)["post_logout_redirect_uri"] == [f"{live_server.url}/"]
     assert browser.get(f"{live_server.url}/portal/", allow_redirects=False, timeout=30).status_code == 302
     # the provider asks to confirm, then sends her back to the site's home page
-    confirm = browser.get(response.headers["Location"], timeout=30)
+    confirm = browser.get(provider_logout, timeout=30)
     home = submit_form(browser, confirm, logout="yes")
     assert home.url == f"{live_server.url}/"
     assert home.status_code == 200
