@@ -22,9 +22,9 @@ run: db
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 # Unit, integration and engine tests on SQLite with eager Celery. The stack tier (PostgreSQL,
-# Redis, a real worker) and the browser tests run in .ci/run.
+# Redis, a real worker), the browser tests and the single sign-on against a real provider run in .ci/run.
 test: db
-	$(PY) -m pytest -m "not stack and not browser"
+	$(PY) -m pytest -m "not stack and not browser and not oidc_provider"
 
 # Style, formatting, and the layer rules of ARCHITECTURE.md (import-linter contracts in pyproject.toml).
 lint: setup

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user, user_has_device
@@ -52,6 +53,28 @@ class LoginForm(auth_forms.AuthenticationForm):
 
 class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
+
+    def get_context_data(self, **kwargs):
+        # The single sign-on's button (sso/), when it is on: with the label the operator chose.
+        return super().get_context_data(
+            **kwargs,
+            sso_enabled=settings.OIDC_ENABLED,
+            sso_label=settings.OIDC_BUTTON_LABEL or _("Mit dem Konto Ihrer Verwaltung anmelden"),
+        )
+
+
+class LogoutView(auth_views.LogoutView):
+    """Ends this site's session; after a single sign-on it then sends the browser on to the provider's logout
+    (the address the callable settings.LOGOUT_NEXT_URL_CALLABLE names, asked before the session is gone) from a
+    page that says so: a redirect there would break the site's form-action 'self' (the logout is a form)."""
+
+    def post(self, request, *args, **kwargs):
+        next_url_of = settings.LOGOUT_NEXT_URL_CALLABLE
+        next_url = import_string(next_url_of)(request) if next_url_of else ""
+        response = super().post(request, *args, **kwargs)
+        if not next_url:
+            return response
+        return render(request, "registration/logged_out_provider.html", {"provider_logout_url": next_url})
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -186,7 +209,7 @@ def two_factor_setup(request):
 
 # Django's auth pages under /accounts/, with the site's login and password reset in place of Django's own
 # (same paths and names: login, logout, password_change, password_reset, password_reset_confirm, ...).
-OWN_VIEWS = {"login": LoginView, "password_reset": PasswordResetView}
+OWN_VIEWS = {"login": LoginView, "logout": LogoutView, "password_reset": PasswordResetView}
 urlpatterns = [
     path(str(pattern.pattern), OWN_VIEWS[pattern.name].as_view(), name=pattern.name)
     if pattern.name in OWN_VIEWS

@@ -4,7 +4,7 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 from django.http.request import validate_host
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
@@ -69,3 +69,60 @@ def check_legal_texts(app_configs=None, **kwargs) -> list[Warning]:
             id="smartcity.W004",
         )
     ]
+
+
+@register(Tags.security)
+def check_oidc(app_configs=None, **kwargs) -> list[Error]:
+    """Single sign-on switched on (OIDC_ENABLED) needs its provider, client and scopes: errors stop the start."""
+    if not settings.OIDC_ENABLED:
+        return []
+    errors = []
+    for setting, variable in (
+        ("OIDC_ISSUER", "OIDC_ISSUER"),
+        ("OIDC_RP_CLIENT_ID", "OIDC_CLIENT_ID"),
+        ("OIDC_RP_CLIENT_SECRET", "OIDC_CLIENT_SECRET"),
+    ):
+        if not getattr(settings, setting):
+            errors.append(
+                Error(
+                    f"OIDC_ENABLED is on, but {variable} is empty.",
+                    hint=f"Set {variable} (README, 'Single sign-on (OpenID Connect)') or switch OIDC_ENABLED off.",
+                    id="smartcity.E010",
+                )
+            )
+    issuer = urlsplit(settings.OIDC_ISSUER)
+    if settings.OIDC_ISSUER and (issuer.scheme not in ("http", "https") or not issuer.hostname):
+        errors.append(
+            Error(
+                f"OIDC_ISSUER {settings.OIDC_ISSUER!r} is not an http(s):// address.",
+                hint="Set OIDC_ISSUER to the provider's issuer, e.g. https://login.example.de/realms/stadt.",
+                id="smartcity.E011",
+            )
+        )
+    elif settings.OIDC_ISSUER and issuer.scheme != "https" and not settings.DEBUG:
+        errors.append(
+            Error(
+                f"OIDC_ISSUER {settings.OIDC_ISSUER!r} is not https://: tokens and the client secret would travel "
+                "unencrypted.",
+                hint="Use the provider's https:// issuer.",
+                id="smartcity.E012",
+            )
+        )
+    if not {"openid", "email"} <= set(settings.OIDC_RP_SCOPES.split()):
+        errors.append(
+            Error(
+                f"OIDC_SCOPES {settings.OIDC_RP_SCOPES!r} lacks 'openid' or 'email': a sign-on could not be mapped "
+                "to an account.",
+                hint="Set OIDC_SCOPES to at least 'openid email' (default: 'openid email profile').",
+                id="smartcity.E013",
+            )
+        )
+    if settings.OIDC_RP_SIGN_ALGO not in ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256"):
+        errors.append(
+            Error(
+                f"OIDC_SIGN_ALGO {settings.OIDC_RP_SIGN_ALGO!r} is not an asymmetric signature algorithm.",
+                hint="Use the algorithm the provider signs ID tokens with (RS256 by default).",
+                id="smartcity.E014",
+            )
+        )
+    return errors

@@ -60,3 +60,11 @@ def client_ip(request) -> str:
         if not any(address.version == network.version and address in network for network in networks):
             return client
     return client
+
+
+def single_sign_on_attempt(request, credentials: dict | None = None) -> bool:
+    """AXES_WHITELIST_CALLABLE: the lockout counts password guesses only. A single sign-on's callback (sso/)
+    goes through authenticate() too, with a nonce and a PKCE verifier and no password; counting its refusals
+    would lock everybody behind a town hall's shared address out of the sign-on after five strangers. The
+    provider checks (and limits) those passwords."""
+    return credentials is not None and "code_verifier" in credentials and not credentials.get("password")

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "public",
     "api",
     "webhooks",
+    # Single sign-on through the administrations' OpenID Connect providers (off unless OIDC_ENABLED).
+    "sso",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +145,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on (OpenID Connect): answers only the provider's callback, and only with OIDC_ENABLED on.
+    "sso.backends.OIDCBackend",
 ]
 # Login rate limit (django-axes): after AXES_FAILURE_LIMIT failed logins for the same user name from
 # the same address, logins are refused for AXES_COOLOFF_HOURS (web login, admin login alike).
@@ -158,6 +162,9 @@ AXES_VERBOSE = False
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 trusted_networks(tuple(TRUSTED_PROXIES))  # a typo must stop the start, not silently trust nobody (or everybody)
 AXES_CLIENT_IP_CALLABLE = "smartcity.client_address.client_ip"
+# Only password logins count (and can be locked out): not the single sign-on's callback (sso/), whose passwords
+# the identity provider checks and limits.
+AXES_WHITELIST_CALLABLE = "smartcity.client_address.single_sign_on_attempt"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -192,6 +199,37 @@ OTP_TOTP_ISSUER = "Smart City Index"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 LOGIN_REDIRECT_URL = "indicators:dashboard"
 LOGOUT_REDIRECT_URL = "public:home"
+
+# --- Single sign-on (OpenID Connect; sso/, README "Single sign-on (OpenID Connect)") ------------
+# Off by default. On, the login page offers a button to the administration's identity provider; a person signs
+# in there and is mapped to an EXISTING account (or an open invitation) of this site; nobody else gets in.
+OIDC_ENABLED = env.bool("OIDC_ENABLED", default=False)
+# The provider's issuer; its endpoints come from <issuer>/.well-known/openid-configuration unless set below.
+OIDC_ISSUER = env("OIDC_ISSUER", default="").rstrip("/")
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env("OIDC_SCOPES", default="openid email profile")
+OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", default="RS256")
+# The button's text on the login page; empty: "Mit dem Konto Ihrer Verwaltung anmelden" (translated).
+OIDC_BUTTON_LABEL = env("OIDC_BUTTON_LABEL", default="")
+# Endpoints, each only needed where the provider publishes no discovery document (or to override it).
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env("OIDC_USERINFO_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_JWKS_ENDPOINT", default="")
+OIDC_OP_END_SESSION_ENDPOINT = env("OIDC_END_SESSION_ENDPOINT", default="")
+# Seconds the provider has to answer a server-side request (discovery, token, keys, userinfo).
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=10)
+# Fixed: the authorization-code flow with PKCE and a nonce; no accounts made from a token by the library
+# (sso/services.py decides); the ID token kept in the session for the logout at the provider.
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_CREATE_USER = False
+OIDC_STORE_ID_TOKEN = True
+OIDC_AUTHENTICATE_CLASS = "sso.views.AuthenticateView"
+OIDC_CALLBACK_CLASS = "sso.views.CallbackView"
+# The site's logout asks this callable for a page to send the signed-out browser to (the provider's logout).
+LOGOUT_NEXT_URL_CALLABLE = "sso.views.provider_logout_url"
 
 # Internationalisation: German first, English second.
 LANGUAGE_CODE = "de"

@@ -19,6 +19,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # The API is language-neutral (German messages unless Accept-Language asks for English).
     path("api/", include("api.urls")),
+    # Single sign-on (OpenID Connect): one fixed callback address for the provider, whatever the language.
+    path("oidc/", include("sso.urls")),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),

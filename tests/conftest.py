@@ -95,6 +95,7 @@ def role_groups(db):
     importlib.import_module("indicators.migrations.0014_research_role").grant(django_apps, None)
     importlib.import_module("indicators.migrations.0016_population_figures").grant(django_apps, None)
     importlib.import_module("public.migrations.0002_editor_permissions").grant(django_apps, None)
+    importlib.import_module("sso.migrations.0001_initial").grant(django_apps, None)
 
 
 # --- The edition's first two cities and their staff (tests of the portal, admin and API) ---

@@ -262,6 +262,58 @@ def staff_invitation_accept_new_user(
     return user
 
 
+@transaction.atomic
+def staff_join_verified(*, email: str, user=None, grants=(), first_name: str = "", last_name: str = ""):
+    """Someone whose address their administration's identity provider has verified (single sign-on,
+    sso/services.py) joins cities: every open invitation to that address is accepted, and each (city id, role)
+    of `grants` (an editor-configured claim mapping matched the provider's claims) is joined where the user is
+    not in the team yet (an existing membership keeps its role). Returns the user, or None when `user` is None
+    and there is nothing to join. With `user` given, `email` may be empty (then only `grants` are joined).
+
+    `user` None: a new account is made only when there is something to join (user name = the address, no
+    usable password: they sign in through the provider). Refused (ValidationError, nothing written) when an
+    account has the address already (its owner is linked by the address instead) or the address is taken
+    as a user name.
+    """
+    email = _clean_email(email) if email or user is None else ""  # a known user without an address: grants only
+    now = timezone.now()
+    open_invitations = StaffInvitation.objects.filter(email__iexact=email, accepted_at__isnull=True, expires_at__gt=now)
+    if not email:
+        open_invitations = open_invitations.none()
+    grants = dict(grants)
+    city_ids = sorted(set(open_invitations.values_list("city_id", flat=True)) | set(grants))
+    if not city_ids and user is None:
+        return None
+    for city_id in city_ids:  # the lock order: the cities (by id) before their invitations
+        _lock_city(city_id)
+    invitations = list(open_invitations.select_for_update(of=("self",)).select_related("city").order_by("city_id"))
+    if user is None:
+        if not invitations and not grants:
+            return None
+        User = get_user_model()
+        if User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).exists():
+            raise ValidationError(
+                _("Für %(email)s gibt es bereits ein Konto. Bitte melden Sie sich an, um die Einladung anzunehmen.")
+                % {"email": email},
+                code="has_account",
+            )
+        user = User(username=email, email=email, first_name=first_name.strip()[:150], last_name=last_name.strip()[:150])
+        user.set_unusable_password()
+        user.full_clean()
+        user.save()
+    for invitation in invitations:
+        _accept(invitation, user=user)
+    member_of = set(CityMembership.objects.filter(user=user, city_id__in=grants).values_list("city_id", flat=True))
+    for city_id, role in sorted(grants.items()):
+        if city_id not in member_of:
+            membership = CityMembership(user=user, city_id=city_id, role=role)
+            membership.full_clean()
+            record_history(membership, user=user, reason=_("über die Anmeldung der Verwaltung zugeordnet"))
+            membership.save()
+    roles.forget_member_cities(user)
+    return user
+
+
 def _accept(invitation: StaffInvitation, *, user) -> CityMembership:
     """Join the invitation's city and use the invitation up; the caller has locked the city, then the invitation."""
     membership = CityMembership.objects.filter(user=user, city=invitation.city).first()

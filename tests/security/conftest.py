@@ -37,6 +37,7 @@ from indicators.models import (
 from indicators.services import coordination
 from public.feedback import feedback_submit
 from scoring.services import scores_recompute
+from sso.models import ClaimMapping, OIDCIdentity
 from tests import factories
 from tests.scoring.test_services import answer_all, publish
 from webhooks.models import WebhookEndpoint, WebhookEvent
@@ -140,6 +141,7 @@ def _build_world(storage) -> World:
         ("indicators.migrations.0016_population_figures", "grant"),
         ("webhooks.migrations.0002_editor_permissions", "grant"),
         ("scoring.migrations.0002_editors_view_score_runs", "grant"),
+        ("sso.migrations.0001_initial", "grant"),
     ):
         getattr(importlib.import_module(migration), function)(django_apps, None)
     # given: the unpublished edition 2030 (cities A..E, every answer approved, A's with the secrets)
@@ -232,6 +234,9 @@ def _build_world(storage) -> World:
         role=CityMembership.Role.STAFF,
         link_template="https://example.org/portal/invitation/{token}/",
     )
+    # single sign-on: staff A's link to a provider, and an editor's claim mapping to city A
+    OIDCIdentity.objects.create(user=users["staff_a"], issuer="https://login.stadt-a.example", subject="staff-a")
+    ClaimMapping.objects.create(claim="groups", value="sci-a", city=city_a, role=CityMembership.Role.STAFF)
     names = {
         "year": UNPUBLISHED_YEAR,
         "published_year": PUBLISHED_YEAR,

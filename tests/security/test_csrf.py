@@ -118,7 +118,7 @@ READ_ONLY = {
     "accounts/reset/done/",
     "admin/",
     "admin/(?P<url>.*)$",
-    "admin/^(?P<app_label>auth|django_celery_beat|axes|otp_totp|indicators|scoring|public|webhooks)/$",
+    "admin/^(?P<app_label>auth|django_celery_beat|axes|otp_totp|indicators|scoring|public|webhooks|sso)/$",
     "admin/autocomplete/",
     "admin/indicators/edition/<int:pk>/board/",
     "portal/check/<int:pk>/download/",
@@ -154,6 +154,9 @@ READ_ONLY = {
     "healthz/live",
     "healthz/ready",
     "konto/tokens/",
+    # single sign-on: GET only (the provider comes back with a GET; its state, nonce and PKCE stand in for CSRF)
+    "oidc/start/",
+    "oidc/callback/",
     "methodik/",
     "methodik/<int:year>/",
     "portal/",

@@ -57,6 +57,9 @@ ROUTES = {
     # --- health probes: no login, nothing but "ok"
     "healthz/live": [("/healthz/live", everyone(200))],
     "healthz/ready": [("/healthz/ready", everyone(200))],
+    # --- single sign-on (OpenID Connect): not found while OIDC_ENABLED is off (the default; tests/sso/ has it on)
+    "oidc/start/": [("/oidc/start/", everyone(404))],
+    "oidc/callback/": [("/oidc/callback/", everyone(404))],
     "i18n/setlang/": [("/i18n/setlang/", everyone(302))],
     "accounts/login/": [("/accounts/login/", everyone(200))],
     "accounts/logout/": [("/accounts/logout/", everyone(405))],
@@ -237,9 +240,10 @@ ROUTES = {
     "admin/r/<path:content_type_id>/<path:object_id>/": [
         ("/admin/r/{city_content_type}/{city_pk}/", (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404, 404, 404)),
     ],
-    "admin/^(?P<app_label>auth|django_celery_beat|axes|otp_totp|indicators|scoring|public|webhooks)/$": [
+    "admin/^(?P<app_label>auth|django_celery_beat|axes|otp_totp|indicators|scoring|public|webhooks|sso)/$": [
         ("/admin/indicators/", ADMIN_PAGE),
         ("/admin/webhooks/", (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404, 404, 200)),
+        ("/admin/sso/", (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404, 404, 200)),
         ("/admin/axes/", (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404, 404, 404)),
     ],
     "admin/(?P<url>.*)$": [("/admin/nicht-da/", (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404, 404, 404))],
@@ -301,6 +305,8 @@ ADMIN_MODELS = {
     "webhooks.webhookendpoint": ("", "va"),
     "webhooks.webhookdelivery": ("", "v"),
     "public.accessibilityfeedback": ("", "v"),  # feedback comes only through the public form
+    "sso.oidcidentity": ("", "v"),  # links are made by a sign-on only; editors may delete one
+    "sso.claimmapping": ("", "va"),
 }
 # The URL patterns every ModelAdmin has; the walk opens the first three per model.
 ADMIN_MODEL_PATTERNS = ("", "add/", "<path:object_id>/change/", "<path:object_id>/history/",
@@ -396,6 +402,9 @@ HEAD_DIFFERS = {
     "/portal/invitation/{invitation}/": everyone(405),
     PORTAL_A + "/sign-off/": signed_in(405),
     "/admin/login/": everyone(200),
+    # the single sign-on's views answer GET only (mozilla-django-oidc's http_method_names), before the switch
+    "/oidc/start/": everyone(405),
+    "/oidc/callback/": everyone(405),
 }
 
 
