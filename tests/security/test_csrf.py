@@ -140,6 +140,8 @@ READ_ONLY = {
     "api/v1/editions/",
     "api/v1/editions/<str:year>/",
     "api/v1/editions/<str:year>/methodology/",
+    "api/v1/editions/<str:year>/dcat.jsonld",
+    "api/v1/dcat.jsonld",
     "api/v1/editor/score-runs/",
     "api/v1/editor/score-runs/<int:pk>/",
     "api/v1/indicators/",
