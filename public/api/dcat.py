@@ -8,7 +8,6 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.schema import error_responses
 from public import dcat
 from public.api.base import ERRORS_404, NO_EDITION, TAG, Public
 from public.api.editions import YEAR
@@ -40,7 +39,7 @@ class DcatCatalog(DcatView):
         responses={
             (200, dcat.MEDIA_TYPE): OpenApiResponse(OpenApiTypes.OBJECT),
             (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
-            **error_responses(429),
+            **ERRORS_404,  # (404: a `format` the endpoint does not render)
         },
     )
     def get(self, request):

@@ -12,6 +12,7 @@ from indicators.models import Edition
 from tests.public.test_api import API, published_edition
 
 EXCEL = {"format": "csv", "variant": "excel-de"}
+CATALOGUE_LISTS = ("domains", "indicators", "parameters")
 
 
 @pytest.fixture
@@ -102,6 +103,21 @@ def test_the_answers_and_city_scores_of_a_demo_edition_say_so(api, editor):
     assert scores.json()["is_demo"] is True
     assert scores["X-Demo-Data"] == "true"
     assert [entry["is_demo"] for entry in history.json()["history"]] == [True]
+
+
+@pytest.mark.parametrize("demo_edition", [True, False])
+def test_the_catalogue_of_an_edition_says_whether_it_is_demo_data(api, editor, demo_edition):
+    # given
+    edition = published_edition(editor)
+    if demo_edition:
+        demo(edition)
+
+    # when
+    lists = [api.get(f"{API}/{name}/", {"edition": edition.year}).json()["results"] for name in CATALOGUE_LISTS]
+
+    # then: every domain, indicator and parameter of the edition
+    assert all(lists)
+    assert {item["is_demo"] for items in lists for item in items} == {demo_edition}
 
 
 def test_a_real_edition_is_marked_as_not_demo_and_has_no_demo_header(api, editor):

@@ -4,20 +4,23 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from indicators.models import Domain, Indicator, Parameter
+from public.api.serializers.scores import DEMO_HELP
 
 
 class DomainSerializer(serializers.ModelSerializer):
     edition = serializers.IntegerField(source="edition.year")
+    is_demo = serializers.BooleanField(source="edition.is_demo", help_text=DEMO_HELP)
     weight = serializers.FloatField()
 
     class Meta:
         model = Domain
-        fields = ["edition", "key", "name_de", "name_en", "weight", "position"]
+        fields = ["edition", "is_demo", "key", "name_de", "name_en", "weight", "position"]
         ref_name = "PublicDomain"
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
     edition = serializers.IntegerField(source="domain.edition.year")
+    is_demo = serializers.BooleanField(source="domain.edition.is_demo", help_text=DEMO_HELP)
     domain = serializers.CharField(source="domain.key", help_text="Key of the indicator's domain.")
     weight = serializers.FloatField(help_text="Weight inside its domain.")
 
@@ -25,6 +28,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
         model = Indicator
         fields = [
             "edition",
+            "is_demo",
             "domain",
             "key",
             "name_de",
@@ -57,6 +61,7 @@ class GoalpostsSerializer(serializers.Serializer):
 
 class ParameterSerializer(serializers.ModelSerializer):
     edition = serializers.IntegerField(source="indicator.domain.edition.year")
+    is_demo = serializers.BooleanField(source="indicator.domain.edition.is_demo", help_text=DEMO_HELP)
     domain = serializers.CharField(source="indicator.domain.key")
     indicator = serializers.CharField(source="indicator.key")
     weight = serializers.FloatField(help_text="Weight inside its indicator.")
@@ -70,6 +75,7 @@ class ParameterSerializer(serializers.ModelSerializer):
         model = Parameter
         fields = [
             "edition",
+            "is_demo",
             "domain",
             "indicator",
             "key",
