@@ -303,6 +303,7 @@ def test_domains_of_an_edition_in_order(api, ranked, hidden):
         "results": [
             {
                 "edition": 2040,
+                "is_demo": False,
                 "key": "verwaltung",
                 "name_de": "Verwaltung",
                 "name_en": ranked.domains.get(key="verwaltung").name_en,
@@ -311,6 +312,7 @@ def test_domains_of_an_edition_in_order(api, ranked, hidden):
             },
             {
                 "edition": 2040,
+                "is_demo": False,
                 "key": "mobilitaet",
                 "name_de": "Mobilität",
                 "name_en": ranked.domains.get(key="mobilitaet").name_en,
@@ -353,6 +355,7 @@ def test_indicators_filtered_by_edition_and_domain(api, ranked):
     assert response.json()["results"] == [
         {
             "edition": 2040,
+            "is_demo": False,
             "domain": "verwaltung",
             "key": "serviceportal",
             "name_de": "Serviceportal",
@@ -364,6 +367,7 @@ def test_indicators_filtered_by_edition_and_domain(api, ranked):
         },
         {
             "edition": 2040,
+            "is_demo": False,
             "domain": "verwaltung",
             "key": "energie",
             "name_de": "Energie",
@@ -380,6 +384,7 @@ def parameter_row(edition: Edition, key: str, **fields) -> dict:
     parameter = factories.parameter(edition, key)
     row = {
         "edition": edition.year,
+        "is_demo": edition.is_demo,
         "domain": parameter.indicator.domain.key,
         "indicator": parameter.indicator.key,
         "key": key,
